@@ -1,0 +1,193 @@
+"""Latency benchmark of the knowledge SearchIndex against difflib (not a test).
+
+Run from the repository root:
+
+    python bench/search_bench.py
+
+Builds indexes of 150, 1,000 and 10,000 entries (the real `content/` entries plus synthetic
+variants of them with perturbed titles, aliases and bodies), runs a fixed set of realistic, typo
+and nonsense queries, and prints p50/p99 latencies of `search` and `autocomplete` next to
+`difflib.get_close_matches` over the same names, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import difflib
+import gc
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.knowledge.entry import Entry  # noqa: E402
+from bot.knowledge.files import load_directory  # noqa: E402
+from bot.knowledge.search import SearchIndex  # noqa: E402
+
+SIZES = (150, 1_000, 10_000)
+QUERIES: tuple[str, ...] = (
+    # realistic
+    "django orm",
+    "n+1",
+    "how do I fix n+1 queries",
+    "what is celery beat used for",
+    "select_related vs prefetch_related",
+    "database indexing",
+    "rest api versioning",
+    "k8s",
+    "ci/cd pipeline",
+    "how to deploy django with docker",
+    "redis caching",
+    "jwt authentication",
+    "graphql vs rest",
+    "project nexus submission deadline",
+    "what are the milestones",
+    # typos
+    "djnago",
+    "kubernets",
+    "postgress",
+    "celry beat",
+    "seralizers",
+    "middlware",
+    "pagnation",
+    # nonsense
+    "banana spaceship",
+    "qwxzv plork",
+    "what is the capital of peru",
+    "asdf",
+    "",
+    "🐳🐳🐳",
+)
+PREFIXES: tuple[str, ...] = ("", "d", "dj", "djan", "kub", "n+", "cel", "red", "post", "gra", "qwx")
+
+_SYLLABLES = ("ka", "lo", "ve", "ri", "tan", "mor", "qu", "zen", "pi", "dra", "ul", "ex", "sor")
+
+
+def _pseudo_word(rng: random.Random) -> str:
+    return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4)))
+
+
+def _perturb(word: str, rng: random.Random) -> str:
+    if len(word) < 4:
+        return word + rng.choice("xyz")
+    i = rng.randrange(len(word) - 1)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+def synthetic(real: Sequence[Entry], size: int, seed: int = 7) -> list[Entry]:
+    """`size` entries: the real ones first, then perturbed copies with unique slugs and names."""
+    rng = random.Random(seed)
+    out = list(real[:size])
+    number = 0
+    while len(out) < size:
+        base = real[number % len(real)]
+        number += 1
+        word = _pseudo_word(rng)
+        title = f"{base.title} {word} {number}"[:100]
+        aliases = tuple(f"{_perturb(a, rng)} {word}"[:100] for a in base.aliases[:4])
+        body = f"{base.body}\n\nSee also {word} and {_pseudo_word(rng)}."
+        out.append(
+            dataclasses.replace(
+                base,
+                slug=f"{base.slug}-{word}-{number}",
+                title=title,
+                aliases=aliases,
+                related=(),
+                body=body[:3500],
+            )
+        )
+    return out
+
+
+def names_of(entries: Sequence[Entry]) -> list[str]:
+    """Every title, alias and slug (what difflib has to match against)."""
+    names: list[str] = []
+    for e in entries:
+        names.extend((e.title, *e.aliases, e.slug))
+    return names
+
+
+def measure(call: Callable[[str], object], queries: Sequence[str], rounds: int) -> list[float]:
+    """Per-call latencies in milliseconds."""
+    for q in queries:  # warm-up (lazy structures, caches)
+        call(q)
+    samples: list[float] = []
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            for q in queries:
+                start = time.perf_counter_ns()
+                call(q)
+                samples.append((time.perf_counter_ns() - start) / 1e6)
+    finally:
+        gc.enable()
+    return samples
+
+
+def pct(samples: Sequence[float], p: float) -> float:
+    """The p-th percentile (0-100) of `samples`."""
+    ordered = sorted(samples)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def main() -> None:
+    """Run the benchmark and print a Markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30, help="rounds of the query set")
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
+    args = parser.parse_args()
+
+    real, problems = load_directory(ROOT / "content")
+    if not real:
+        raise SystemExit("no entries in content/")
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, "
+        f"{len(real)} real entries ({len(problems)} content problems), "
+        f"{len(QUERIES)} queries x {args.rounds} rounds, {len(PREFIXES)} prefixes"
+    )
+    print()
+    print(
+        "| entries | names | build s | search p50 / p99 ms | autocomplete p50 / p99 ms "
+        "| difflib p50 / p99 ms | difflib / search (p50, p99) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for size in args.sizes:
+        entries = synthetic(real, size)
+        start = time.perf_counter()
+        index = SearchIndex(entries)
+        build = time.perf_counter() - start
+        names = names_of(entries)
+        search = measure(index.search, QUERIES, args.rounds)
+        complete = measure(index.autocomplete, PREFIXES, args.rounds)
+        difflib_rounds = max(1, min(args.rounds, 30_000 // len(names)))
+        baseline = measure(
+            lambda q, names=names: difflib.get_close_matches(q, names, n=5, cutoff=0.6),
+            QUERIES,
+            difflib_rounds,
+        )
+        s50, s99 = pct(search, 50), pct(search, 99)
+        d50, d99 = pct(baseline, 50), pct(baseline, 99)
+        print(
+            f"| {size:,} | {len(names):,} | {build:.2f} "
+            f"| {s50:.3f} / {s99:.3f} "
+            f"| {pct(complete, 50):.3f} / {pct(complete, 99):.3f} "
+            f"| {d50:.2f} / {d99:.2f} "
+            f"| {d50 / s50:.0f}x, {d99 / s99:.0f}x |"
+        )
+        sys.stdout.flush()
+    print()
+    print(f"mean search latency at the last size: {statistics.fmean(search):.3f} ms")
+
+
+if __name__ == "__main__":
+    main()

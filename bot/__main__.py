@@ -1,0 +1,178 @@
+"""Command line: `python -m bot run | start | sandbox | db upgrade | content validate | search`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.config import Settings, SettingsError, load_settings
+
+EXIT_SETTINGS = 2
+
+
+def _settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        for problem in error.problems:
+            print(f"configuration error: {problem}", file=sys.stderr)
+        print("See .env.example for every setting.", file=sys.stderr)
+        raise SystemExit(EXIT_SETTINGS) from None
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    """Connect to Discord with DISCORD_TOKEN."""
+    settings = _settings_or_exit()
+    if not settings.discord_token:
+        print(
+            "DISCORD_TOKEN is not set: put it in .env or the environment to connect to Discord.\n"
+            "To try the bot without a token, run: python -m bot sandbox",
+            file=sys.stderr,
+        )
+        return 1
+    import discord
+
+    from bot.runner import configure_logging, create_bot, serve
+
+    configure_logging(settings.log_level)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(create_bot(settings), settings.discord_token))
+    except discord.LoginFailure:
+        print("Discord rejected DISCORD_TOKEN: check the token in .env.", file=sys.stderr)
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        print(
+            "The bot asks for an intent that is not enabled in the developer portal.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    """Run on Discord when a token is configured, otherwise the offline sandbox."""
+    settings = _settings_or_exit()
+    if settings.discord_token:
+        return cmd_run(args)
+    print(
+        "=" * 72 + "\n"
+        "  No DISCORD_TOKEN configured: starting the OFFLINE SANDBOX.\n"
+        "  The real bot runs against a local Discord emulator; nothing leaves this machine.\n"
+        "  Put DISCORD_TOKEN in .env (see .env.example) to connect to Discord.\n" + "=" * 72,
+        file=sys.stderr,
+    )
+    return cmd_sandbox(args)
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """The same bot against the local emulator, with a terminal prompt."""
+    settings = _settings_or_exit()
+    from bot.sandbox.repl import run_sandbox
+
+    database = getattr(args, "database", None) or "sqlite+aiosqlite:///data/sandbox.db"
+    settings = settings.model_copy(update={"database_url": database})
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_sandbox(settings, member=getattr(args, "member", "ada")))
+    return 0
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    """Apply migrations up to head."""
+    settings = _settings_or_exit()
+    from bot.db import Database
+    from bot.db.migrate import current_revision, upgrade
+
+    async def main() -> str | None:
+        database = Database(settings.database_url)
+        try:
+            await upgrade(database)
+            return await current_revision(database)
+        finally:
+            await database.dispose()
+
+    print(f"database at revision {asyncio.run(main())}")
+    return 0
+
+
+def cmd_content_validate(args: argparse.Namespace) -> int:
+    """Check every content file; print `file:line: message` per problem."""
+    settings = _settings_or_exit()
+    from bot.knowledge.files import load_directory
+
+    root = Path(args.path) if args.path else settings.content_dir
+    entries, problems = load_directory(root)
+    for problem in problems:
+        print(problem)
+    print(f"{len(entries)} entries, {len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Print the answers the bot would give."""
+    settings = _settings_or_exit()
+    from bot.knowledge.cli import run_search
+
+    queries = sys.stdin.read().splitlines() if args.stdin else [" ".join(args.query)]
+    return asyncio.run(run_search(settings, queries, as_json=args.json))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], help_: str
+    ) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_, description=help_)
+        command.set_defaults(handler=handler)
+        return command
+
+    add("run", cmd_run, "connect to Discord with DISCORD_TOKEN")
+    for name, handler, help_ in (
+        ("start", cmd_start, "run on Discord when DISCORD_TOKEN is set, else the sandbox"),
+        ("sandbox", cmd_sandbox, "try the bot offline against a local Discord emulator"),
+    ):
+        command = add(name, handler, help_)
+        command.add_argument(
+            "--as",
+            dest="member",
+            default="ada",
+            help="who you are in the sandbox: ada, linus (learners), "
+            "grace (moderator), olivia (server admin)",
+        )
+        command.add_argument(
+            "--database",
+            help="database URL for the sandbox (default sqlite+aiosqlite:///data/sandbox.db)",
+        )
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+
+    content = sub.add_parser("content", help="knowledge base files")
+    content_sub = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
+    validate = content_sub.add_parser("validate", help="check content files")
+    validate.add_argument("path", nargs="?", help="content folder (default NEXUS_CONTENT_DIR)")
+    validate.set_defaults(handler=cmd_content_validate)
+
+    search = add("search", cmd_search, "search the knowledge base like /learn does")
+    search.add_argument("query", nargs="*", help="what to look for")
+    search.add_argument("--json", action="store_true", help="print a JSON array")
+    search.add_argument("--stdin", action="store_true", help="one query per line from stdin")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `python -m bot` and the `nexus-bot` script."""
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""NexusBot: wires settings, database, services and cogs, and answers every failure politely."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import health
+from bot.config import Settings
+from bot.db import Database
+from bot.db.migrate import upgrade
+from bot.knowledge.service import KnowledgeService
+from cogs.errors import report_error
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.meta", "cogs.knowledge")
+
+# No message the bot sends can ping @everyone, @here or a role; users only where a reply
+# names them on purpose (introductions).
+SAFE_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False)
+
+
+class NexusTree(app_commands.CommandTree["NexusBot"]):
+    """The command tree with one error handler for every application command."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[NexusBot], error: app_commands.AppCommandError
+    ) -> None:
+        """Answer every failed interaction with a short ephemeral message."""
+        await report_error(interaction, error)
+
+
+class NexusBot(commands.Bot):
+    """The ProDev Nexus bot."""
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        options.setdefault("guild_ready_timeout", 2.0)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            allowed_mentions=SAFE_MENTIONS,
+            tree_cls=NexusTree,
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.database = Database(settings.database_url)
+        self.knowledge = KnowledgeService(self.database, settings.content_dir)
+        self.started_at = time.monotonic()
+        self._health: health.HealthServer | None = None
+
+    @property
+    def guild_object(self) -> discord.Object | None:
+        """The guild commands are synced to, or None for global commands."""
+        return discord.Object(self.settings.guild_id) if self.settings.guild_id else None
+
+    async def setup_hook(self) -> None:
+        """Migrate, import content, load cogs, sync commands, start the health server."""
+        await upgrade(self.database)
+        report = await self.knowledge.start()
+        log.info("content: %s", report.summary())
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        guild = self.guild_object
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+            self.tree.clear_commands(guild=None)
+        synced = await self.tree.sync(guild=guild)
+        log.info(
+            "synced %d commands %s", len(synced), f"to guild {guild.id}" if guild else "globally"
+        )
+        if self.settings.http_port:
+            self._health = health.HealthServer(self, self.settings.http_port)
+            await self._health.start()
+
+    async def on_ready(self) -> None:
+        """Log once the gateway has delivered every guild."""
+        log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        """Stop the health server and close the database after discord.py shuts down."""
+        await super().close()
+        if self._health is not None:
+            await self._health.stop()
+        await self.database.dispose()
+
+    @property
+    def gateway_connected(self) -> bool:
+        """Whether the gateway websocket is open."""
+        return self.ws is not None and not self.is_closed() and self.ws.open

@@ -1,0 +1,5 @@
+"""Database access: the async engine, sessions, tables and migrations."""
+
+from bot.db.engine import Database
+
+__all__ = ["Database"]

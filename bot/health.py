@@ -1,0 +1,52 @@
+"""`GET /healthz`: is the gateway connected and does the database answer?"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from bot.db import Database
+
+
+class Monitored(Protocol):
+    """What the health server reads from the bot."""
+
+    database: Database
+
+    @property
+    def gateway_connected(self) -> bool: ...
+
+
+class HealthServer:
+    """A tiny aiohttp server on `port` (all interfaces, for container health checks)."""
+
+    def __init__(self, bot: Monitored, port: int, host: str = "0.0.0.0") -> None:
+        self.bot, self.port, self.host = bot, port, host
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        """Start serving."""
+        app = web.Application()
+        app.router.add_get("/healthz", self.healthz)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+
+    async def stop(self) -> None:
+        """Stop serving."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def healthz(self, _request: web.Request) -> web.Response:
+        """200 with details when healthy, 503 otherwise."""
+        status: dict[str, Any] = {
+            "gateway_connected": self.bot.gateway_connected,
+            "database_reachable": await self.bot.database.ping(),
+        }
+        healthy = all(status.values())
+        status["status"] = "ok" if healthy else "degraded"
+        return web.Response(
+            text=json.dumps(status), status=200 if healthy else 503, content_type="application/json"
+        )

@@ -1,0 +1,471 @@
+"""Reading, validating and writing knowledge entry files (`content/<category>/<slug>.md`).
+
+The format is described in `docs/CONTENT_FORMAT.md`: YAML front matter between two `---` lines,
+then a Markdown body. Everything here is pure except `load_directory` (and `validate`, which
+reads a file only to point line numbers at its front-matter keys).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.knowledge.entry import CATEGORIES, FIELD_ORDER, Entry
+from bot.knowledge.text import normalize
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+SOURCE_PATTERN = re.compile(r"^seed-\d{3}$")
+MAX_SLUG = 64
+MAX_TITLE = 100
+MAX_SUMMARY = 300
+MAX_BODY = 3500
+MAX_ALIAS = 100
+MAX_TAG = 40
+MAX_RELATED = 5
+CHALLENGE_SECTIONS: tuple[str, ...] = ("Problem", "Solution", "Outcome")
+
+REQUIRED_FIELDS: tuple[str, ...] = ("slug", "title", "category", "summary")
+LIST_FIELDS: tuple[str, ...] = ("aliases", "tags", "related", "sources")
+_STRING_FIELDS: tuple[str, ...] = ("slug", "title", "category", "summary")
+
+_FENCE = re.compile(r"^---[ \t]*$")
+_HEADING = re.compile(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$")
+BODY_KEY = "<body>"
+"""Pseudo key whose line number is the first line of the body."""
+
+
+class ContentError(Exception):
+    """A file that cannot be turned into an `Entry` at all (bad front matter or schema)."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation finding, pointing at a file and line."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _split(text: str, path: str) -> tuple[str, str, int]:
+    """Return (front matter, body, line number of the first body line)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if not lines or not _FENCE.match(lines[0]):
+        raise ContentError(path, 1, "file must start with a '---' front-matter line")
+    for index in range(1, len(lines)):
+        if _FENCE.match(lines[index]):
+            front = "\n".join(lines[1:index])
+            body_lines = lines[index + 1 :]
+            skipped = 0
+            while skipped < len(body_lines) - 1 and not body_lines[skipped].strip():
+                skipped += 1
+            body = "\n".join(body_lines[skipped:]).rstrip()
+            return front, body, index + 2 + skipped
+    raise ContentError(path, 1, "front matter is not closed by a '---' line")
+
+
+def _key_lines(node: yaml.Node) -> dict[str, int]:
+    """Map each top-level key to its 1-based line within the front matter."""
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                lines.setdefault(str(key_node.value), key_node.start_mark.line + 1)
+    return lines
+
+
+def _compose(front: str, path: str) -> tuple[Any, dict[str, int], dict[str, list[int]]]:
+    """Parse YAML front matter; return (data, key lines, list item lines), lines 1-based."""
+    loader = yaml.SafeLoader(front)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, {}
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                key = str(key_node.value)
+                if key in seen:
+                    raise ContentError(path, key_node.start_mark.line + 2, f"duplicate key {key!r}")
+                seen.add(key)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark is not None else 1
+        raise ContentError(path, line, f"invalid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ContentError(path, 1, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    key_lines = {k: v + 1 for k, v in _key_lines(node).items()}
+    item_lines: dict[str, list[int]] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(value_node, yaml.SequenceNode):
+                item_lines[str(key_node.value)] = [
+                    item.start_mark.line + 2 for item in value_node.value
+                ]
+    return data, key_lines, item_lines
+
+
+def _parse(text: str, path: str) -> tuple[Entry, dict[str, int]]:
+    front, body, body_line = _split(text, path)
+    data, key_lines, item_lines = _compose(front, path)
+    if not isinstance(data, dict):
+        raise ContentError(path, 2 if front.strip() else 1, "front matter must be a YAML mapping")
+
+    def line_of(key: str) -> int:
+        return key_lines.get(key, 1)
+
+    for key in data:
+        if not isinstance(key, str) or key not in FIELD_ORDER:
+            expected = ", ".join(FIELD_ORDER)
+            raise ContentError(
+                path, line_of(str(key)), f"unknown field {key!r} (expected: {expected})"
+            )
+    for key in REQUIRED_FIELDS:
+        if key not in data:
+            raise ContentError(path, 1, f"missing required field {key!r}")
+    for key in _STRING_FIELDS:
+        value = data[key]
+        if not isinstance(value, str):
+            raise ContentError(
+                path,
+                line_of(key),
+                f"{key!r} must be a string, got {type(value).__name__} {value!r} (quote it)",
+            )
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in LIST_FIELDS:
+        value = data.get(key)
+        if value is None:
+            value = []
+        if not isinstance(value, list):
+            raise ContentError(path, line_of(key), f"{key!r} must be a list of strings")
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                lines = item_lines.get(key, [])
+                line = lines[index] if index < len(lines) else line_of(key)
+                raise ContentError(
+                    path,
+                    line,
+                    f"{key!r} items must be strings, got {type(item).__name__} {item!r} (quote it)",
+                )
+        lists[key] = tuple(value)
+    key_lines[BODY_KEY] = body_line
+    entry = Entry(
+        slug=data["slug"],
+        title=data["title"],
+        category=data["category"],
+        aliases=lists["aliases"],
+        tags=lists["tags"],
+        summary=data["summary"],
+        related=lists["related"],
+        sources=lists["sources"],
+        body=body,
+    )
+    return entry, key_lines
+
+
+def parse_entry(text: str, path: str) -> Entry:
+    """Parse one entry file; raise `ContentError` (with the offending line) on any schema error.
+
+    Only structure and types are checked here; the content rules live in `validate`.
+    The body is stripped of leading blank lines and trailing whitespace.
+    """
+    return _parse(text, path)[0]
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Return the 1-based file line of each front-matter key of `text` ({} if unparsable)."""
+    try:
+        return _parse(text, "<text>")[1]
+    except ContentError:
+        return {}
+
+
+# --------------------------------------------------------------------------- dumping
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe dumper that never emits aliases/anchors."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_entry(entry: Entry) -> str:
+    """Serialize `entry` in the file format, keys in canonical order.
+
+    `parse_entry(dump_entry(e), path) == e` for every entry whose body has no leading blank
+    lines or trailing whitespace (which is what `parse_entry` produces).
+    """
+    data = entry.to_dict()
+    body = data.pop("body")
+    front = yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=None,
+        allow_unicode=True,
+        width=float("inf"),
+    )
+    text = f"---\n{front}---\n"
+    if body:
+        text += f"{body}\n"
+    return text
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _headings(body: str) -> list[str]:
+    found: list[str] = []
+    in_fence = False
+    for line in body.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+            continue
+        match = _HEADING.match(line)
+        if match and not in_fence:
+            found.append(match.group(1).strip())
+    return found
+
+
+def check_entry(entry: Entry, path: str, lines: Mapping[str, int] | None = None) -> list[Problem]:
+    """Check the rules that concern one entry alone (types, patterns, Discord limits).
+
+    `lines` maps front-matter keys (and `BODY_KEY`) to line numbers; missing keys give line 1.
+    """
+    lines = lines or {}
+    problems: list[Problem] = []
+
+    def add(key: str, message: str) -> None:
+        problems.append(Problem(path, lines.get(key, 1), message))
+
+    for key in _STRING_FIELDS:
+        if not isinstance(getattr(entry, key), str):
+            add(key, f"{key!r} must be a string")
+    for key in LIST_FIELDS:
+        value = getattr(entry, key)
+        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+            add(key, f"{key!r} must be a tuple of strings")
+    if not isinstance(entry.body, str):
+        add(BODY_KEY, "body must be a string")
+    if problems:
+        return problems
+
+    slug = entry.slug
+    if not SLUG_PATTERN.match(slug):
+        add("slug", f"slug {slug!r} must be lowercase kebab-case ([a-z0-9] words joined by '-')")
+    if len(slug) > MAX_SLUG:
+        add("slug", f"slug is {len(slug)} characters (max {MAX_SLUG})")
+    file = Path(path)
+    if file.suffix == ".md":
+        if file.stem != slug:
+            add("slug", f"slug {slug!r} does not match the file name {file.name!r}")
+        if file.parent.name and file.parent.name != entry.category:
+            add(
+                "category",
+                f"category {entry.category!r} does not match the folder {file.parent.name!r}",
+            )
+    if entry.category not in CATEGORIES:
+        add("category", f"unknown category {entry.category!r} (one of {', '.join(CATEGORIES)})")
+
+    title = entry.title
+    if not title.strip():
+        add("title", "title is empty")
+    if len(title) > MAX_TITLE:
+        add("title", f"title is {len(title)} characters (max {MAX_TITLE}: it is a button label)")
+    if "\n" in title:
+        add("title", "title must be one line")
+
+    summary = entry.summary.strip()
+    if not summary:
+        add("summary", "summary is empty")
+    if len(entry.summary) > MAX_SUMMARY:
+        add("summary", f"summary is {len(entry.summary)} characters (max {MAX_SUMMARY})")
+
+    if len(entry.body) > MAX_BODY:
+        add(BODY_KEY, f"body is {len(entry.body)} characters (max {MAX_BODY})")
+    if entry.category == "challenge":
+        headings = _headings(entry.body)
+        missing = [s for s in CHALLENGE_SECTIONS if s not in headings]
+        if missing:
+            add(
+                BODY_KEY,
+                "challenge body needs the sections "
+                + ", ".join(f"'## {s}'" for s in CHALLENGE_SECTIONS)
+                + f" (missing: {', '.join(missing)})",
+            )
+        else:
+            positions = [headings.index(s) for s in CHALLENGE_SECTIONS]
+            if positions != sorted(positions):
+                add(BODY_KEY, "challenge sections must be in the order Problem, Solution, Outcome")
+
+    seen_aliases: set[str] = set()
+    for alias in entry.aliases:
+        if len(alias) > MAX_ALIAS:
+            add("aliases", f"alias {alias[:30]!r}... is {len(alias)} characters (max {MAX_ALIAS})")
+        key = normalize(alias)
+        if not key:
+            add("aliases", f"alias {alias!r} has no letters or digits")
+        elif key in seen_aliases:
+            add("aliases", f"alias {alias!r} is listed twice")
+        seen_aliases.add(key)
+
+    for tag in entry.tags:
+        if not tag.strip() or len(tag) > MAX_TAG or tag != tag.lower():
+            add("tags", f"tag {tag!r} must be a short lowercase word (max {MAX_TAG} characters)")
+    if len(set(entry.tags)) != len(entry.tags):
+        add("tags", "a tag is listed twice")
+
+    if len(entry.related) > MAX_RELATED:
+        add("related", f"{len(entry.related)} related entries (max {MAX_RELATED})")
+    if slug in entry.related:
+        add("related", "an entry must not be related to itself")
+    if len(set(entry.related)) != len(entry.related):
+        add("related", "a related slug is listed twice")
+
+    for source in entry.sources:
+        if not SOURCE_PATTERN.match(source):
+            add("sources", f"source {source!r} must look like 'seed-000'")
+    return problems
+
+
+def _read_lines(path: str) -> dict[str, int]:
+    file = Path(path)
+    try:
+        if file.is_file():
+            return key_lines(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        pass
+    return {}
+
+
+def validate(
+    entries_with_paths: Iterable[tuple[Entry, str | Path]],
+    lines: Mapping[str, Mapping[str, int]] | None = None,
+) -> list[Problem]:
+    """Check every rule of the content format over a whole collection of entries.
+
+    `entries_with_paths` holds `(entry, path)` pairs; the path is the file the entry came from
+    (or any label, e.g. `db:<slug>`, for entries that have no file: then the file-name and
+    folder checks are skipped). `lines` optionally maps a path to its key line numbers (see
+    `key_lines`); otherwise an existing file is read to find them. Problems are sorted by path
+    and line.
+    """
+    items = [(entry, str(path)) for entry, path in entries_with_paths]
+    line_maps: dict[str, Mapping[str, int]] = {}
+    for _, path in items:
+        if lines is not None and path in lines:
+            line_maps[path] = lines[path]
+        elif path not in line_maps:
+            line_maps[path] = _read_lines(path)
+
+    problems: list[Problem] = []
+    for entry, path in items:
+        problems.extend(check_entry(entry, path, line_maps[path]))
+
+    def line(path: str, key: str) -> int:
+        return line_maps[path].get(key, 1)
+
+    by_slug: dict[str, str] = {}
+    for entry, path in items:
+        if entry.slug in by_slug:
+            problems.append(
+                Problem(
+                    path,
+                    line(path, "slug"),
+                    f"duplicate slug {entry.slug!r} (also in {by_slug[entry.slug]})",
+                )
+            )
+        else:
+            by_slug[entry.slug] = path
+
+    for entry, path in items:
+        for slug in entry.related:
+            if slug not in by_slug:
+                problems.append(
+                    Problem(path, line(path, "related"), f"related slug {slug!r} does not exist")
+                )
+
+    # Names: an alias must not equal (after normalization) another entry's slug/title/alias.
+    owners: dict[str, set[str]] = {}
+    for entry, _ in items:
+        for name in (entry.slug, entry.title, *entry.aliases):
+            key = normalize(name)
+            if key:
+                owners.setdefault(key, set()).add(entry.slug)
+    for entry, path in items:
+        for alias in entry.aliases:
+            others = sorted(owners.get(normalize(alias), set()) - {entry.slug})
+            if others:
+                problems.append(
+                    Problem(
+                        path,
+                        line(path, "aliases"),
+                        f"alias {alias!r} collides with a name of {', '.join(others)}",
+                    )
+                )
+    problems.sort(key=lambda p: (p.path, p.line))
+    return problems
+
+
+# --------------------------------------------------------------------------- directories
+
+
+def load_directory(root: Path) -> tuple[list[Entry], list[Problem]]:
+    """Read `root/<category>/*.md`, validate the lot, return (entries, problems).
+
+    Other files (timeline YAML, READMEs at the root) are ignored. Files that cannot be parsed
+    are reported as problems and left out; entries with rule violations are returned along
+    with their problems, so callers must refuse to import when `problems` is not empty.
+    Entries are sorted by path.
+    """
+    root = Path(root)
+    entries: list[Entry] = []
+    pairs: list[tuple[Entry, str]] = []
+    line_maps: dict[str, dict[str, int]] = {}
+    problems: list[Problem] = []
+    for file in sorted(root.glob("*/*.md")):
+        if not file.is_file():
+            continue
+        path = str(file)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(path, 1, f"not valid UTF-8: {exc.reason}"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(path, 1, f"cannot read: {exc.strerror or exc}"))
+            continue
+        try:
+            entry, lines = _parse(text, path)
+        except ContentError as exc:
+            problems.append(Problem(exc.path, exc.line, exc.message))
+            continue
+        entries.append(entry)
+        pairs.append((entry, path))
+        line_maps[path] = lines
+    problems.extend(validate(pairs, line_maps))
+    problems.sort(key=lambda p: (p.path, p.line))
+    return entries, problems

@@ -1,0 +1,134 @@
+"""Text normalization shared by the validator and the search index.
+
+Everything here is pure and total: any string (emoji, right-to-left text, zero-width and control
+characters, Discord mentions, Markdown) normalizes without raising.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+MAX_QUERY_CHARS = 200
+"""Queries are truncated to this many characters before any matching."""
+
+_DISCORD_MARKUP = re.compile(r"<(?:@[!&]?|#|a?:\w*:)\d+>|<t:\d+(?::\w)?>")
+_URL = re.compile(r"https?://\S+")
+_APOSTROPHES = re.compile(r"['’`´]")
+_SEPARATORS = re.compile(r"[^\w+#]+|_+")
+_EDGE_JUNK = re.compile(r"^[+#]+|#+$")
+
+_STOP_TEXT = """
+    a about actually after again all also am an and any anyone anything are as at be been
+    being best better between both but by can cant could did didnt do does doesnt doing dont
+    each else ever every explain explained for from get gets getting give go going good got
+    had has have having he help her here hey hi his how i id if im in into is isnt it its
+    ive just know learn let like looking main make me mean meaning means mine more most much
+    my need needed needs new no not of off ok okay on one only or other our out over please
+    possible pls plz proper properly really right say see seem she should so some someone
+    something still such sure tell than thank thanks that thats the their them then there
+    these they thing things this those through to too trying u understand up us use used
+    useful uses using very via want wanted was way ways we well were what whats when where
+    whether which while who whom why will with without work works would yes you your
+"""
+STOP_WORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
+"""Words that carry no topic: English function words, question words and chat filler."""
+
+
+def clean(text: str, max_chars: int | None = MAX_QUERY_CHARS) -> str:
+    """Truncate `text` and drop Discord markup (mentions, custom emoji, timestamps) and URLs."""
+    if max_chars is not None:
+        text = text[:max_chars]
+    text = _DISCORD_MARKUP.sub(" ", text)
+    return _URL.sub(" ", text)
+
+
+@lru_cache(maxsize=4096)
+def _fold_cached(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept: list[str] = []
+    for char in decomposed:
+        category = unicodedata.category(char)
+        if category in ("Mn", "Me", "Cf"):  # accents, enclosing marks, zero-width/bidi marks
+            continue
+        kept.append(" " if category in ("Cc", "Cs", "Co", "Zl", "Zp") else char)
+    return "".join(kept).casefold()
+
+
+def fold(text: str) -> str:
+    """Case-fold, strip accents and drop invisible characters (keeps punctuation)."""
+    if len(text) > 512:  # don't pollute the cache with long bodies
+        return _fold_cached.__wrapped__(text)
+    return _fold_cached(text)
+
+
+def tokenize(text: str) -> list[str]:
+    """Split `text` into folded tokens.
+
+    Punctuation separates words, except `+` and `#` which are meaningful inside tokens such as
+    `n+1`, `c++` and `c#`; apostrophes are removed (`don't` -> `dont`).
+    """
+    folded = _APOSTROPHES.sub("", fold(text))
+    out: list[str] = []
+    for raw in _SEPARATORS.split(folded):
+        if not raw:
+            continue
+        token = raw if (len(raw) == 2 and raw[1] == "#") else _EDGE_JUNK.sub("", raw)
+        if token:
+            out.append(token)
+    return out
+
+
+def normalize(text: str) -> str:
+    """Return the folded tokens of `text` joined by single spaces (the matching key of a name)."""
+    return " ".join(tokenize(text))
+
+
+def content_words(tokens: list[str]) -> list[str]:
+    """Drop stop words; when nothing is left the result is empty."""
+    return [t for t in tokens if t not in STOP_WORDS]
+
+
+_VOWELS = frozenset("aeiouy")
+
+
+def _has_vowel(text: str) -> bool:
+    return any(c in _VOWELS for c in text)
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "ches", "shes")) or (word.endswith(("xes", "zes")) and len(word) > 4):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+@lru_cache(maxsize=65536)
+def stem(token: str) -> str:
+    """Light English stemmer: plurals and a few verb/noun endings (`queries` -> `query`).
+
+    Tokens with digits or symbols (`n+1`, `k8s`, `c++`) and short tokens are left alone.
+    The same function is applied to documents and queries, so the stems only need to agree.
+    """
+    if len(token) <= 3 or not token.isalpha() or not token.isascii():
+        return token
+    word = _singular(token)
+    for suffix in ("ations", "ation", "ions", "ion", "ings", "ing", "ed"):
+        if suffix.startswith("ion") and not word.endswith("tion"):
+            continue
+        if word.endswith(suffix):
+            base = word[: -len(suffix)]
+            if suffix.startswith("ation"):
+                base += "at"
+            if len(base) >= 4 and _has_vowel(base):
+                if base[-1] == base[-2] and base[-1] not in "lsz":  # running -> run
+                    base = base[:-1]
+                word = base
+            break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word

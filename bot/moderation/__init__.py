@@ -1,0 +1,1 @@
+"""Moderation: who counts as a moderator, content edits, versions and the audit log."""

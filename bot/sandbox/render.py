@@ -1,0 +1,534 @@
+"""Render what the bot sent as plain terminal text for the sandbox REPL.
+
+Pure functions over Discord JSON (messages as stored by the emulator, modal callback data):
+
+* :func:`render_message` returns a :class:`RenderedMessage` with the text and the numbered
+  :class:`Action` targets (buttons and select menus) so a person can click by typing ``1`` or pick
+  ``2.1``; :meth:`RenderedMessage.resolve` turns such input into an action and chosen values.
+* :func:`render_modal` lists a modal's fields as :class:`ModalField` so the REPL can prompt for
+  each one; :func:`modal_submit_components` builds the ``data.components`` of the MODAL_SUBMIT
+  interaction from the answers, in the shape discord.py parses (action rows or labels).
+
+Both legacy components (action rows) and IS_COMPONENTS_V2 layouts (text displays, sections,
+containers) are understood.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+__all__ = [
+    "Action",
+    "ModalField",
+    "RenderedMessage",
+    "SelectChoice",
+    "modal_submit_components",
+    "render_message",
+    "render_modal",
+]
+
+_EPHEMERAL: Final = 1 << 6
+_BUTTON, _TEXT_INPUT, _STRING_SELECT = 2, 4, 3
+_SELECT_KINDS: Final[Mapping[int, str]] = {
+    3: "select",
+    5: "user select",
+    6: "role select",
+    7: "mentionable select",
+    8: "channel select",
+}
+_LINK, _PREMIUM = 5, 6
+_RADIO_GROUP, _CHECKBOX = 21, 23
+_EMBED_BAR: Final = "│ "
+_INDENT: Final = "  "
+
+
+@dataclass(frozen=True)
+class SelectChoice:
+    """One option of a string select (or radio / checkbox group), numbered like ``2.1``."""
+
+    number: str
+    label: str
+    value: str
+    description: str | None = None
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    """A clickable target of a rendered message: a button or a select menu."""
+
+    number: int
+    label: str
+    kind: Literal["button", "select"]
+    custom_id: str | None
+    component_type: int
+    url: str | None = None
+    disabled: bool = False
+    options: tuple[SelectChoice, ...] = ()
+    min_values: int = 1
+    max_values: int = 1
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The option values of a string select (empty for buttons and other selects)."""
+        return tuple(option.value for option in self.options)
+
+    @property
+    def interactive(self) -> bool:
+        """Whether using it sends an interaction (not a link, premium or disabled button)."""
+        return self.custom_id is not None and not self.disabled
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """The readable text of a message and its numbered actions."""
+
+    text: str
+    actions: tuple[Action, ...]
+
+    def action(self, number: int) -> Action | None:
+        """The action shown as ``[number]``, if any."""
+        return next((a for a in self.actions if a.number == number), None)
+
+    def resolve(self, choice: str) -> tuple[Action, tuple[str, ...]] | None:
+        """Parse REPL input: ``"1"`` (a button), ``"2.1"`` or ``"2.1,2.3"`` (select options).
+
+        Returns the action and the selected option values, or None when nothing matches.
+        """
+        picks = [part.strip() for part in choice.replace(" ", ",").split(",") if part.strip()]
+        if not picks:
+            return None
+        heads = {pick.split(".", 1)[0] for pick in picks}
+        if len(heads) != 1 or not (head := heads.pop()).isdigit():
+            return None
+        action = self.action(int(head))
+        if action is None:
+            return None
+        if picks == [head]:
+            return action, ()
+        by_number = {option.number: option.value for option in action.options}
+        if any(pick not in by_number for pick in picks):
+            return None
+        return action, tuple(by_number[pick] for pick in picks)
+
+
+@dataclass(frozen=True)
+class ModalField:
+    """One input of a modal, in the order the REPL should ask for it."""
+
+    number: int
+    custom_id: str
+    label: str
+    component_type: int = _TEXT_INPUT  # 4 text input; 3, 5-8 selects; 19, 21-23 newer inputs
+    style: int = 1  # text inputs: 1 short, 2 paragraph
+    required: bool = True
+    min_length: int | None = None  # for selects and groups: min_values
+    max_length: int | None = None  # for selects and groups: max_values
+    value: str | None = None
+    placeholder: str | None = None
+    description: str | None = None
+    in_label: bool = False  # wrapped in a Label (18) rather than an action row (1)
+    options: tuple[SelectChoice, ...] = ()
+
+    @property
+    def paragraph(self) -> bool:
+        """Whether a text input is multi-line."""
+        return self.style == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Inline markup: mentions, custom emoji, timestamps, command mentions
+# ---------------------------------------------------------------------------------------------
+
+_MARKUP: Final = re.compile(
+    r"<(?P<kind>@!?|@&|#)(?P<id>\d+)>"
+    r"|<a?:(?P<emoji>\w+):\d+>"
+    r"|<t:(?P<ts>-?\d+)(?::(?P<style>[tTdDfFR]))?>"
+    r"|</(?P<command>[^:>]+):\d+>"
+)
+_TIME_FORMATS: Final[Mapping[str, str]] = {
+    "t": "%H:%M",
+    "T": "%H:%M:%S",
+    "d": "%Y-%m-%d",
+    "D": "%d %B %Y",
+    "f": "%d %B %Y %H:%M",
+    "F": "%A, %d %B %Y %H:%M",
+    "R": "%Y-%m-%d %H:%M",
+}
+
+
+def _inline(text: str, names: Mapping[str, str] | None) -> str:
+    """Replace Discord markup with readable text; ``names`` maps ids to display names."""
+    lookup = names or {}
+
+    def replace(match: re.Match[str]) -> str:
+        if match["kind"]:
+            sigil = "#" if match["kind"] == "#" else "@"
+            return sigil + lookup.get(match["id"], match["id"])
+        if match["emoji"]:
+            return f":{match['emoji']}:"
+        if match["ts"]:
+            try:
+                when = datetime.fromtimestamp(int(match["ts"]), tz=UTC)
+            except (OverflowError, OSError, ValueError):
+                return match[0]
+            return when.strftime(_TIME_FORMATS[match["style"] or "f"]) + " UTC"
+        return f"/{match['command']}"
+
+    return _MARKUP.sub(replace, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages
+# ---------------------------------------------------------------------------------------------
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _dicts(value: object) -> Iterator[dict[str, Any]]:
+    """The dict items of a JSON array (anything else is skipped)."""
+    if isinstance(value, list):
+        yield from (item for item in value if isinstance(item, dict))
+
+
+def _emoji_text(emoji: object) -> str:
+    if not isinstance(emoji, dict) or not emoji.get("name"):
+        return ""
+    name = str(emoji["name"])
+    return f":{name}:" if emoji.get("id") else name
+
+
+def _choices(options: object, number: int | str) -> tuple[SelectChoice, ...]:
+    return tuple(
+        SelectChoice(
+            number=f"{number}.{i}",
+            label=_str(opt.get("label")) or _str(opt.get("value")),
+            value=_str(opt.get("value")),
+            description=opt.get("description") or None,
+            default=bool(opt.get("default")),
+        )
+        for i, opt in enumerate(_dicts(options), start=1)
+    )
+
+
+class _MessageRenderer:
+    """Walks one message, numbering actions from ``start``."""
+
+    def __init__(self, names: Mapping[str, str] | None, start: int, bold: bool) -> None:
+        self.names = names
+        self.next_number = start
+        self.bold = bold
+        self.actions: list[Action] = []
+
+    def text(self, value: object) -> list[str]:
+        return _inline(_str(value), self.names).splitlines()
+
+    def strong(self, value: str) -> str:
+        return f"\x1b[1m{value}\x1b[0m" if self.bold and value else value
+
+    def _take_number(self) -> int:
+        number = self.next_number
+        self.next_number += 1
+        return number
+
+    # -- embeds -----------------------------------------------------------------------------
+
+    def embed(self, embed: Mapping[str, Any]) -> list[str]:
+        lines: list[str] = []
+        author = embed.get("author")
+        if isinstance(author, dict) and author.get("name"):
+            lines.append(_inline(str(author["name"]), self.names))
+        title = self.text(embed.get("title"))
+        if title:
+            url = f" ({embed['url']})" if embed.get("url") else ""
+            lines.append(self.strong(" ".join(title)) + url)
+        lines += self.text(embed.get("description"))
+        for field in _dicts(embed.get("fields")):
+            name = " ".join(self.text(field.get("name")))
+            value = self.text(field.get("value")) or [""]
+            lines.append(f"{self.strong(name)}: {value[0]}")
+            lines += [_INDENT + line for line in value[1:]]
+        for key in ("image", "thumbnail"):
+            media = embed.get(key)
+            if isinstance(media, dict) and media.get("url"):
+                lines.append(f"[{key}] {media['url']}")
+        footer = embed.get("footer")
+        footer_text = " ".join(self.text(footer.get("text"))) if isinstance(footer, dict) else ""
+        stamp = _str(embed.get("timestamp"))
+        if footer_text or stamp:
+            lines.append("— " + " • ".join(part for part in (footer_text, stamp) if part))
+        return [_EMBED_BAR + line for line in lines] or [_EMBED_BAR.rstrip()]
+
+    # -- interactive components ---------------------------------------------------------------
+
+    def button(self, data: Mapping[str, Any]) -> str:
+        style = data.get("style")
+        label = " ".join(
+            part for part in (_emoji_text(data.get("emoji")), _str(data.get("label"))) if part
+        )
+        url = _str(data.get("url")) or None
+        custom_id = None if style in (_LINK, _PREMIUM) else _str(data.get("custom_id")) or None
+        if style == _PREMIUM:
+            label = label or f"premium SKU {data.get('sku_id')}"
+        action = Action(
+            number=self._take_number(),
+            label=label,
+            kind="button",
+            custom_id=custom_id,
+            component_type=_BUTTON,
+            url=url,
+            disabled=bool(data.get("disabled")),
+        )
+        self.actions.append(action)
+        shown = f"[{action.number}] {label or '(no label)'}"
+        if url:
+            shown += f" ↗ {url}"
+        return shown + (" (disabled)" if action.disabled else "")
+
+    def select(self, data: Mapping[str, Any]) -> list[str]:
+        ctype = int(data.get("type") or _STRING_SELECT)
+        number = self._take_number()
+        low, high = data.get("min_values"), data.get("max_values")
+        low = low if isinstance(low, int) else 1
+        high = high if isinstance(high, int) else 1
+        action = Action(
+            number=number,
+            label=_str(data.get("placeholder")) or "Select…",
+            kind="select",
+            custom_id=_str(data.get("custom_id")) or None,
+            component_type=ctype,
+            disabled=bool(data.get("disabled")),
+            options=_choices(data.get("options"), number) if ctype == _STRING_SELECT else (),
+            min_values=low,
+            max_values=high,
+        )
+        self.actions.append(action)
+        notes = [] if ctype == _STRING_SELECT else [_SELECT_KINDS.get(ctype, "select")]
+        if (low, high) != (1, 1):
+            notes.append(f"pick {low}-{high}")
+        if action.disabled:
+            notes.append("disabled")
+        head = f"[{number}] {action.label} ▾" + (f" ({', '.join(notes)})" if notes else "")
+        lines = [head]
+        for option in action.options:
+            line = f"{_INDENT * 2}{option.number} {option.label}"
+            if option.description:
+                line += f" — {option.description}"
+            lines.append(line + (" (default)" if option.default else ""))
+        return lines
+
+    def action_row(self, row: Mapping[str, Any]) -> list[str]:
+        lines: list[str] = []
+        buttons: list[str] = []
+        for child in _dicts(row.get("components")):
+            if child.get("type") == _BUTTON:
+                buttons.append(self.button(child))
+            elif child.get("type") in _SELECT_KINDS:
+                lines += self.select(child)
+        return ["  ".join(buttons), *lines] if buttons else lines
+
+    # -- layout components (IS_COMPONENTS_V2) -------------------------------------------------
+
+    def component(self, comp: Mapping[str, Any]) -> list[str]:
+        ctype = comp.get("type")
+        if ctype == 1:
+            return self.action_row(comp)
+        if ctype == _BUTTON:
+            return [self.button(comp)]
+        if ctype in _SELECT_KINDS:
+            return self.select(comp)
+        if ctype == 10:
+            return self.text(comp.get("content"))
+        if ctype == 9:
+            lines = [
+                line for text in _dicts(comp.get("components")) for line in self.component(text)
+            ]
+            accessory = comp.get("accessory")
+            return lines + (self.component(accessory) if isinstance(accessory, dict) else [])
+        if ctype == 11:
+            return [f"[thumbnail] {_media_url(comp.get('media'))}"]
+        if ctype == 12:
+            return [
+                f"[media] {_media_url(item.get('media'))}" for item in _dicts(comp.get("items"))
+            ]
+        if ctype == 13:
+            return [f"[file] {_media_url(comp.get('file'))}"]
+        if ctype == 14:
+            return ["─" * 20] if comp.get("divider", True) else [""]
+        if ctype == 17:
+            inner = [
+                line for child in _dicts(comp.get("components")) for line in self.component(child)
+            ]
+            return [_EMBED_BAR + line for line in inner]
+        return []
+
+
+def _media_url(media: object) -> str:
+    return _str(media.get("url")) if isinstance(media, dict) else ""
+
+
+def render_message(
+    msg: Mapping[str, Any],
+    *,
+    author: str | None = None,
+    names: Mapping[str, str] | None = None,
+    start: int = 1,
+    bold: bool = False,
+) -> RenderedMessage:
+    """Render a message object (or message create / response data) as terminal text.
+
+    ``author`` adds a header line (indenting the body); ``names`` maps user / role / channel ids to
+    names for ``<@id>``, ``<@&id>`` and ``<#id>``; actions are numbered from ``start`` so several
+    messages on screen can share one numbering; ``bold`` wraps titles in ANSI bold.
+    """
+    r = _MessageRenderer(names, start, bold)
+    lines: list[str] = []
+    lines += r.text(msg.get("content"))
+    for embed in _dicts(msg.get("embeds")):
+        lines += r.embed(embed)
+    for attachment in _dicts(msg.get("attachments")):
+        name = attachment.get("filename") or attachment.get("url") or attachment.get("id")
+        lines.append(f"[attachment] {name}")
+    for comp in _dicts(msg.get("components")):
+        lines += r.component(comp)
+
+    flags = msg.get("flags")
+    ephemeral = isinstance(flags, int) and bool(flags & _EPHEMERAL)
+    if author is not None:
+        header = author + (" (only you can see this)" if ephemeral else "")
+        lines = [r.strong(header)] + [_INDENT + line if line else line for line in lines]
+    elif ephemeral:
+        lines.append("(only you can see this)")
+    return RenderedMessage(text="\n".join(lines), actions=tuple(r.actions))
+
+
+# ---------------------------------------------------------------------------------------------
+# Modals
+# ---------------------------------------------------------------------------------------------
+
+_MODAL_KINDS: Final[Mapping[int, str]] = {
+    **_SELECT_KINDS,
+    19: "file upload",
+    21: "radio group",
+    22: "checkbox group",
+    23: "checkbox",
+}
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _modal_field(
+    number: int, comp: Mapping[str, Any], label: str, description: str | None, in_label: bool
+) -> ModalField:
+    ctype = int(comp.get("type") or _TEXT_INPUT)
+    required = comp.get("required")
+    return ModalField(
+        number=number,
+        custom_id=_str(comp.get("custom_id")),
+        label=label or _str(comp.get("label")),
+        component_type=ctype,
+        style=_int_or_none(comp.get("style")) or 1,
+        # text inputs default to required; Discord defaults the others the same way
+        required=True if required is None else bool(required),
+        min_length=_int_or_none(comp.get("min_length", comp.get("min_values"))),
+        max_length=_int_or_none(comp.get("max_length", comp.get("max_values"))),
+        value=comp.get("value") or None,
+        placeholder=comp.get("placeholder") or None,
+        description=description,
+        in_label=in_label,
+        options=_choices(comp.get("options"), number),
+    )
+
+
+def _describe_field(field: ModalField) -> list[str]:
+    if field.component_type == _TEXT_INPUT:
+        traits = ["paragraph" if field.paragraph else "short"]
+        unit = "characters"
+    else:
+        traits = [_MODAL_KINDS.get(field.component_type, f"component {field.component_type}")]
+        unit = "choices"
+    traits.append("required" if field.required else "optional")
+    low, high = field.min_length, field.max_length
+    default_range = (None, None) if field.component_type == _TEXT_INPUT else (1, 1)
+    if (low, high) != default_range and (low is not None or high is not None):
+        traits.append(f"{low or 0}-{high if high is not None else '…'} {unit}")
+    lines = [f"{field.number}. {field.label or field.custom_id} ({', '.join(traits)})"]
+    for extra, text in (("", field.description), ("placeholder: ", field.placeholder)):
+        if text:
+            lines.append(f"{_INDENT * 2}{extra}{text}")
+    if field.value:
+        lines.append(f"{_INDENT * 2}prefilled: {field.value!r}")
+    lines += [f"{_INDENT * 2}{o.number} {o.label}" for o in field.options]
+    return lines
+
+
+def render_modal(modal_data: Mapping[str, Any]) -> tuple[str, list[ModalField]]:
+    """Render a MODAL callback's ``data``: its title and numbered fields to ask for."""
+    fields: list[ModalField] = []
+    lines = [f"Modal: {_str(modal_data.get('title'))}"]
+    for comp in _dicts(modal_data.get("components")):
+        ctype = comp.get("type")
+        if ctype == 10:
+            lines += [_INDENT + line for line in _str(comp.get("content")).splitlines()]
+            continue
+        if ctype == 1:
+            found = [
+                (child, "", None, False)
+                for child in _dicts(comp.get("components"))
+                if child.get("type") == _TEXT_INPUT
+            ]
+        elif ctype == 18 and isinstance(comp.get("component"), dict):
+            found = [(comp["component"], _str(comp.get("label")), comp.get("description"), True)]
+        else:
+            continue
+        for inner, label, description, in_label in found:
+            field = _modal_field(len(fields) + 1, inner, label, description or None, in_label)
+            fields.append(field)
+            lines += [_INDENT + line for line in _describe_field(field)]
+    return "\n".join(lines), fields
+
+
+Answer = str | bool | Sequence[str] | None
+"""A field's answer: text for text inputs and radio groups, a bool for a checkbox, else values."""
+
+
+def _submitted(field: ModalField, answer: Answer) -> dict[str, Any]:
+    """The MODAL_SUBMIT shape of one answered component (see discord/types/interactions.py)."""
+    data: dict[str, Any] = {"type": field.component_type, "custom_id": field.custom_id}
+    if field.component_type == _TEXT_INPUT:
+        data["value"] = answer if isinstance(answer, str) else ""
+    elif field.component_type == _RADIO_GROUP:
+        data["value"] = answer if isinstance(answer, str) else None
+    elif field.component_type == _CHECKBOX:
+        data["value"] = bool(answer)
+    elif isinstance(answer, str):
+        data["values"] = [answer]
+    else:
+        data["values"] = list(answer) if isinstance(answer, Sequence) else []
+    return data
+
+
+def modal_submit_components(
+    fields: Sequence[ModalField], answers: Mapping[str, Answer]
+) -> list[dict[str, Any]]:
+    """Build MODAL_SUBMIT ``data.components`` from answers keyed by custom_id.
+
+    Text inputs from action rows come back inside action rows, labelled components inside
+    ``{"type": 18, "component": ...}``, as discord.py's ``Modal._refresh`` expects.
+    """
+    out: list[dict[str, Any]] = []
+    for field in fields:
+        submitted = _submitted(field, answers.get(field.custom_id))
+        if field.in_label:
+            out.append({"type": 18, "component": submitted})
+        else:
+            out.append({"type": 1, "components": [submitted]})
+    return out

@@ -1,0 +1,258 @@
+"""The sandbox's terminal: type slash commands as a member and read the bot's replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.config import Settings
+from bot.sandbox.emulator import DiscordEmulator, DiscordError
+from bot.sandbox.interactions import (
+    SUBCOMMAND,
+    SUBCOMMAND_GROUP,
+    InteractionRecord,
+    NoResponse,
+    UsageError,
+    find_command,
+)
+from bot.sandbox.render import RenderedMessage, render_message, render_modal
+from bot.sandbox.session import Sandbox, running_sandbox
+from bot.sandbox.world import Message, User
+
+Ask = Callable[[str], Awaitable[str]]
+
+HELP = """\
+Type a slash command as you would in Discord, for example:
+  /help
+  /learn query: docker          (or simply: /learn docker)
+  /topics category: challenge
+Click a button by typing its number (1), pick a select option with 2.1.
+  :complete /learn query: dock   what autocomplete offers while you type
+  :as grace                      act as another member (:who lists them)
+  :quit                          leave (Ctrl-D works too)"""
+
+
+def parse_command_line(emulator: DiscordEmulator, line: str) -> tuple[str, dict[str, str]]:
+    """Split `/cmd [group] [sub] opt: value ...` into the command path and option values."""
+    text = line.strip().lstrip("/").strip()
+    if not text:
+        raise UsageError("type a command after the slash, for example /help")
+    name, _, rest = text.partition(" ")
+    command, _ = find_command(emulator.world, name.lower())
+    path, schema = [name.lower()], command.get("options", [])
+    rest = rest.strip()
+    while any(o["type"] in (SUBCOMMAND, SUBCOMMAND_GROUP) for o in schema):
+        word, _, after = rest.partition(" ")
+        sub = next((o for o in schema if o["name"] == word.lower()), None)
+        if sub is None:
+            names = ", ".join(o["name"] for o in schema)
+            raise UsageError(f"/{' '.join(path)} needs one of: {names}")
+        path.append(sub["name"])
+        schema, rest = sub.get("options", []), after.strip()
+    names = [o["name"] for o in schema]
+    values: dict[str, str] = {}
+    if names and rest:
+        pattern = re.compile(r"(?:^|\s)(" + "|".join(map(re.escape, names)) + r"):\s*")
+        found = list(pattern.finditer(rest))
+        if not found:
+            first = next((o for o in schema if o.get("required")), schema[0])
+            values[first["name"]] = rest
+        elif rest[: found[0].start()].strip():
+            raise UsageError(
+                f"don't know what {rest[: found[0].start()].strip()!r} is; "
+                f"options are: {', '.join(n + ':' for n in names)}"
+            )
+        for match, following in zip(found, [*found[1:], None], strict=False):
+            end = following.start() if following else len(rest)
+            values[match.group(1)] = rest[match.end() : end].strip()
+    elif rest:
+        raise UsageError(f"/{' '.join(path)} takes no options")
+    return " ".join(path), values
+
+
+class Repl:
+    """Turns typed lines into interactions and renders what the bot answers."""
+
+    def __init__(self, sandbox: Sandbox, member: str, ask: Ask) -> None:
+        self.sandbox = sandbox
+        self.emulator = sandbox.emulator
+        self.ask = ask
+        self.user = self._person(member)
+        self.last: tuple[Message, RenderedMessage] | None = None
+
+    def _person(self, name: str) -> User:
+        people = self.sandbox.cast.people
+        if name not in people:
+            raise UsageError(f"no member called {name!r}; choose from {', '.join(people)}")
+        return people[name]
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Display names for mentions of users, roles and channels."""
+        world = self.emulator.world
+        found = {str(u.id): u.username for u in world.users.values()}
+        found.update({str(r.id): r.name for r in world.roles.values()})
+        found.update({str(c.id): c.name for c in world.channels.values()})
+        return found
+
+    @property
+    def prompt(self) -> str:
+        """The prompt showing who is typing where."""
+        return f"{self.user.username} in #{self.emulator.default_channel.name}> "
+
+    def render(self, message: Message) -> str:
+        """Render a message and remember its actions for number input."""
+        rendered = render_message(
+            message.payload(self.emulator.world.users),
+            author=self.emulator.world.bot_user.username,
+            names=self.names,
+        )
+        self.last = (message, rendered)
+        note = "  (only you can see this)" if message.ephemeral else ""
+        return rendered.text + note
+
+    def on_bot_post(self, message: Message) -> None:
+        """Print what the bot posts on its own (reminders, announcements) as it arrives."""
+        if message.interaction_id is not None:
+            return
+        channel = self.emulator.world.channels[message.channel_id]
+        rendered = render_message(
+            message.payload(self.emulator.world.users),
+            author=self.emulator.world.bot_user.username,
+            names=self.names,
+        )
+        print(f"\n[#{channel.name}]\n{rendered.text}", flush=True)
+
+    async def handle(self, line: str) -> str:
+        """Handle one typed line and return what to print."""
+        line = line.strip()
+        try:
+            if not line:
+                return ""
+            if line in (":help", "help", "?"):
+                return HELP
+            if line == ":who":
+                return "\n".join(
+                    f"{name}" + (" (you)" if user is self.user else "")
+                    for name, user in self.sandbox.cast.people.items()
+                )
+            if line.startswith(":as"):
+                self.user = self._person(line[3:].strip())
+                return f"You are now {self.user.username}."
+            if line.startswith(":complete"):
+                return await self._complete(line[len(":complete") :])
+            if line.startswith("/"):
+                path, values = parse_command_line(self.emulator, line)
+                record = await self.emulator.slash(self.user, path, **values)
+                return await self._answer(record)
+            if self.last is not None and (picked := self.last[1].resolve(line)):
+                action, chosen = picked
+                target = action.custom_id or action.label
+                record = await self.emulator.click(
+                    self.user, self.last[0], target, values=list(chosen)
+                )
+                return await self._answer(record)
+            return "Commands start with / (try /help); :help explains the sandbox."
+        except UsageError as error:
+            return f"! {error}"
+        except NoResponse:
+            return "! The application did not respond (no answer within 3 seconds)."
+
+    async def _complete(self, rest: str) -> str:
+        path, values = parse_command_line(self.emulator, rest)
+        if not values:
+            return "! name the option you are typing into, e.g. :complete /learn query: dock"
+        focused = list(values)[-1]
+        choices = await self.emulator.autocomplete(self.user, path, focused, **values)
+        return "\n".join(f"  {c['name']}" for c in choices) or "  (no suggestions)"
+
+    async def _answer(self, record: InteractionRecord) -> str:
+        await record.wait_ack()
+        if record.rejected:
+            return "! Discord rejected the bot's answer: " + "; ".join(record.rejected)
+        if record.modal is not None:
+            return await self._fill_modal(record)
+        if record.response_type == 6:  # deferred update: the clicked message changes later
+            await asyncio.sleep(0.3)
+        try:
+            message = await record.wait_message(timeout=15)
+        except NoResponse:
+            if record.response_type in (6, 7) and self.last is not None:
+                return self.render(self.emulator.world.messages.get(self.last[0].id, self.last[0]))
+            raise
+        return self.render(message)
+
+    async def _fill_modal(self, record: InteractionRecord) -> str:
+        assert record.modal is not None
+        text, fields = render_modal(record.modal)
+        print(text, flush=True)
+        answers: dict[str, str] = {}
+        for field in fields:
+            hint = " (optional)" if not field.required else ""
+            if field.paragraph:
+                hint += " (end with a line containing only .)"
+            prefill = f" [{field.value[:40]}]" if field.value else ""
+            if field.paragraph:
+                lines: list[str] = []
+                print(f"{field.label}{hint}{prefill}:", flush=True)
+                while (part := await self.ask("  | ")) != ".":
+                    lines.append(part)
+                value = "\n".join(lines)
+            else:
+                value = await self.ask(f"{field.label}{hint}{prefill}: ")
+            answers[field.custom_id] = value or (field.value or "")
+        submitted = await self.emulator.submit_modal(self.user, record, answers)
+        return await self._answer(submitted)
+
+
+async def _ask_stdin(prompt: str) -> str:
+    try:
+        return await asyncio.to_thread(input, prompt)
+    except KeyboardInterrupt:
+        raise EOFError from None
+
+
+async def run_sandbox(settings: Settings, member: str = "ada", ask: Ask = _ask_stdin) -> None:
+    """Start emulator + bot and read commands until EOF or :quit."""
+    log_path = Path("data/sandbox.log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        filename=log_path,
+        force=True,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING)
+    logging.getLogger().addHandler(console)
+    print("Starting the sandbox (the bot's log goes to data/sandbox.log) ...", flush=True)
+    async with running_sandbox(settings, guild_ready_timeout=0.2) as sandbox:
+        repl = Repl(sandbox, member, ask)
+        sandbox.emulator.add_message_listener(repl.on_bot_post)
+        people = ", ".join(sandbox.cast.people)
+        print(
+            f"Connected to the sandbox server {sandbox.cast.world.guild_name!r}. "
+            f"Members: {people}.\n{HELP}\n",
+            flush=True,
+        )
+        while True:
+            try:
+                line = await ask(repl.prompt)
+            except EOFError:
+                break
+            if line.strip() in (":quit", ":q", "exit", "quit"):
+                break
+            try:
+                output = await repl.handle(line)
+            except DiscordError as error:
+                output = f"! {error.message}"
+            if output:
+                print(output, flush=True)
+    print("Sandbox closed.")
+
+
+__all__ = ["Repl", "parse_command_line", "run_sandbox"]

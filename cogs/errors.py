@@ -1,0 +1,70 @@
+"""One way to answer failures: a short ephemeral message, an error id, a logged traceback."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.errors import UserError
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def new_error_id() -> str:
+    """A short id that links what the user sees to the traceback in the log."""
+    return secrets.token_hex(3).upper()
+
+
+def describe(interaction: discord.Interaction[Any]) -> str:
+    """What the interaction was, for the log."""
+    if interaction.command is not None:
+        return f"/{interaction.command.qualified_name}"
+    data = interaction.data or {}
+    return f"component {data.get('custom_id', '?')}"
+
+
+async def report_error(interaction: discord.Interaction[Any], error: Exception) -> None:
+    """Tell the user what went wrong (with an error id for real bugs) and log the traceback."""
+    original = getattr(error, "original", error)
+    if isinstance(original, UserError):
+        text = discord.utils.escape_mentions(str(original))
+    elif isinstance(original, app_commands.CommandOnCooldown):
+        text = f"Slow down a little: try again in {original.retry_after:.0f} s."
+    elif isinstance(original, app_commands.CheckFailure):
+        text = str(original) or "You can't use this command."
+    else:
+        error_id = new_error_id()
+        log.error("error %s in %s", error_id, describe(interaction), exc_info=original)
+        text = f"Something went wrong on our side (error id `{error_id}`). Please try again later."
+    try:
+        if interaction.type is discord.InteractionType.autocomplete:
+            if not interaction.response.is_done():
+                await interaction.response.autocomplete([])
+        elif interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver the error message for %s", describe(interaction))
+
+
+def friendly_errors(callback: F) -> F:
+    """Wrap a button/select/modal callback so failures reach the user like command errors."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: Any, interaction: discord.Interaction[Any], *args: Any) -> Any:
+        try:
+            return await callback(self, interaction, *args)
+        except Exception as error:
+            await report_error(interaction, error)
+            return None
+
+    return wrapper  # type: ignore[return-value]

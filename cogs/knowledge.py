@@ -1,0 +1,327 @@
+"""`/learn` and `/topics`: the program's knowledge base in Discord.
+
+Buttons and selects are `DynamicItem`s whose custom_id carries what they open, so they keep
+working on old messages and after a restart.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.knowledge.entry import CATEGORIES, Entry
+from bot.knowledge.presentation import CATEGORY_LABELS, paginate, quote_user_text, trim
+from bot.knowledge.search import Hit
+from cogs.errors import friendly_errors
+
+if TYPE_CHECKING:
+    from bot.app import NexusBot
+    from bot.knowledge.service import KnowledgeService
+
+PREVIEW_CHARS = 1200
+PAGE_SIZE = 10
+MAX_RELATED_BUTTONS = 4
+CATEGORY_COLORS = {
+    "technology": 0x3498DB,
+    "concept": 0x9B59B6,
+    "challenge": 0xE67E22,
+    "practice": 0x2ECC71,
+    "program": 0xE91E63,
+    "tool": 0x1ABC9C,
+    "resource": 0x95A5A6,
+}
+CategoryName = Literal[
+    "technology", "concept", "challenge", "practice", "program", "tool", "resource"
+]
+
+
+def service(interaction: discord.Interaction[Any]) -> KnowledgeService:
+    """The knowledge service of the bot handling `interaction`."""
+    return interaction.client.knowledge  # type: ignore[no-any-return]
+
+
+def safe(text: str) -> str:
+    """User text made inert for echoing: no markdown, no mentions."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(quote_user_text(text)))
+
+
+def entry_embed(entry: Entry, *, full: bool = False) -> tuple[discord.Embed, bool]:
+    """The embed for an entry and whether its body was shortened."""
+    limit = 4096 - len(entry.summary) - 8 if full else PREVIEW_CHARS
+    body, shortened = trim(entry.body, limit)
+    embed = discord.Embed(
+        title=entry.title[:256],
+        description=f"**{entry.summary}**\n\n{body}"[:4096],
+        color=CATEGORY_COLORS.get(entry.category, 0x5865F2),
+    )
+    if entry.aliases:
+        embed.add_field(name="Also known as", value=", ".join(entry.aliases)[:1024], inline=False)
+    embed.set_footer(text=f"{CATEGORY_LABELS.get(entry.category, entry.category)} · {entry.slug}")
+    return embed, shortened
+
+
+def entry_view(knowledge: KnowledgeService, entry: Entry, *, shortened: bool) -> discord.ui.View:
+    """Read more (when shortened) and one button per related entry."""
+    view = discord.ui.View(timeout=None)
+    if shortened:
+        view.add_item(ReadMoreButton(entry.slug))
+    related = [e for slug in entry.related if (e := knowledge.get(slug)) is not None]
+    for other in related[:MAX_RELATED_BUTTONS]:
+        view.add_item(OpenEntryButton(other.slug, other.title))
+    return view
+
+
+class OpenEntryButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"learn:open:(?P<slug>[a-z0-9-]{1,64})"
+):
+    """Opens an entry (related entries, 'did you mean' suggestions)."""
+
+    def __init__(self, slug: str, label: str = "Open") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:80],
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"learn:open:{slug}",
+            )
+        )
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> OpenEntryButton:
+        """Rebuild the button from a click."""
+        return cls(match["slug"], item.label or "Open")
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Show the entry privately to whoever clicked."""
+        await send_entry(interaction, self.slug)
+
+
+class ReadMoreButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"learn:more:(?P<slug>[a-z0-9-]{1,64})"
+):
+    """Shows the whole entry."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Read more", style=discord.ButtonStyle.primary, custom_id=f"learn:more:{slug}"
+            )
+        )
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> ReadMoreButton:
+        """Rebuild the button from a click."""
+        return cls(match["slug"])
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Send the full text privately."""
+        await send_entry(interaction, self.slug, full=True)
+
+
+async def send_entry(
+    interaction: discord.Interaction[Any], slug: str, *, full: bool = False, ephemeral: bool = True
+) -> None:
+    """Reply with an entry, or say it is gone."""
+    knowledge = service(interaction)
+    entry = knowledge.get(slug)
+    if entry is None:
+        await interaction.response.send_message(
+            "That entry no longer exists. Try /learn or /topics.", ephemeral=True
+        )
+        return
+    embed, shortened = entry_embed(entry, full=full)
+    view = entry_view(knowledge, entry, shortened=shortened and not full)
+    await interaction.response.send_message(embed=embed, view=view, ephemeral=ephemeral)
+
+
+def suggestions_view(hits: tuple[Hit, ...]) -> discord.ui.View:
+    """One button per suggestion."""
+    view = discord.ui.View(timeout=None)
+    for hit in hits[:5]:
+        view.add_item(OpenEntryButton(hit.slug, hit.title))
+    return view
+
+
+# ---------------------------------------------------------------------------------- /topics
+def topics_page(
+    knowledge: KnowledgeService, category: str, number: int
+) -> tuple[discord.Embed, discord.ui.View]:
+    """Page `number` of the entries in `category` ('all' for every category)."""
+    entries = knowledge.browse(None if category == "all" else category)
+    page = paginate(entries, number, PAGE_SIZE)
+    label = "All topics" if category == "all" else CATEGORY_LABELS.get(category, category)
+    lines = [f"**{e.title}** — {trim(e.summary, 90)[0]}" for e in page.items]
+    embed = discord.Embed(
+        title=f"{label} ({page.total})",
+        description="\n".join(lines) or "Nothing here yet.",
+        color=CATEGORY_COLORS.get(category, 0x5865F2),
+    )
+    embed.set_footer(text=f"Page {page.number} of {page.count} · open one below or use /learn")
+    view = discord.ui.View(timeout=None)
+    if page.items:
+        view.add_item(TopicSelect(category, page.number, page.items))
+    view.add_item(
+        TopicsPageButton(category, page.number - 1, "◀ Previous", disabled=page.number <= 1)
+    )
+    view.add_item(
+        TopicsPageButton(category, page.number + 1, "Next ▶", disabled=page.number >= page.count)
+    )
+    return embed, view
+
+
+class TopicsPageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"topics:page:(?P<category>[a-z]+):(?P<page>\d{1,4})",
+):
+    """Turns the page of a /topics listing."""
+
+    def __init__(self, category: str, page: int, label: str, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"topics:page:{category}:{max(page, 0)}",
+            )
+        )
+        self.category, self.page = category, page
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> TopicsPageButton:
+        """Rebuild the button from a click."""
+        return cls(match["category"], int(match["page"]), item.label or "")
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Show the requested page in place."""
+        embed, view = topics_page(service(interaction), self.category, self.page)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+class TopicSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"topics:open:(?P<category>[a-z]+):(?P<page>\d{1,4})",
+):
+    """Opens one of the entries listed on a /topics page."""
+
+    def __init__(self, category: str, page: int, entries: tuple[Entry, ...] = ()) -> None:
+        options = [
+            discord.SelectOption(label=e.title[:100], value=e.slug, description=e.category)
+            for e in entries
+        ]
+        super().__init__(
+            discord.ui.Select(
+                placeholder="Open an entry…",
+                custom_id=f"topics:open:{category}:{page}",
+                options=options or [discord.SelectOption(label="-", value="-")],
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Select[Any],
+        match: re.Match[str],
+    ) -> TopicSelect:
+        """Rebuild the select from a choice."""
+        return cls(match["category"], int(match["page"]))
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Show the chosen entry privately."""
+        values = (interaction.data or {}).get("values") or ["-"]
+        await send_entry(interaction, str(values[0]))
+
+
+# ---------------------------------------------------------------------------------- the cog
+class Knowledge(commands.Cog):
+    """Look up the program's material."""
+
+    def __init__(self, bot: NexusBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name="learn", description="Look up a technology, concept, challenge or program rule"
+    )
+    @app_commands.describe(
+        query="What are you looking for? Typos and abbreviations are fine",
+        public="Post the answer in the channel for everyone (default: only you)",
+    )
+    async def learn(
+        self, interaction: discord.Interaction, query: str, public: bool = False
+    ) -> None:
+        """Answer with the best entry, a 'did you mean' list, or a clear 'not found'."""
+        knowledge = self.bot.knowledge
+        if knowledge.get(query.strip()) is not None:  # a slug chosen from autocomplete
+            await send_entry(interaction, query.strip(), ephemeral=not public)
+            return
+        if not query.strip():
+            await interaction.response.send_message(
+                "Tell me what to look up, for example `/learn query: docker`.", ephemeral=True
+            )
+            return
+        result = knowledge.search(query)
+        if result.hits:
+            await send_entry(interaction, result.hits[0].slug, ephemeral=not public)
+        elif result.suggestions:
+            names = "\n".join(f"• {hit.title}" for hit in result.suggestions[:5])
+            await interaction.response.send_message(
+                f"I'm not sure what “{safe(query)}” means. Did you mean:\n{names}",
+                view=suggestions_view(result.suggestions),
+                ephemeral=True,
+            )
+        else:
+            await interaction.response.send_message(
+                f"I found nothing about “{safe(query)}” in the program's material. "
+                "Try other words, or browse with `/topics`.",
+                ephemeral=True,
+            )
+
+    @learn.autocomplete("query")
+    async def learn_autocomplete(
+        self, _interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Entries matching what has been typed so far."""
+        hits = self.bot.knowledge.autocomplete(current, limit=25)
+        return [app_commands.Choice(name=hit.title[:100], value=hit.slug) for hit in hits]
+
+    @app_commands.command(name="topics", description="Browse the knowledge base by category")
+    @app_commands.describe(category="Only this category")
+    async def topics(
+        self, interaction: discord.Interaction, category: CategoryName | None = None
+    ) -> None:
+        """The first page of entries (of a category)."""
+        embed, view = topics_page(self.bot.knowledge, category or "all", 1)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+assert set(CATEGORIES) == set(CATEGORY_COLORS), "every category needs a colour"
+
+
+async def setup(bot: NexusBot) -> None:
+    """Load the cog and register the persistent buttons."""
+    bot.add_dynamic_items(OpenEntryButton, ReadMoreButton, TopicsPageButton, TopicSelect)
+    await bot.add_cog(Knowledge(bot))

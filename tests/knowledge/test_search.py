@@ -1,0 +1,339 @@
+"""Ranking behaviour of SearchIndex on a small hand-made set of entries."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bot.knowledge.entry import Entry
+from bot.knowledge.search import Hit, SearchIndex, SearchResult
+
+
+def entry(
+    slug: str,
+    title: str,
+    category: str = "concept",
+    aliases: tuple[str, ...] = (),
+    tags: tuple[str, ...] = (),
+    summary: str = "",
+    body: str = "",
+) -> Entry:
+    return Entry(
+        slug=slug,
+        title=title,
+        category=category,
+        aliases=aliases,
+        tags=tags,
+        summary=summary or f"About {title}.",
+        related=(),
+        sources=("seed-000",),
+        body=body,
+    )
+
+
+ENTRIES = [
+    entry(
+        "docker",
+        "Docker",
+        "technology",
+        aliases=("containers", "dockerfile"),
+        tags=("devops", "containers"),
+        summary="Docker packages an application and its dependencies into a container image.",
+        body="Write a Dockerfile, build an image, run containers locally and in production.",
+    ),
+    entry(
+        "docker-compose",
+        "Docker Compose",
+        "tool",
+        aliases=("compose", "docker-compose.yml"),
+        tags=("devops", "containers"),
+        summary="Docker Compose runs several containers (web, database, broker) together.",
+        body="Define services in docker-compose.yml and start them with one command.",
+    ),
+    entry(
+        "kubernetes",
+        "Kubernetes",
+        "technology",
+        aliases=("k8s", "kube"),
+        tags=("devops", "orchestration"),
+        summary="Kubernetes orchestrates containers across a cluster of machines.",
+        body="Pods, deployments and services; horizontal scaling of stateless workloads.",
+    ),
+    entry(
+        "n-plus-one-queries",
+        "N+1 query problem",
+        aliases=("n+1", "n plus one", "n+1 queries"),
+        tags=("django", "orm", "performance"),
+        summary="One query for a list plus one more query for each item's related data.",
+        body="Fix it with select_related() and prefetch_related(); find it with the debug toolbar.",
+    ),
+    entry(
+        "celery-beat",
+        "Celery Beat",
+        "tool",
+        aliases=("beat", "periodic tasks"),
+        tags=("celery", "scheduling"),
+        summary="Celery Beat is a scheduler that sends periodic tasks to Celery workers.",
+        body="Use it for nightly reports, cleanups and reminders that run on a schedule.",
+    ),
+    entry(
+        "celery",
+        "Celery",
+        "technology",
+        aliases=("celery workers",),
+        tags=("python", "background-jobs"),
+        summary="Celery runs background tasks outside the request cycle using a message broker.",
+        body="Workers consume tasks from RabbitMQ or Redis; results go to a backend.",
+    ),
+    entry(
+        "database-indexing",
+        "Database indexing",
+        aliases=("db index", "indexes"),
+        tags=("database", "performance"),
+        summary="An index lets the database find rows without scanning the whole table.",
+        body="Index the columns you filter and sort by; composite indexes follow column order.",
+    ),
+    entry(
+        "ci-cd",
+        "CI/CD pipelines",
+        "practice",
+        aliases=("continuous integration", "github actions"),
+        tags=("devops", "automation"),
+        summary="Continuous integration runs tests on every push; delivery deploys automatically.",
+        body="A pipeline lints, tests, builds the image and deploys when the main branch is green.",
+    ),
+    entry(
+        "cafe-api",
+        "Café ordering API",
+        "resource",
+        aliases=("coffee api",),
+        tags=("example",),
+        summary="A worked example of a small ordering API with accents in its name.",
+        body="Orders, menus and payments.",
+    ),
+    entry(
+        "cpp-extensions",
+        "C++ extensions",
+        "concept",
+        aliases=("c++",),
+        tags=("python",),
+        summary="Writing Python extension modules in C++.",
+        body="Bind C++ code to Python for speed.",
+    ),
+]
+
+
+@pytest.fixture
+def index() -> SearchIndex:
+    return SearchIndex(ENTRIES)
+
+
+def top(result: SearchResult) -> str | None:
+    return result.hits[0].slug if result.hits else None
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("Docker", "docker"),
+        ("docker compose", "docker-compose"),
+        ("compose docker", "docker-compose"),  # word order
+        ("dokcer", "docker"),  # transposition typo
+        ("kubernets", "kubernetes"),  # deletion typo
+        ("kuberentes", "kubernetes"),
+        ("k8s", "kubernetes"),  # alias abbreviation
+        ("K8S!!", "kubernetes"),
+        ("n+1", "n-plus-one-queries"),
+        ("N+1 QUERIES", "n-plus-one-queries"),
+        ("how do I fix n+1 queries", "n-plus-one-queries"),  # question
+        ("what is celery beat used for", "celery-beat"),
+        ("celery", "celery"),
+        ("database indexes", "database-indexing"),  # plural / stemming
+        ("indexing databases", "database-indexing"),
+        ("ci/cd", "ci-cd"),
+        ("ci cd", "ci-cd"),
+        ("cicd", "ci-cd"),
+        ("cafe ordering api", "cafe-api"),  # accents folded
+        ("CAFÉ", "cafe-api"),
+        ("c++", "cpp-extensions"),
+        ("periodic tasks", "celery-beat"),
+        ("docker-compose", "docker-compose"),
+    ],
+)
+def test_top_hit(index: SearchIndex, query: str, slug: str) -> None:
+    result = index.search(query)
+    assert top(result) == slug, (query, result)
+
+
+def test_hits_are_sorted_and_scored(index: SearchIndex) -> None:
+    result = index.search("docker")
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= h.score <= 100 for h in result.hits + result.suggestions)
+    assert result.hits[0] == Hit("docker", "Docker", "technology", 100)
+    assert not {h.slug for h in result.hits} & {h.slug for h in result.suggestions}
+
+
+def test_limit(index: SearchIndex) -> None:
+    assert len(index.search("devops containers", limit=1).hits) <= 1
+    assert index.search("docker", limit=0) == SearchResult()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["banana spaceship", "qwxzv plork", "what is the capital of peru", "asdf", "the", "how do i"],
+)
+def test_nonsense_is_empty(index: SearchIndex, query: str) -> None:
+    result = index.search(query)
+    assert result.hits == () and result.suggestions == (), result
+    assert not result
+
+
+def test_text_only_match(index: SearchIndex) -> None:
+    result = index.search("message broker background tasks")
+    assert top(result) == "celery"
+
+
+def test_partial_match_is_not_confident(index: SearchIndex) -> None:
+    # One real word and one unknown word: never a confident hit on the known word's body.
+    result = index.search("orchestrates bananas")
+    assert result.hits == ()
+
+
+HOSTILE = [
+    "",
+    "   \t\n  ",
+    "x" * 6000,
+    "docker " * 1000,
+    "🐳🐳🐳",
+    "🐳 docker",
+    "مرحبا بالعالم",
+    "שלום docker",
+    "\u200bdo\u200bcker\u200d",
+    "\u202edocker\u202c",
+    "**docker** `compose` [link](http://x.y) > quote",
+    "<@123456789012345678> docker",
+    "<#123> <@&456> <:blob:789> <a:dance:1> <t:1700000000:R>",
+    "\x00\x01\x02docker\x7f",
+    "\ud800",
+    "%s %d {0} {} \\n \\x00 ' \" ; DROP TABLE entries; --",
+    "+++ ### ---",
+    "n" + "+" * 500,
+    "a",
+    "ß",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_input_never_raises(index: SearchIndex, query: str) -> None:
+    result = index.search(query)
+    assert isinstance(result, SearchResult)
+    completions = index.autocomplete(query)
+    assert isinstance(completions, tuple)
+    assert len(completions) <= 25
+
+
+def test_invisible_characters_and_markup_are_ignored(index: SearchIndex) -> None:
+    assert top(index.search("\u200bdo\u200bcker\u200d")) == "docker"
+    assert top(index.search("<@123456789012345678> kubernetes?")) == "kubernetes"
+    assert top(index.search("**Docker** `compose`")) == "docker-compose"
+    assert top(index.search("\x00docker\x7f")) == "docker"
+
+
+def test_empty_query_is_empty(index: SearchIndex) -> None:
+    assert index.search("") == SearchResult()
+    assert index.search("   ") == SearchResult()
+
+
+def test_upsert_and_remove_are_immediate(index: SearchIndex) -> None:
+    assert top(index.search("rabbitmq broker")) != "rabbitmq"
+    rabbit = entry(
+        "rabbitmq",
+        "RabbitMQ",
+        "technology",
+        aliases=("rabbit", "amqp"),
+        summary="A message broker.",
+    )
+    index.upsert(rabbit)
+    assert len(index) == len(ENTRIES) + 1
+    assert index.get("rabbitmq") == rabbit
+    assert top(index.search("rabbitmq")) == "rabbitmq"
+    assert top(index.search("amqp")) == "rabbitmq"
+    assert index.autocomplete("rabb")[0].slug == "rabbitmq"
+
+    renamed = dataclasses.replace(rabbit, title="Rabbit Message Queue", aliases=("bunny",))
+    index.upsert(renamed)
+    assert len(index) == len(ENTRIES) + 1
+    assert top(index.search("bunny")) == "rabbitmq"
+    assert index.search("amqp").hits == ()
+    assert index.get("rabbitmq") == renamed
+
+    assert index.remove("rabbitmq") is True
+    assert index.remove("rabbitmq") is False
+    assert index.get("rabbitmq") is None
+    assert len(index) == len(ENTRIES)
+    assert index.search("bunny") == SearchResult()
+    assert all(h.slug != "rabbitmq" for h in index.autocomplete("rabb"))
+
+
+def test_upsert_into_empty_index() -> None:
+    index = SearchIndex()
+    assert index.search("docker") == SearchResult()
+    assert index.autocomplete("") == ()
+    for e in ENTRIES:
+        index.upsert(e)
+    assert len(index) == len(ENTRIES)
+    assert top(index.search("kubernets")) == "kubernetes"
+
+
+def test_shared_alias_survives_removal_of_one_owner(index: SearchIndex) -> None:
+    other = entry("podman", "Podman", "tool", aliases=("containers",))
+    index.upsert(other)
+    index.remove("podman")
+    assert top(index.search("containers")) == "docker"
+
+
+def test_entries_sorted_by_title(index: SearchIndex) -> None:
+    titles = [e.title for e in index.entries()]
+    assert titles == sorted(titles, key=str.casefold)
+    assert {e.slug for e in index.entries("tool")} == {"docker-compose", "celery-beat"}
+    assert index.entries("program") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "slug"),
+    [
+        ("dock", "docker"),
+        ("Docker C", "docker-compose"),
+        ("kub", "kubernetes"),
+        ("n+", "n-plus-one-queries"),
+        ("n+1", "n-plus-one-queries"),
+        ("beat", "celery-beat"),
+        ("k8", "kubernetes"),
+        ("caf", "cafe-api"),
+        ("indexing", "database-indexing"),
+        ("kubernets", "kubernetes"),  # typo falls back to fuzzy matching
+    ],
+)
+def test_autocomplete_prefix(index: SearchIndex, typed: str, slug: str) -> None:
+    hits = index.autocomplete(typed)
+    assert hits, typed
+    assert hits[0].slug == slug, (typed, hits)
+
+
+def test_autocomplete_prefix_ranks_shorter_name_first(index: SearchIndex) -> None:
+    slugs = [h.slug for h in index.autocomplete("docker")]
+    assert slugs[:2] == ["docker", "docker-compose"]
+
+
+def test_autocomplete_empty_lists_titles(index: SearchIndex) -> None:
+    hits = index.autocomplete("")
+    assert [h.title for h in hits] == [e.title for e in index.entries()]
+    assert len(index.autocomplete("", limit=3)) == 3
+
+
+def test_autocomplete_unique_entries_and_limit(index: SearchIndex) -> None:
+    hits = index.autocomplete("d", limit=25)
+    assert len({h.slug for h in hits}) == len(hits)
+    assert len(index.autocomplete("c", limit=2)) == 2
