@@ -39,7 +39,9 @@ class NexusTree(app_commands.CommandTree["NexusBot"]):
 class NexusBot(commands.Bot):
     """The ProDev Nexus bot."""
 
-    def __init__(self, settings: Settings, **options: Any) -> None:
+    def __init__(
+        self, settings: Settings, *, extensions: tuple[str, ...] = EXTENSIONS, **options: Any
+    ) -> None:
         options.setdefault("guild_ready_timeout", 2.0)
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -52,6 +54,7 @@ class NexusBot(commands.Bot):
         self.settings = settings
         self.database = Database(settings.database_url)
         self.knowledge = KnowledgeService(self.database, settings.content_dir)
+        self.extensions_to_load = extensions
         self.started_at = time.monotonic()
         self._health: health.HealthServer | None = None
 
@@ -65,7 +68,7 @@ class NexusBot(commands.Bot):
         await upgrade(self.database)
         report = await self.knowledge.start()
         log.info("content: %s", report.summary())
-        for extension in EXTENSIONS:
+        for extension in self.extensions_to_load:
             await self.load_extension(extension)
         guild = self.guild_object
         if guild is not None:

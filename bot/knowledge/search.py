@@ -19,10 +19,13 @@ lazily on the next query that needs them.
 
 from __future__ import annotations
 
+import heapq
 import math
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -39,6 +42,9 @@ from bot.knowledge.text import (
     tokenize,
 )
 
+_Positions = list[list[tuple[str, float]]]
+"""Per query word: its (stem, weight) variants, the exact word or its spelling corrections."""
+
 # Thresholds of the final 0-100 score (calibrated on tests/knowledge/relevance/*.yaml).
 HIT_SCORE = 78
 """A result at or above this score is confident."""
@@ -51,11 +57,15 @@ MAX_QUERY_WORDS = 12
 _FIELD_BOOST = {"name": 3.0, "tag": 1.5, "summary": 1.2, "body": 1.0}
 _FIELD_B = {"name": 0.3, "tag": 0.3, "summary": 0.5, "body": 0.75}
 _K1 = 1.2
+_TEXT_MAX = 90.0  # full-text evidence alone never looks like an exact name match
+_AGREEMENT = 0.15  # share of the weaker signal added to the stronger one
 _PRESENCE = 0.6  # share of a term's credit earned by occurring at all (the rest grows with tf)
 _TOP_POSTINGS = 256  # common terms only contribute their highest-impact postings as candidates
 _NAME_FIELDS_WEIGHT = {"title": 1.0, "alias": 1.0, "slug": 0.97}
 _MIN_CORRECTABLE = 4  # words shorter than this are never spell-corrected
 _MAX_CORRECTIONS = 4
+_NAME_CUTOFF = 50.0  # fuzzy name similarities below this are ignored
+_NAME_SHORTLIST = 64  # at most this many names containing the whole query are examined
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +126,8 @@ class SearchIndex:
         self._docs: dict[str, _Doc] = {}
         self._name_docs: dict[str, dict[str, float]] = {}  # name -> {slug: weight}
         self._name_stems: dict[str, frozenset[str]] = {}  # name -> stems of its tokens
+        self._name_size: dict[str, int] = {}  # name -> number of distinct stems
+        self._name_length: dict[str, int] = {}  # name -> total length of its stems
         self._stem_names: dict[str, set[str]] = {}  # stem -> names containing it
         self._compact: dict[str, set[str]] = {}  # name without spaces -> names
         self._postings: dict[str, dict[str, float]] = {}  # stem -> {slug: weight}
@@ -226,6 +238,8 @@ class SearchIndex:
                 tokens = name.split()
                 stems = frozenset(stem(t) for t in tokens)
                 self._name_stems[name] = stems
+                self._name_size[name] = len(stems)
+                self._name_length[name] = max(sum(len(x) for x in stems), 1)
                 for s in stems:
                     self._stem_names.setdefault(s, set()).add(name)
                 self._compact.setdefault(name.replace(" ", ""), set()).add(name)
@@ -250,6 +264,8 @@ class SearchIndex:
             owners.pop(slug, None)
             if not owners:
                 del self._name_docs[name]
+                self._name_size.pop(name, None)
+                self._name_length.pop(name, None)
                 for s in self._name_stems.pop(name, frozenset()):
                     names = self._stem_names.get(s)
                     if names is not None:
@@ -298,10 +314,10 @@ class SearchIndex:
         ranked = sorted(found.items(), key=lambda kv: (-kv[1], -self._vocab[kv[0]], kv[0]))
         return ranked[:_MAX_CORRECTIONS]
 
-    def _analyze(self, text: str) -> tuple[str, list[list[tuple[str, float]]]]:
+    def _analyze(self, text: str) -> tuple[str, _Positions]:
         """Return (name query string, per-word stem variants with weights)."""
         words = content_words(tokenize(clean(text, MAX_QUERY_CHARS)))[:MAX_QUERY_WORDS]
-        positions: list[list[tuple[str, float]]] = []
+        positions: _Positions = []
         for word in words:
             variants: dict[str, float] = {}
             s = stem(word)
@@ -330,9 +346,7 @@ class SearchIndex:
             self._top[s] = top
         return top
 
-    def _text_scores(
-        self, positions: list[list[tuple[str, float]]], extra: Iterable[str]
-    ) -> dict[str, float]:
+    def _text_scores(self, positions: _Positions, extra: Iterable[str]) -> dict[str, float]:
         """BM25F coverage in [0, 100] for candidate documents."""
         candidates: set[str] = set(extra)
         total_idf = 0.0
@@ -369,56 +383,71 @@ class SearchIndex:
                             best = value
                 total += best
             if total > 0:
-                scores[slug] = 100.0 * total / total_idf
+                scores[slug] = _TEXT_MAX * total / total_idf
         return scores
 
-    def _name_candidates(self, query: str, positions: list[list[tuple[str, float]]]) -> set[str]:
-        names: set[str] = set()
-        for variants in positions:
-            for s, _ in variants:
-                names.update(self._stem_names.get(s, ()))
-        compact = query.replace(" ", "")
-        names.update(self._compact.get(compact, ()))
-        if query in self._name_docs:
-            names.add(query)
-        return names
+    def _name_scores(self, query: str, positions: _Positions) -> dict[str, float]:
+        """Best name score in [0, 100] per slug.
 
-    def _name_scores(
-        self, query: str, positions: list[list[tuple[str, float]]], names: set[str]
-    ) -> dict[str, float]:
-        """Best name score in [0, 100] per slug among the candidate names."""
-        if not query or not names:
+        Candidates are the names sharing a stem with the query (or equal to it without
+        spaces); only the few that can score well are examined in Python.
+        """
+        if not query:
             return {}
-        choices = list(names)
-        ratio = process.cdist([query], choices, scorer=fuzz.ratio, workers=1)[0]
-        ordered = process.cdist([query], choices, scorer=fuzz.token_sort_ratio, workers=1)[0]
-        word_lengths = [max(len(stem_variant[0][0]), 1) for stem_variant in positions]
-        query_length = sum(word_lengths)
+        per_position: list[set[str]] = []
+        for variants in positions:
+            sets = [self._stem_names[s] for s, _ in variants if s in self._stem_names]
+            per_position.append(set().union(*sets))
         compact = query.replace(" ", "")
+        exact = self._compact.get(compact, set())
+        union = set().union(exact, *per_position)
+        if not union:
+            return {}
+        selected: dict[str, float] = {}
+        choices = list(union)
+        for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
+            for name, score, _ in process.extract(
+                query, choices, scorer=scorer, score_cutoff=_NAME_CUTOFF, limit=None
+            ):
+                if score > selected.get(name, 0.0):
+                    selected[name] = score
+        for name in exact:
+            selected[name] = max(selected.get(name, 0.0), 99.0)
+        if all(per_position):
+            # Names that contain every query word: the shortest ones cover the query best.
+            inside = set.intersection(*per_position)
+            for name in heapq.nsmallest(_NAME_SHORTLIST, inside, key=self._name_length.get):
+                selected.setdefault(name, 0.0)
+        # Names whose every word is in the query.
+        counts = Counter(chain.from_iterable(per_position))
+        size = self._name_size
+        for name, count in counts.items():
+            if count >= size[name]:
+                selected.setdefault(name, 0.0)
+
+        word_lengths = [max(len(variants[0][0]), 1) for variants in positions]
+        query_length = sum(word_lengths)
         scores: dict[str, float] = {}
-        for index, name in enumerate(choices):
+        for name, fuzzy in selected.items():
             stems = self._name_stems[name]
-            score = float(max(ratio[index], ordered[index]))
-            if name.replace(" ", "") == compact:
-                score = max(score, 99.0)
-            # Which query words does this name contain, and how well?
+            score = fuzzy
             matched_length = 0.0
             matched_stems: set[str] = set()
-            all_query_words_in_name = True
+            all_words_in_name = True
             for variants, length in zip(positions, word_lengths, strict=True):
-                hit = next(((s, w) for s, w in variants if s in stems), None)
-                if hit is None:
-                    all_query_words_in_name = False
+                found = next(((s, w) for s, w in variants if s in stems), None)
+                if found is None:
+                    all_words_in_name = False
                     continue
-                matched_stems.add(hit[0])
-                matched_length += length * hit[1]
+                matched_stems.add(found[0])
+                matched_length += length * found[1]
             if matched_stems and matched_stems >= stems:
                 # The whole name is inside the query: scale by how much of the query it covers.
                 score = max(score, 60.0 + 40.0 * matched_length / query_length)
-            if all_query_words_in_name and matched_stems:
+            if all_words_in_name and matched_stems:
                 # The whole query is inside the name: scale by how much of the name it covers.
-                name_length = sum(len(s) for s in stems) or 1
-                score = max(score, 60.0 + 40.0 * min(matched_length / name_length, 1.0) - 5.0)
+                cover = min(matched_length / self._name_length[name], 1.0)
+                score = max(score, 55.0 + 40.0 * cover)
             for slug, weight in self._name_docs[name].items():
                 value = score * weight
                 if value > scores.get(slug, 0.0):
@@ -429,15 +458,14 @@ class SearchIndex:
         query, positions = self._analyze(text)
         if not positions or not self._docs:
             return []
-        names = self._name_candidates(query, positions)
-        name_scores = self._name_scores(query, positions, names)
+        name_scores = self._name_scores(query, positions)
         text_scores = self._text_scores(positions, name_scores)
         combined: list[tuple[float, str]] = []
         for slug in set(name_scores) | set(text_scores):
             n = name_scores.get(slug, 0.0)
             t = text_scores.get(slug, 0.0)
             high, low = (n, t) if n >= t else (t, n)
-            score = min(high + 0.15 * low, 100.0)
+            score = high + _AGREEMENT * low
             combined.append((score, slug))
         combined.sort(key=lambda pair: (-pair[0], self._docs[pair[1]].sort_key))
         return combined

@@ -44,23 +44,30 @@ def clean(text: str, max_chars: int | None = MAX_QUERY_CHARS) -> str:
     return _URL.sub(" ", text)
 
 
-@lru_cache(maxsize=4096)
-def _fold_cached(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept: list[str] = []
-    for char in decomposed:
-        category = unicodedata.category(char)
+class _FoldTable(dict[int, int | str | None]):
+    """`str.translate` table built on demand: drop marks and invisibles, blank out controls."""
+
+    def __missing__(self, code: int) -> int | str | None:
+        category = unicodedata.category(chr(code))
         if category in ("Mn", "Me", "Cf"):  # accents, enclosing marks, zero-width/bidi marks
-            continue
-        kept.append(" " if category in ("Cc", "Cs", "Co", "Zl", "Zp") else char)
-    return "".join(kept).casefold()
+            value: int | str | None = None
+        elif category in ("Cc", "Cs", "Co", "Zl", "Zp"):  # controls, lone surrogates, private
+            value = " "
+        else:
+            value = code
+        if len(self) < 65536:
+            self[code] = value
+        return value
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 def fold(text: str) -> str:
     """Case-fold, strip accents and drop invisible characters (keeps punctuation)."""
-    if len(text) > 512:  # don't pollute the cache with long bodies
-        return _fold_cached.__wrapped__(text)
-    return _fold_cached(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+    return text.translate(_FOLD_TABLE).casefold()
 
 
 def tokenize(text: str) -> list[str]:

@@ -39,6 +39,7 @@ from bot.sandbox.interactions import (
     find_command,
     new_token,
 )
+from bot.sandbox.render import modal_submit_components, render_modal
 from bot.sandbox.world import (
     ALL_PERMISSIONS,
     DM_CHANNEL,
@@ -848,19 +849,12 @@ class DiscordEmulator:
         modal = opened_by.modal
         if modal is None:
             raise UsageError("that interaction did not open a modal")
-        rows = []
-        for row in modal.get("components", []):
-            inner = row.get("component") or (row.get("components") or [None])[0]
-            if inner is None:
-                continue
-            value = values.get(inner["custom_id"], inner.get("value") or "")
-            if inner.get("required", True) and not value:
-                raise UsageError(f"field {inner['custom_id']!r} is required")
-            submitted = {"type": 4, "custom_id": inner["custom_id"], "value": value}
-            if row.get("type") == 18:
-                rows.append({"type": 18, "id": row.get("id", 0), "component": submitted})
-            else:
-                rows.append({"type": 1, "components": [submitted]})
+        _, fields = render_modal(modal)
+        for wanted in fields:
+            if wanted.required and not (values.get(wanted.custom_id) or wanted.value):
+                raise UsageError(f"field {wanted.custom_id!r} is required")
+        answers = {f.custom_id: values.get(f.custom_id, f.value or "") for f in fields}
+        rows = modal_submit_components(fields, answers)
         data = {"custom_id": modal["custom_id"], "components": rows}
         channel = self.world.channels[opened_by.channel_id]
         record = self._interaction(MODAL_SUBMIT, user, channel, data)

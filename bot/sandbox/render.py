@@ -154,11 +154,11 @@ _TIME_FORMATS: Final[Mapping[str, str]] = {
     "t": "%H:%M",
     "T": "%H:%M:%S",
     "d": "%Y-%m-%d",
-    "D": "%d %B %Y",
-    "f": "%d %B %Y %H:%M",
-    "F": "%A, %d %B %Y %H:%M",
+    "D": "%Y-%m-%d",
+    "f": "%Y-%m-%d %H:%M",
+    "F": "%Y-%m-%d %H:%M",
     "R": "%Y-%m-%d %H:%M",
-}
+}  # numeric on purpose: month / day names would depend on the process locale
 
 
 def _inline(text: str, names: Mapping[str, str] | None) -> str:

@@ -57,7 +57,11 @@ def parse_command_line(emulator: DiscordEmulator, line: str) -> tuple[str, dict[
     values: dict[str, str] = {}
     if names and rest:
         pattern = re.compile(r"(?:^|\s)(" + "|".join(map(re.escape, names)) + r"):\s*")
-        found = list(pattern.finditer(rest))
+        found, named = [], set()
+        for match in pattern.finditer(rest):  # a name given twice belongs to the first value
+            if match.group(1) not in named:
+                named.add(match.group(1))
+                found.append(match)
         if not found:
             first = next((o for o in schema if o.get("required")), schema[0])
             values[first["name"]] = rest
@@ -112,8 +116,7 @@ class Repl:
             names=self.names,
         )
         self.last = (message, rendered)
-        note = "  (only you can see this)" if message.ephemeral else ""
-        return rendered.text + note
+        return rendered.text
 
     def on_bot_post(self, message: Message) -> None:
         """Print what the bot posts on its own (reminders, announcements) as it arrives."""
@@ -151,6 +154,8 @@ class Repl:
                 return await self._answer(record)
             if self.last is not None and (picked := self.last[1].resolve(line)):
                 action, chosen = picked
+                if not action.interactive:
+                    return f"That is a link: {action.url}" if action.url else "! disabled"
                 target = action.custom_id or action.label
                 record = await self.emulator.click(
                     self.user, self.last[0], target, values=list(chosen)

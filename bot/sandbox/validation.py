@@ -652,7 +652,9 @@ def _message(r: _Report, prefix: str, payload: object, *, edit: bool) -> None:
 def validate_message(payload: dict[str, Any], *, edit: bool = False) -> list[str]:
     """Check a message body (create, edit, interaction response data, webhook followup).
 
-    With ``edit=True`` (PATCH, UPDATE_MESSAGE) the body may be empty or clear fields with null.
+    ``edit=True`` drops the "cannot send an empty message" rule, for checking a partial PATCH /
+    UPDATE_MESSAGE body on its own; validate the merged result with the default to also catch an
+    edit that leaves the message empty (Discord rejects that too).
     """
     r = _Report()
     _message(r, "", payload, edit=edit)

@@ -372,15 +372,19 @@ def build_sync_payload() -> list[Json]:
             return []
 
         @admin.command(name="purge", description="Remove a channel's ideas")
-        async def purge(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
-            ...
+        async def purge(
+            self, interaction: discord.Interaction, channel: discord.TextChannel
+        ) -> None: ...
 
     tree.add_command(Projects())
 
     @tree.command(description="Ask the mentors a question")
     @app_commands.default_permissions(manage_messages=True)
     @app_commands.choices(
-        level=[app_commands.Choice(name="Beginner", value=1), app_commands.Choice(name="Pro", value=2)]
+        level=[
+            app_commands.Choice(name="Beginner", value=1),
+            app_commands.Choice(name="Pro", value=2),
+        ]
     )
     async def ask(
         interaction: discord.Interaction, question: str, level: int = 1, ratio: float = 0.5
@@ -752,7 +756,10 @@ MESSAGE_CASES: list[tuple[str, Json, str | None]] = [
         "v2-text-4001",
         {
             "flags": IS_COMPONENTS_V2,
-            "components": [{"type": 10, "content": "x" * 2000}, {"type": 10, "content": "x" * 2001}],
+            "components": [
+                {"type": 10, "content": "x" * 2000},
+                {"type": 10, "content": "x" * 2001},
+            ],
         },
         "text displays total 4001",
     ),

@@ -1,0 +1,34 @@
+"""Shared fixtures: settings on a temporary database, and the bot running in the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import EXTENSIONS
+from bot.config import Settings
+from bot.sandbox.session import Sandbox, running_sandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTENT_DIR = ROOT / "content"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings that never read `.env` and use a fresh SQLite file."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/nexus.db",
+        NEXUS_CONTENT_DIR=str(CONTENT_DIR),
+    )
+
+
+@pytest.fixture
+async def sandbox(settings: Settings) -> AsyncIterator[Sandbox]:
+    """The real bot logged in to a fresh emulator (the path `run` uses), plus a test cog."""
+    async with running_sandbox(
+        settings, guild_ready_timeout=0.05, extensions=(*EXTENSIONS, "tests.e2e.failing_cog")
+    ) as running:
+        yield running

@@ -1,0 +1,62 @@
+"""The sandbox terminal: typed lines become interactions, replies become readable text."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.interactions import UsageError
+from bot.sandbox.repl import Repl, parse_command_line
+from bot.sandbox.session import Sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def no_input(prompt: str) -> str:
+    raise AssertionError(f"unexpected question: {prompt}")
+
+
+async def test_parse_command_line_understands_options_and_shorthand(sandbox: Sandbox) -> None:
+    emulator = sandbox.emulator
+    assert parse_command_line(emulator, "/learn query: docker compose") == (
+        "learn", {"query": "docker compose"})
+    assert parse_command_line(emulator, "/learn docker") == ("learn", {"query": "docker"})
+    assert parse_command_line(emulator, "/learn query: a query: with colon public: true") == (
+        "learn", {"query": "a query: with colon", "public": "true"})
+    with pytest.raises(UsageError):
+        parse_command_line(emulator, "/nope")
+
+
+async def test_repl_runs_commands_and_clicks_buttons(sandbox: Sandbox) -> None:
+    repl = Repl(sandbox, "ada", no_input)
+    help_text = await repl.handle("/help")
+    assert "/learn" in help_text and "only you" in help_text
+    answer = await repl.handle("/learn query: docker")
+    assert "Docker" in answer and "[1]" in answer
+    more = await repl.handle("1")
+    assert "Docker" in more
+    assert (await repl.handle(":as grace")) == "You are now grace."
+    assert "! " in await repl.handle(":as nobody")
+
+
+async def test_repl_shows_autocomplete(sandbox: Sandbox) -> None:
+    repl = Repl(sandbox, "ada", no_input)
+    shown = await repl.handle(":complete /learn query: kubern")
+    assert "Kubernetes" in shown
+
+
+def test_sandbox_command_works_from_a_terminal(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("NEXUS_", "DISCORD_", "DATABASE_"))}
+    env.update(PYTHONPATH=str(ROOT), NEXUS_CONTENT_DIR=str(ROOT / "content"))
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "start"], input="/help\n/learn docker\n:quit\n",
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "OFFLINE SANDBOX" in result.stderr
+    assert "/learn" in result.stdout and "Docker" in result.stdout
+    assert "Sandbox closed." in result.stdout

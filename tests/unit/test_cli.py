@@ -1,0 +1,86 @@
+"""The command line as an operator meets it: clean failures, migrations, validation."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("NEXUS_", "DISCORD_", "DATABASE_"))}
+    clean.update(PYTHONPATH=str(ROOT), **env)
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=clean,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_run_without_token_points_to_the_sandbox(tmp_path: Path) -> None:
+    result = run_cli("run", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "DISCORD_TOKEN" in result.stderr and "sandbox" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_settings_exit_2_with_one_line_per_problem(tmp_path: Path) -> None:
+    result = run_cli("run", cwd=tmp_path, NEXUS_GUILD_ID="abc", NEXUS_HTTP_PORT="99999",
+                     NEXUS_MODERATOR_ROLE_IDS="12,x", DATABASE_URL="mysql://nope")
+    assert result.returncode == 2
+    problems = [line for line in result.stderr.splitlines() if line.startswith("configuration")]
+    assert len(problems) == 4
+    for name in ("NEXUS_GUILD_ID", "NEXUS_HTTP_PORT", "NEXUS_MODERATOR_ROLE_IDS", "DATABASE_URL"):
+        assert any(name in line for line in problems)
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_come_from_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("NEXUS_GUILD_ID=42\nNEXUS_MODERATOR_ROLE_IDS=1, 2\n")
+    monkeypatch.chdir(tmp_path)
+    for name in ("NEXUS_GUILD_ID", "NEXUS_MODERATOR_ROLE_IDS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.guild_id == 42 and settings.moderator_role_ids == (1, 2)
+
+
+def test_token_never_appears_in_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "secret-token-value")
+    monkeypatch.setenv("NEXUS_GUILD_ID", "abc")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_env_file=None)
+    assert "secret-token-value" not in str(caught.value)
+    assert "secret-token-value" not in repr(load_settings.__globals__["Settings"](
+        _env_file=None, NEXUS_GUILD_ID=1))
+
+
+def test_db_upgrade_creates_the_folder_and_migrates(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/deep/folder/nexus.db"
+    result = run_cli("db", "upgrade", cwd=tmp_path, DATABASE_URL=url)
+    assert result.returncode == 0, result.stderr
+    assert "revision" in result.stdout
+    assert (tmp_path / "deep/folder/nexus.db").exists()
+
+
+def test_content_validate_reports_file_and_line(tmp_path: Path) -> None:
+    folder = tmp_path / "content" / "tool"
+    folder.mkdir(parents=True)
+    (folder / "bad.md").write_text(
+        "---\nslug: bad\ntitle: Bad\ncategory: tool\naliases: []\ntags: []\n"
+        "summary: ''\nrelated: [missing-entry]\nsources: []\n---\nBody\n"
+    )
+    result = run_cli("content", "validate", "content", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert "content/tool/bad.md:7: summary is empty" in lines
+    assert any(":8:" in line and "missing-entry" in line for line in lines), lines
+
+
+def test_real_content_validates(tmp_path: Path) -> None:
+    result = run_cli("content", "validate", str(ROOT / "content"), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
