@@ -45,8 +45,8 @@ def service(interaction: discord.Interaction[Any]) -> KnowledgeService:
 
 
 def safe(text: str) -> str:
-    """User text made inert for echoing: no markdown, no mentions."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(quote_user_text(text)))
+    """User text made inert for echoing: no markdown, and no `@` that could mention anyone."""
+    return discord.utils.escape_markdown(quote_user_text(text)).replace("@", "@\u200b")
 
 
 def entry_embed(entry: Entry, *, full: bool = False) -> tuple[discord.Embed, bool]:

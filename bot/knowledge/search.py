@@ -22,10 +22,9 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import combinations
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -65,7 +64,8 @@ _NAME_FIELDS_WEIGHT = {"title": 1.0, "alias": 1.0, "slug": 0.97}
 _MIN_CORRECTABLE = 4  # words shorter than this are never spell-corrected
 _MAX_CORRECTIONS = 4
 _NAME_CUTOFF = 50.0  # fuzzy name similarities below this are ignored
-_NAME_SHORTLIST = 64  # at most this many names containing the whole query are examined
+_NAME_SHORTLIST = 64  # at most this many names per kind of name match are examined
+_SUBSET_MAX = 4  # names made only of query words are found among subsets up to this size
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +126,7 @@ class SearchIndex:
         self._docs: dict[str, _Doc] = {}
         self._name_docs: dict[str, dict[str, float]] = {}  # name -> {slug: weight}
         self._name_stems: dict[str, frozenset[str]] = {}  # name -> stems of its tokens
-        self._name_size: dict[str, int] = {}  # name -> number of distinct stems
+        self._stemset_names: dict[frozenset[str], set[str]] = {}  # stems -> names made of them
         self._name_length: dict[str, int] = {}  # name -> total length of its stems
         self._stem_names: dict[str, set[str]] = {}  # stem -> names containing it
         self._compact: dict[str, set[str]] = {}  # name without spaces -> names
@@ -238,7 +238,7 @@ class SearchIndex:
                 tokens = name.split()
                 stems = frozenset(stem(t) for t in tokens)
                 self._name_stems[name] = stems
-                self._name_size[name] = len(stems)
+                self._stemset_names.setdefault(stems, set()).add(name)
                 self._name_length[name] = max(sum(len(x) for x in stems), 1)
                 for s in stems:
                     self._stem_names.setdefault(s, set()).add(name)
@@ -264,9 +264,14 @@ class SearchIndex:
             owners.pop(slug, None)
             if not owners:
                 del self._name_docs[name]
-                self._name_size.pop(name, None)
                 self._name_length.pop(name, None)
-                for s in self._name_stems.pop(name, frozenset()):
+                stems = self._name_stems.pop(name, frozenset())
+                same_stems = self._stemset_names.get(stems)
+                if same_stems is not None:
+                    same_stems.discard(name)
+                    if not same_stems:
+                        del self._stemset_names[stems]
+                for s in stems:
                     names = self._stem_names.get(s)
                     if names is not None:
                         names.discard(name)
@@ -407,7 +412,7 @@ class SearchIndex:
         choices = list(union)
         for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
             for name, score, _ in process.extract(
-                query, choices, scorer=scorer, score_cutoff=_NAME_CUTOFF, limit=None
+                query, choices, scorer=scorer, score_cutoff=_NAME_CUTOFF, limit=_NAME_SHORTLIST
             ):
                 if score > selected.get(name, 0.0):
                     selected[name] = score
@@ -418,12 +423,15 @@ class SearchIndex:
             inside = set.intersection(*per_position)
             for name in heapq.nsmallest(_NAME_SHORTLIST, inside, key=self._name_length.get):
                 selected.setdefault(name, 0.0)
-        # Names whose every word is in the query.
-        counts = Counter(chain.from_iterable(per_position))
-        size = self._name_size
-        for name, count in counts.items():
-            if count >= size[name]:
-                selected.setdefault(name, 0.0)
+        # Names whose every word is in the query: look up small subsets of the query's stems.
+        stems = sorted(
+            {st for variants in positions for st, _ in variants} & self._stem_names.keys()
+        )
+        largest = min(len(stems), _SUBSET_MAX if len(stems) <= 8 else _SUBSET_MAX - 1)
+        for size in range(1, largest + 1):
+            for subset in combinations(stems, size):
+                for name in self._stemset_names.get(frozenset(subset), ()):
+                    selected.setdefault(name, 0.0)
 
         word_lengths = [max(len(variants[0][0]), 1) for variants in positions]
         query_length = sum(word_lengths)
@@ -454,7 +462,8 @@ class SearchIndex:
                     scores[slug] = value
         return scores
 
-    def _scored(self, text: str) -> list[tuple[float, str]]:
+    def _scored(self, text: str, min_score: float = 0.0) -> list[tuple[float, str]]:
+        """(score, slug) pairs at or above `min_score`, best first (ties by title)."""
         query, positions = self._analyze(text)
         if not positions or not self._docs:
             return []
@@ -466,7 +475,8 @@ class SearchIndex:
             t = text_scores.get(slug, 0.0)
             high, low = (n, t) if n >= t else (t, n)
             score = high + _AGREEMENT * low
-            combined.append((score, slug))
+            if score >= min_score:
+                combined.append((score, slug))
         combined.sort(key=lambda pair: (-pair[0], self._docs[pair[1]].sort_key))
         return combined
 
@@ -483,7 +493,7 @@ class SearchIndex:
         """
         if not isinstance(query, str) or limit <= 0:
             return SearchResult()
-        ranked = self._scored(query)
+        ranked = self._scored(query, SUGGEST_SCORE)
         if not ranked:
             return SearchResult()
         best = ranked[0][0]
@@ -557,9 +567,8 @@ class SearchIndex:
                 budget -= 1
 
         if len(found) < limit and len(typed) >= 3:
-            for score, slug in self._scored(typed)[: limit * 2]:
-                if score >= SUGGEST_SCORE:
-                    offer(slug, min(score, 69.0))
+            for score, slug in self._scored(typed, SUGGEST_SCORE)[: limit * 2]:
+                offer(slug, min(score, 69.0))
 
         ranked = sorted(found.items(), key=lambda kv: (-kv[1], self._docs[kv[0]].sort_key))
         return tuple(self._hit(slug, score) for slug, score in ranked[:limit])

@@ -1,0 +1,120 @@
+"""/learn, autocomplete, buttons and /topics through the emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.sandbox.emulator import find_component
+from bot.sandbox.session import Sandbox
+
+
+def title_of(message) -> str:  # type: ignore[no-untyped-def]
+    return message.embeds[0]["title"] if message.embeds else ""
+
+
+@pytest.mark.parametrize(("query", "slug"), [
+    ("docker", "docker"), ("kubernates", "kubernetes"), ("k8s", "kubernetes"),
+    ("how do I fix n+1 queries", "n-plus-one-queries"), ("celery beat", "celery-beat"),
+])
+async def test_learn_finds_the_entry(sandbox: Sandbox, query: str, slug: str) -> None:
+    record = await sandbox.emulator.slash(sandbox.cast.learner, "learn", query=query)
+    message = await record.wait_message()
+    assert record.ack_seconds is not None and record.ack_seconds < 3
+    assert message.ephemeral
+    assert message.embeds[0]["footer"]["text"].endswith(slug)
+
+
+async def test_learn_public_posts_for_everyone(sandbox: Sandbox) -> None:
+    message = await sandbox.emulator.run(sandbox.cast.learner, "learn", query="docker",
+                                         public=True)
+    assert not message.ephemeral and title_of(message)
+
+
+async def test_nonsense_finds_nothing_and_says_so(sandbox: Sandbox) -> None:
+    message = await sandbox.emulator.run(sandbox.cast.learner, "learn", query="banana spaceship")
+    assert message.ephemeral and not message.embeds
+    assert "nothing" in message.content and "banana spaceship" in message.content
+
+
+@pytest.mark.parametrize("query", [
+    " ", "x" * 6000, "🚀🔥💯", "מה זה דוקר", "do\u200bcker\u200d", "**bold** `code` ||spoiler||",
+    "<@123> <@&456> @everyone @here", "'; DROP TABLE entry; --", "\x00\x07 control",
+])
+async def test_hostile_queries_get_a_sensible_private_answer(sandbox: Sandbox, query: str) -> None:
+    record = await sandbox.emulator.slash(sandbox.cast.learner, "learn", query=query)
+    message = await record.wait_message()
+    assert record.rejected == []
+    assert message.ephemeral and "error id" not in message.content
+    assert not message.mention_everyone and message.mention_role_ids == []
+    assert message.mention_user_ids == []
+
+
+async def test_echoed_text_is_escaped(sandbox: Sandbox) -> None:
+    message = await sandbox.emulator.run(sandbox.cast.learner, "learn",
+                                         query="**zzqx** @everyone plorkish")
+    assert "\\*\\*zzqx\\*\\*" in message.content
+    assert "@\u200beveryone" in message.content
+
+
+async def test_read_more_shows_the_whole_entry(sandbox: Sandbox) -> None:
+    emulator, learner = sandbox.emulator, sandbox.cast.learner
+    entry = max(sandbox.bot.knowledge.browse(), key=lambda e: len(e.body))
+    message = await emulator.run(learner, "learn", query=entry.slug)
+    assert find_component(message, "Read more") is not None
+    full = await (await emulator.click(learner, message, "Read more")).wait_message()
+    assert len(full.embeds[0]["description"]) > len(message.embeds[0]["description"])
+    assert find_component(full, "Read more") is None
+
+
+async def test_related_buttons_open_related_entries(sandbox: Sandbox) -> None:
+    emulator, learner = sandbox.emulator, sandbox.cast.learner
+    docker = sandbox.bot.knowledge.get("docker")
+    assert docker is not None
+    message = await emulator.run(learner, "learn", query="docker")
+    related = next(s for s in docker.related if sandbox.bot.knowledge.get(s))
+    opened = await (await emulator.click(learner, message, f"learn:open:{related}")).wait_message()
+    assert opened.embeds[0]["footer"]["text"].endswith(related)
+
+
+async def test_buttons_of_a_removed_entry_answer_politely(sandbox: Sandbox) -> None:
+    emulator, learner = sandbox.emulator, sandbox.cast.learner
+    message = await emulator.run(learner, "learn", query="docker")
+    button = next(c["custom_id"] for row in message.components for c in row["components"]
+                  if c["custom_id"].startswith("learn:open:"))
+    sandbox.bot.knowledge.index.remove(button.removeprefix("learn:open:"))
+    reply = await (await emulator.click(learner, message, button)).wait_message()
+    assert "no longer exists" in reply.content
+
+
+async def test_autocomplete_offers_matching_entries(sandbox: Sandbox) -> None:
+    emulator, learner = sandbox.emulator, sandbox.cast.learner
+    choices = await emulator.autocomplete(learner, "learn", "query", query="kub")
+    assert "kubernetes" in [c["value"] for c in choices]
+    assert 0 < len(await emulator.autocomplete(learner, "learn", "query", query="")) <= 25
+    assert await emulator.autocomplete(learner, "learn", "query", query="x" * 6000) is not None
+
+
+async def test_topics_pages_and_opens_entries(sandbox: Sandbox) -> None:
+    emulator, learner = sandbox.emulator, sandbox.cast.learner
+    first = await emulator.run(learner, "topics")
+    assert "Page 1 of" in first.embeds[0]["footer"]["text"]
+    assert find_component(first, "◀ Previous")["disabled"]  # type: ignore[index]
+    first_text = first.embeds[0]["description"]
+    record = await emulator.click(learner, first, "Next ▶")
+    await record.wait_ack()
+    assert record.response_type == 7  # the listing is edited in place
+    assert "Page 2 of" in first.embeds[0]["footer"]["text"]
+    assert first.embeds[0]["description"] != first_text
+    select = find_component(first, "topics:open:all:2")
+    assert select is not None
+    slug = select["options"][0]["value"]
+    opened = await (await emulator.click(learner, first, select["custom_id"], values=[slug])
+                    ).wait_message()
+    assert opened.embeds[0]["footer"]["text"].endswith(slug)
+
+
+async def test_topics_filters_by_category(sandbox: Sandbox) -> None:
+    message = await sandbox.emulator.run(sandbox.cast.learner, "topics", category="challenge")
+    assert message.embeds[0]["title"].startswith("Challenge")
+    count = len(sandbox.bot.knowledge.browse("challenge"))
+    assert f"({count})" in message.embeds[0]["title"]
