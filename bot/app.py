@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -15,15 +17,26 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.migrate import upgrade
 from bot.knowledge.service import KnowledgeService
+from bot.reminders.parsing import parse_offsets
+from bot.reminders.service import ReminderService
+from bot.reminders.timeline import Timeline, load_timeline
 from cogs.errors import report_error
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.meta", "cogs.knowledge")
+EXTENSIONS = ("cogs.meta", "cogs.knowledge", "cogs.reminders")
 
 # No message the bot sends can ping @everyone, @here or a role; users only where a reply
 # names them on purpose (introductions).
 SAFE_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False)
+
+
+def load_timeline_if_present(path: Path) -> Timeline | None:
+    """The program timeline template, or None when the file is missing."""
+    if not path.exists():
+        log.warning("no timeline file at %s: /milestone cohort is unavailable", path)
+        return None
+    return load_timeline(path)
 
 
 class NexusTree(app_commands.CommandTree["NexusBot"]):
@@ -54,6 +67,13 @@ class NexusBot(commands.Bot):
         self.settings = settings
         self.database = Database(settings.database_url)
         self.knowledge = KnowledgeService(self.database, settings.content_dir)
+        self.reminders = ReminderService(
+            self.database,
+            channel_id=settings.announce_channel_id,
+            grace=timedelta(hours=settings.reminder_grace_hours),
+            default_offsets=parse_offsets(settings.reminder_offsets),
+            timeline=load_timeline_if_present(settings.content_dir / "timeline.yaml"),
+        )
         self.extensions_to_load = extensions
         self.started_at = time.monotonic()
         self._health: health.HealthServer | None = None
@@ -87,7 +107,8 @@ class NexusBot(commands.Bot):
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
 
     async def close(self) -> None:
-        """Stop the health server and close the database after discord.py shuts down."""
+        """Stop the scheduler, then discord.py, the health server and the database."""
+        await self.reminders.stop()
         await super().close()
         if self._health is not None:
             await self._health.stop()

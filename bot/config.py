@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.errors import UserError
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/nexus.db"
 
 
@@ -37,6 +39,8 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default=Path("content"), alias="NEXUS_CONTENT_DIR")
     http_port: int | None = Field(default=None, alias="NEXUS_HTTP_PORT", ge=1, le=65535)
     log_level: str = Field(default="INFO", alias="NEXUS_LOG_LEVEL")
+    reminder_grace_hours: float = Field(default=6.0, alias="NEXUS_REMINDER_GRACE_HOURS", ge=0)
+    reminder_offsets: str = Field(default="7d,3d,1d,2h,0m", alias="NEXUS_REMINDER_OFFSETS")
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -70,6 +74,17 @@ class Settings(BaseSettings):
     def _known_driver(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _valid_offsets(cls, value: str) -> str:
+        from bot.reminders.parsing import parse_offsets
+
+        try:
+            parse_offsets(value)
+        except UserError as error:
+            raise ValueError(str(error).replace("`", "")) from None
         return value
 
     @field_validator("log_level")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.app import EXTENSIONS
 from bot.config import Settings
@@ -18,6 +22,40 @@ from bot.sandbox.session import Sandbox, running_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT_DIR = ROOT / "content"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database: SQLite always, PostgreSQL when NEXUS_TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/test.db"
+        return
+    admin_url = os.environ.get("NEXUS_TEST_DATABASE_URL")
+    if not admin_url:
+        pytest.skip(
+            "PostgreSQL: set NEXUS_TEST_DATABASE_URL (.ci/run does when a server "
+            "answers on 127.0.0.1:5432)"
+        )
+    admin = make_url(admin_url)
+    name = f"nexus_test_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(
+        admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+        yield admin.set(database=name).render_as_string(hide_password=False)
+        await connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database on each backend."""
+    db = Database(database_url)
+    await upgrade(db)
+    yield db
+    await db.dispose()
 
 
 @pytest.fixture(scope="session")

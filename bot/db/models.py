@@ -69,3 +69,62 @@ class AuditRow(SQLModel, table=True):
     target: str = Field(max_length=100)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class MilestoneRow(SQLModel, table=True):
+    """A program deadline or event; reminders are derived from it."""
+
+    __tablename__ = "milestone"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, index=True)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    due_at: datetime
+    offsets: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    cohort: str | None = Field(default=None, max_length=32)
+    deleted: bool = Field(default=False, index=True)
+    created_by: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ReminderRow(SQLModel, table=True):
+    """The delivery ledger: one row per (milestone, offset, due time); claimed before posting."""
+
+    __tablename__ = "reminder"
+
+    id: int | None = Field(default=None, primary_key=True)
+    milestone_id: int = Field(foreign_key="milestone.id", index=True)
+    offset_seconds: int
+    due_at: datetime = Field(index=True)
+    # pending -> claimed -> sent; or skipped (too late / past at creation), cancelled, failed
+    status: str = Field(default="pending", max_length=16, index=True)
+    claim_token: str | None = Field(default=None, max_length=36)
+    claimed_at: datetime | None = None
+    retry_at: datetime | None = None
+    attempts: int = Field(default=0)
+    sent_at: datetime | None = None
+    message_id: int | None = Field(default=None, sa_type=BigInteger)
+    note: str = Field(default="", max_length=200)
+
+
+class SubscriptionRow(SQLModel, table=True):
+    """A member who wants DM copies of reminders."""
+
+    __tablename__ = "reminder_subscription"
+
+    user_id: int = Field(sa_type=BigInteger, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DirectDeliveryRow(SQLModel, table=True):
+    """The ledger of DM copies: at most one per (reminder, member)."""
+
+    __tablename__ = "reminder_dm"
+    __table_args__ = (UniqueConstraint("reminder_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reminder_id: int = Field(foreign_key="reminder.id", index=True)
+    user_id: int = Field(sa_type=BigInteger)
+    status: str = Field(default="sent", max_length=16)  # sent | closed
+    created_at: datetime = Field(default_factory=utcnow)

@@ -25,6 +25,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -33,6 +34,7 @@ from bot.knowledge.entry import Entry
 from bot.knowledge.text import (
     MAX_QUERY_CHARS,
     STOP_WORDS,
+    WEAK_WORDS,
     clean,
     content_words,
     fold,
@@ -41,8 +43,7 @@ from bot.knowledge.text import (
     tokenize,
 )
 
-_Positions = list[list[tuple[str, float]]]
-"""Per query word: its (stem, weight) variants, the exact word or its spelling corrections."""
+_K = TypeVar("_K")
 
 # Thresholds of the final 0-100 score (calibrated on tests/knowledge/relevance/*.yaml).
 HIT_SCORE = 78
@@ -53,19 +54,37 @@ HIT_MARGIN = 22
 """Confident results more than this far below the best one are demoted to suggestions."""
 
 MAX_QUERY_WORDS = 12
+"""Words beyond this many (after stop words are dropped) are ignored."""
+
 _FIELD_BOOST = {"name": 3.0, "tag": 1.5, "summary": 1.2, "body": 1.0}
 _FIELD_B = {"name": 0.3, "tag": 0.3, "summary": 0.5, "body": 0.75}
 _K1 = 1.2
 _TEXT_MAX = 90.0  # full-text evidence alone never looks like an exact name match
+_UNEXPLAINED_PENALTY = 0.5  # score factor lost when no query word is accounted for
 _AGREEMENT = 0.15  # share of the weaker signal added to the stronger one
-_PRESENCE = 0.6  # share of a term's credit earned by occurring at all (the rest grows with tf)
-_TOP_POSTINGS = 256  # common terms only contribute their highest-impact postings as candidates
+_PRESENCE = 0.55  # share of a term's credit earned by occurring at all (the rest grows with tf)
+_PRESENCE_PER_WORD = 0.07  # ... plus this much per extra known query word
+_PRESENCE_MAX = 0.8
+_WEAK_IMPORTANCE = 0.35  # weight of generic English words (`text.WEAK_WORDS`)
+_TOP_POSTINGS = 64  # common terms only contribute their highest-impact postings as candidates
 _NAME_FIELDS_WEIGHT = {"title": 1.0, "alias": 1.0, "slug": 0.97}
 _MIN_CORRECTABLE = 4  # words shorter than this are never spell-corrected
 _MAX_CORRECTIONS = 4
 _NAME_CUTOFF = 50.0  # fuzzy name similarities below this are ignored
-_NAME_SHORTLIST = 64  # at most this many names per kind of name match are examined
+_NAME_SHORTLIST = 32  # at most this many names per kind of name match are examined
+_FUZZY_POOL = 800  # names compared as whole strings (the rarest query words' names first)
 _SUBSET_MAX = 4  # names made only of query words are found among subsets up to this size
+_COMPLETION_BUDGET = 4  # autocomplete examines about this many names per requested result
+
+
+@dataclass(slots=True)
+class _Word:
+    """One analysed query word."""
+
+    text: str  # folded token as typed (or two typed tokens joined into a known compound)
+    variants: list[tuple[str, float]]  # (stem, confidence): the word itself or corrections
+    importance: float  # 1, or less for generic English words
+    length: int  # length of the best stem, for length-weighted name coverage
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +115,15 @@ class _Doc:
     names: dict[str, float]  # normalized name -> weight of its kind
     weights: dict[str, float]  # stem -> BM25F pseudo term frequency
     vocab: set[str] = field(default_factory=set)  # raw tokens, for the spelling index
+
+
+def _unlink(index: dict[_K, set[str]], key: _K, value: str) -> None:
+    """Remove `value` from `index[key]`, dropping the key when its set becomes empty."""
+    values = index.get(key)
+    if values is not None:
+        values.discard(value)
+        if not values:
+            del index[key]
 
 
 def _deletes(word: str) -> set[str]:
@@ -129,6 +157,7 @@ class SearchIndex:
         self._stemset_names: dict[frozenset[str], set[str]] = {}  # stems -> names made of them
         self._name_length: dict[str, int] = {}  # name -> total length of its stems
         self._stem_names: dict[str, set[str]] = {}  # stem -> names containing it
+        self._token_names: dict[str, set[str]] = {}  # folded token -> names containing it
         self._compact: dict[str, set[str]] = {}  # name without spaces -> names
         self._postings: dict[str, dict[str, float]] = {}  # stem -> {slug: weight}
         self._vocab: dict[str, int] = {}  # raw token -> number of documents
@@ -157,14 +186,18 @@ class SearchIndex:
         doc = self._docs.get(slug)
         return doc.entry if doc else None
 
-    def entries(self, category: str | None = None) -> list[Entry]:
-        """All entries (optionally of one category), sorted by title."""
+    def _sorted_entry_list(self) -> list[Entry]:
         if self._sorted_entries is None:
             docs = sorted(self._docs.values(), key=lambda d: d.sort_key)
             self._sorted_entries = [d.entry for d in docs]
+        return self._sorted_entries
+
+    def entries(self, category: str | None = None) -> list[Entry]:
+        """All entries (optionally of one category), sorted by title."""
+        ordered = self._sorted_entry_list()
         if category is None:
-            return list(self._sorted_entries)
-        return [e for e in self._sorted_entries if e.category == category]
+            return list(ordered)
+        return [e for e in ordered if e.category == category]
 
     def upsert(self, entry: Entry) -> None:
         """Add `entry`, or replace the entry with the same slug; visible to the next query."""
@@ -235,14 +268,7 @@ class SearchIndex:
         for name, weight in names.items():
             owners = self._name_docs.setdefault(name, {})
             if not owners:
-                tokens = name.split()
-                stems = frozenset(stem(t) for t in tokens)
-                self._name_stems[name] = stems
-                self._stemset_names.setdefault(stems, set()).add(name)
-                self._name_length[name] = max(sum(len(x) for x in stems), 1)
-                for s in stems:
-                    self._stem_names.setdefault(s, set()).add(name)
-                self._compact.setdefault(name.replace(" ", ""), set()).add(name)
+                self._add_name(name)
             owners[slug] = weight
         for s, w in weights.items():
             self._postings.setdefault(s, {})[slug] = w
@@ -255,6 +281,28 @@ class SearchIndex:
                     self._spell.setdefault(key, set()).add(token)
         self._invalidate()
 
+    def _add_name(self, name: str) -> None:
+        tokens = name.split()
+        stems = frozenset(stem(t) for t in tokens)
+        self._name_stems[name] = stems
+        self._name_length[name] = max(sum(len(x) for x in stems), 1)
+        self._stemset_names.setdefault(stems, set()).add(name)
+        for s in stems:
+            self._stem_names.setdefault(s, set()).add(name)
+        for token in tokens:
+            self._token_names.setdefault(token, set()).add(name)
+        self._compact.setdefault(name.replace(" ", ""), set()).add(name)
+
+    def _drop_name(self, name: str) -> None:
+        stems = self._name_stems.pop(name, frozenset())
+        self._name_length.pop(name, None)
+        _unlink(self._stemset_names, stems, name)
+        for s in stems:
+            _unlink(self._stem_names, s, name)
+        for token in name.split():
+            _unlink(self._token_names, token, name)
+        _unlink(self._compact, name.replace(" ", ""), name)
+
     def _delete(self, slug: str) -> None:
         doc = self._docs.pop(slug)
         for name in doc.names:
@@ -264,25 +312,7 @@ class SearchIndex:
             owners.pop(slug, None)
             if not owners:
                 del self._name_docs[name]
-                self._name_length.pop(name, None)
-                stems = self._name_stems.pop(name, frozenset())
-                same_stems = self._stemset_names.get(stems)
-                if same_stems is not None:
-                    same_stems.discard(name)
-                    if not same_stems:
-                        del self._stemset_names[stems]
-                for s in stems:
-                    names = self._stem_names.get(s)
-                    if names is not None:
-                        names.discard(name)
-                        if not names:
-                            del self._stem_names[s]
-                compact = name.replace(" ", "")
-                same = self._compact.get(compact)
-                if same is not None:
-                    same.discard(name)
-                    if not same:
-                        del self._compact[compact]
+                self._drop_name(name)
         for s in doc.weights:
             postings = self._postings.get(s)
             if postings is not None:
@@ -300,6 +330,10 @@ class SearchIndex:
 
     # ----------------------------------------------------------------- query analysis
 
+    def _known(self, word: str) -> bool:
+        s = stem(word)
+        return word in self._vocab or s in self._postings or s in self._stem_names
+
     def _corrections(self, word: str) -> list[tuple[str, float]]:
         """Known words within a small edit distance of an unknown `word`, best first."""
         if len(word) < _MIN_CORRECTABLE or not word.isalpha():
@@ -315,33 +349,51 @@ class SearchIndex:
                     continue
                 distance = OSA.distance(word, candidate, score_cutoff=max_distance)
                 if distance <= max_distance:
-                    found[candidate] = 1.0 - 0.12 * distance
+                    # A one-letter slip in a short word is often another real word.
+                    found[candidate] = 1.0 - distance * (0.12 if len(word) >= 6 else 0.2)
         ranked = sorted(found.items(), key=lambda kv: (-kv[1], -self._vocab[kv[0]], kv[0]))
         return ranked[:_MAX_CORRECTIONS]
 
-    def _analyze(self, text: str) -> tuple[str, _Positions]:
-        """Return (name query string, per-word stem variants with weights)."""
-        words = content_words(tokenize(clean(text, MAX_QUERY_CHARS)))[:MAX_QUERY_WORDS]
-        positions: _Positions = []
-        for word in words:
-            variants: dict[str, float] = {}
-            s = stem(word)
-            if word in self._vocab or s in self._postings or s in self._stem_names:
-                variants[s] = 1.0
-            else:
-                for candidate, weight in self._corrections(word):
+    def _analyze(self, text: str) -> list[_Word]:
+        """Split a query into content words with their stem variants (never raises)."""
+        tokens = content_words(tokenize(clean(text, MAX_QUERY_CHARS)))[:MAX_QUERY_WORDS]
+        # Two typed words that form a known word ("roll back", "data base") also match it.
+        compounds: list[list[str]] = [[] for _ in tokens]
+        for index in range(len(tokens) - 1):
+            joined = tokens[index] + tokens[index + 1]
+            if len(joined) >= 6 and joined in self._vocab:
+                compounds[index].append(joined)
+                compounds[index + 1].append(joined)
+        words: list[_Word] = []
+        for token, joined_forms in zip(tokens, compounds, strict=True):
+            variants: dict[str, float] = {stem(j): 1.0 for j in joined_forms}
+            if self._known(token):
+                variants[stem(token)] = 1.0
+            elif not variants:
+                for candidate, confidence in self._corrections(token):
                     cs = stem(candidate)
-                    variants[cs] = max(variants.get(cs, 0.0), weight)
+                    variants[cs] = max(variants.get(cs, 0.0), confidence)
                 if not variants:
-                    variants[s] = 1.0  # unknown word: still counts against coverage
-            positions.append(sorted(variants.items(), key=lambda kv: -kv[1]))
-        return " ".join(words), positions
+                    variants[stem(token)] = 1.0  # unknown: matches nothing, counts as unexplained
+            ordered = sorted(variants.items(), key=lambda kv: -kv[1])
+            importance = _WEAK_IMPORTANCE if token in WEAK_WORDS else 1.0
+            words.append(_Word(token, ordered, importance, max(len(ordered[0][0]), 1)))
+        return words
 
     # ----------------------------------------------------------------- scoring
 
     def _idf(self, df: int) -> float:
         n = len(self._docs)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def _word_weights(self, words: list[_Word]) -> list[float]:
+        """Per query word: importance x idf of its best-known variant (unknown words: max idf)."""
+        out: list[float] = []
+        max_idf = self._idf(0)
+        for word in words:
+            dfs = [len(self._postings[s]) for s, _ in word.variants if s in self._postings]
+            out.append(word.importance * (self._idf(min(dfs)) if dfs else max_idf))
+        return out
 
     def _top_postings(self, s: str) -> list[str]:
         top = self._top.get(s)
@@ -351,130 +403,177 @@ class SearchIndex:
             self._top[s] = top
         return top
 
-    def _text_scores(self, positions: _Positions, extra: Iterable[str]) -> dict[str, float]:
-        """BM25F coverage in [0, 100] for candidate documents."""
-        candidates: set[str] = set(extra)
-        total_idf = 0.0
-        max_idf = self._idf(0)
-        plan: list[list[tuple[dict[str, float], float]]] = []
-        for variants in positions:
-            best_idf = 0.0
-            terms: list[tuple[dict[str, float], float]] = []
-            for s, weight in variants:
+    def _text_scores(
+        self, words: list[_Word], weights: list[float], extra: Iterable[str], min_score: float
+    ) -> dict[str, tuple[float, int]]:
+        """BM25F coverage in [0, `_TEXT_MAX`] per candidate, with a bit mask of the query
+        words each candidate contains.
+
+        Candidates are `extra` plus the postings of the query's *essential* words (MaxScore):
+        a document that contains only the most common words cannot reach `min_score`, so their
+        postings are never walked; they are only looked up for the candidates.
+        """
+        total_weight = sum(weights)
+        if total_weight <= 0:
+            return {}
+        plan: list[list[tuple[dict[str, float], float, str]]] = []
+        for word in words:
+            terms: list[tuple[dict[str, float], float, str]] = []
+            for s, confidence in word.variants:
                 postings = self._postings.get(s)
-                if not postings:
-                    continue
-                idf = self._idf(len(postings))
-                best_idf = max(best_idf, idf)
-                terms.append((postings, weight * idf))
+                if postings:
+                    idf = self._idf(len(postings))
+                    terms.append((postings, word.importance * confidence * idf, s))
+            plan.append(terms)
+        need = min_score / _TEXT_MAX * total_weight
+        skipped = 0.0
+        candidates: set[str] = set(extra)
+        for index in sorted(range(len(plan)), key=weights.__getitem__):
+            if skipped + weights[index] < need:
+                skipped += weights[index]
+                continue
+            for postings, _, s in plan[index]:
                 if len(postings) <= _TOP_POSTINGS:
                     candidates.update(postings)
                 else:
                     candidates.update(self._top_postings(s))
-            total_idf += best_idf if terms else max_idf
-            plan.append(terms)
-        if not candidates or total_idf <= 0:
+        active = [(bit, terms) for bit, terms in enumerate(plan) if terms]
+        if not candidates or not active:
             return {}
-        scores: dict[str, float] = {}
+        scale = _TEXT_MAX / total_weight
+        # Several query words occurring together are evidence on their own; one word is not.
+        presence = min(_PRESENCE + _PRESENCE_PER_WORD * (len(active) - 1), _PRESENCE_MAX)
+        rest = 1.0 - presence
+        scores: dict[str, tuple[float, int]] = {}
         for slug in candidates:
             total = 0.0
-            for terms in plan:
+            mask = 0
+            for bit, terms in active:
                 best = 0.0
-                for postings, weighted_idf in terms:
+                for postings, weighted_idf, _ in terms:
                     w = postings.get(slug)
                     if w:
-                        value = weighted_idf * (_PRESENCE + (1.0 - _PRESENCE) * w / (_K1 + w))
+                        value = weighted_idf * (presence + rest * w / (_K1 + w))
                         if value > best:
                             best = value
-                total += best
+                if best:
+                    total += best
+                    mask |= 1 << bit
             if total > 0:
-                scores[slug] = _TEXT_MAX * total / total_idf
+                scores[slug] = (total * scale, mask)
         return scores
 
-    def _name_scores(self, query: str, positions: _Positions) -> dict[str, float]:
-        """Best name score in [0, 100] per slug.
+    def _name_scores(self, words: list[_Word]) -> dict[str, tuple[float, float, int]]:
+        """Best name score in [0, 100] per slug, with how much of the query that name explains:
+        a share from whole-string similarity and a bit mask of the query words it contains.
 
-        Candidates are the names sharing a stem with the query (or equal to it without
-        spaces); only the few that can score well are examined in Python.
+        Candidates are the names sharing a stem with the query (or equal to it without spaces);
+        only the few that can score well are examined in Python.
         """
+        query = " ".join(w.text for w in words)
         if not query:
             return {}
-        per_position: list[set[str]] = []
-        for variants in positions:
-            sets = [self._stem_names[s] for s, _ in variants if s in self._stem_names]
-            per_position.append(set().union(*sets))
-        compact = query.replace(" ", "")
-        exact = self._compact.get(compact, set())
-        union = set().union(exact, *per_position)
-        if not union:
+        per_word: list[set[str]] = []
+        for word in words:
+            sets = [self._stem_names[s] for s, _ in word.variants if s in self._stem_names]
+            per_word.append(set().union(*sets))
+        exact = self._compact.get(query.replace(" ", ""), set())
+        # Whole-string similarity catches typos; word order is handled by containment below.
+        # A similar name shares a word with the query: search the names of the rarest words.
+        pool: set[str] = set(exact)
+        for names in sorted(per_word, key=len):
+            if pool and len(pool) + len(names) > _FUZZY_POOL:
+                break
+            pool |= names
+        if not pool:
             return {}
         selected: dict[str, float] = {}
-        choices = list(union)
-        for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
-            for name, score, _ in process.extract(
-                query, choices, scorer=scorer, score_cutoff=_NAME_CUTOFF, limit=_NAME_SHORTLIST
-            ):
-                if score > selected.get(name, 0.0):
-                    selected[name] = score
+        for name, score, _ in process.extract(
+            query, list(pool), scorer=fuzz.ratio, score_cutoff=_NAME_CUTOFF, limit=_NAME_SHORTLIST
+        ):
+            selected[name] = score
         for name in exact:
             selected[name] = max(selected.get(name, 0.0), 99.0)
-        if all(per_position):
+        if all(per_word):
             # Names that contain every query word: the shortest ones cover the query best.
-            inside = set.intersection(*per_position)
+            inside = set.intersection(*per_word)
             for name in heapq.nsmallest(_NAME_SHORTLIST, inside, key=self._name_length.get):
                 selected.setdefault(name, 0.0)
         # Names whose every word is in the query: look up small subsets of the query's stems.
-        stems = sorted(
-            {st for variants in positions for st, _ in variants} & self._stem_names.keys()
-        )
-        largest = min(len(stems), _SUBSET_MAX if len(stems) <= 8 else _SUBSET_MAX - 1)
+        known = sorted({s for w in words for s, _ in w.variants} & self._stem_names.keys())
+        largest = min(len(known), _SUBSET_MAX if len(known) <= 8 else _SUBSET_MAX - 1)
         for size in range(1, largest + 1):
-            for subset in combinations(stems, size):
+            for subset in combinations(known, size):
                 for name in self._stemset_names.get(frozenset(subset), ()):
                     selected.setdefault(name, 0.0)
 
-        word_lengths = [max(len(variants[0][0]), 1) for variants in positions]
-        query_length = sum(word_lengths)
-        scores: dict[str, float] = {}
+        lengths = [w.length * w.importance for w in words]
+        query_length = sum(lengths) or 1.0
+        scores: dict[str, tuple[float, float, int]] = {}
         for name, fuzzy in selected.items():
             stems = self._name_stems[name]
             score = fuzzy
+            similar = max(0.0, (fuzzy - 50.0) / 50.0)
             matched_length = 0.0
             matched_stems: set[str] = set()
-            all_words_in_name = True
-            for variants, length in zip(positions, word_lengths, strict=True):
-                found = next(((s, w) for s, w in variants if s in stems), None)
-                if found is None:
-                    all_words_in_name = False
-                    continue
-                matched_stems.add(found[0])
-                matched_length += length * found[1]
+            mask = 0
+            every_word = True
+            for bit, word in enumerate(words):
+                for s, confidence in word.variants:
+                    if s in stems:
+                        matched_stems.add(s)
+                        matched_length += lengths[bit] * confidence
+                        mask |= 1 << bit
+                        break
+                else:
+                    every_word = False
             if matched_stems and matched_stems >= stems:
                 # The whole name is inside the query: scale by how much of the query it covers.
                 score = max(score, 60.0 + 40.0 * matched_length / query_length)
-            if all_words_in_name and matched_stems:
+            if every_word and matched_stems:
                 # The whole query is inside the name: scale by how much of the name it covers.
                 cover = min(matched_length / self._name_length[name], 1.0)
                 score = max(score, 55.0 + 40.0 * cover)
             for slug, weight in self._name_docs[name].items():
                 value = score * weight
-                if value > scores.get(slug, 0.0):
-                    scores[slug] = value
+                if value > scores.get(slug, (0.0, 0.0, 0))[0]:
+                    scores[slug] = (value, similar, mask)
         return scores
 
     def _scored(self, text: str, min_score: float = 0.0) -> list[tuple[float, str]]:
-        """(score, slug) pairs at or above `min_score`, best first (ties by title)."""
-        query, positions = self._analyze(text)
-        if not positions or not self._docs:
+        """(raw score, slug) pairs at or above `min_score`, best first (ties by title).
+
+        Raw scores can exceed 100 when names and text agree; `Hit.score` is clamped.
+        """
+        if not self._docs:
             return []
-        name_scores = self._name_scores(query, positions)
-        text_scores = self._text_scores(positions, name_scores)
+        words = self._analyze(text)
+        if not words:
+            return []
+        weights = self._word_weights(words)
+        total_weight = sum(weights) or 1.0
+        name_scores = self._name_scores(words)
+        # An entry below `floor` on both signals cannot reach `min_score` (see `_AGREEMENT`).
+        floor = min_score / (1.0 + _AGREEMENT)
+        extra = [slug for slug, (n, _, _) in name_scores.items() if n >= floor]
+        text_scores = self._text_scores(words, weights, extra, floor)
+        contained_by_mask: dict[int, float] = {}
         combined: list[tuple[float, str]] = []
-        for slug in set(name_scores) | set(text_scores):
-            n = name_scores.get(slug, 0.0)
-            t = text_scores.get(slug, 0.0)
+        for slug in name_scores.keys() | text_scores.keys():
+            n, similar, name_mask = name_scores.get(slug, (0.0, 0.0, 0))
+            t, text_mask = text_scores.get(slug, (0.0, 0))
             high, low = (n, t) if n >= t else (t, n)
+            if high < floor:
+                continue
             score = high + _AGREEMENT * low
+            # Penalize query words that neither the names nor the text of the entry contain.
+            mask = name_mask | text_mask
+            contained = contained_by_mask.get(mask)
+            if contained is None:
+                contained = sum(w for bit, w in enumerate(weights) if mask >> bit & 1)
+                contained_by_mask[mask] = contained
+            explained = min(max(similar, contained / total_weight), 1.0)
+            score *= 1.0 - _UNEXPLAINED_PENALTY * (1.0 - explained)
             if score >= min_score:
                 combined.append((score, slug))
         combined.sort(key=lambda pair: (-pair[0], self._docs[pair[1]].sort_key))
@@ -516,59 +615,63 @@ class SearchIndex:
 
     def _sorted_token_list(self) -> list[str]:
         if self._sorted_tokens is None:
-            self._sorted_tokens = sorted({t for name in self._name_docs for t in name.split()})
+            self._sorted_tokens = sorted(self._token_names)
         return self._sorted_tokens
 
     def autocomplete(self, text: str, limit: int = 25) -> tuple[Hit, ...]:
         """Entries for partially typed text, prefix-friendly; empty text lists the first titles.
 
-        Never raises. Scores: full-name prefix > every typed word a word prefix > fuzzy.
+        Never raises. Ranking: names starting with the text, then names in which every typed
+        word starts a word (any order), then fuzzy matches (typos) from `search`.
         """
         if not isinstance(text, str) or limit <= 0:
             return ()
         typed = normalize(clean(text, MAX_QUERY_CHARS))
         if not typed:
-            return tuple(self._hit(e.slug, 0) for e in self.entries()[:limit])
+            return tuple(self._hit(e.slug, 0) for e in self._sorted_entry_list()[:limit])
         found: dict[str, float] = {}
+        budget = _COMPLETION_BUDGET * limit
 
-        def offer(slug: str, score: float) -> None:
-            if score > found.get(slug, -1.0):
-                found[slug] = score
-
-        budget = 20 * limit
-        names = self._sorted_name_list()
-        index = bisect_left(names, typed)
-        while index < len(names) and names[index].startswith(typed) and budget > 0:
-            name = names[index]
-            closeness = len(typed) / len(name)
+        def offer(name: str, base: float, span: float) -> None:
+            closeness = min(len(typed) / len(name), 1.0)
             for slug, weight in self._name_docs[name].items():
-                offer(slug, (90.0 + 10.0 * closeness) * weight)
-            index += 1
-            budget -= 1
+                score = (base + span * closeness) * weight
+                if score > found.get(slug, -1.0):
+                    found[slug] = score
 
-        words = typed.split()
-        if len(found) < limit and words:
-            *complete, partial = words
-            tokens = self._sorted_token_list()
-            index = bisect_left(tokens, partial)
-            stems_needed = {stem(w) for w in complete if w not in STOP_WORDS}
-            budget = 20 * limit
-            while index < len(tokens) and tokens[index].startswith(partial) and budget > 0:
-                token = tokens[index]
-                for name in self._stem_names.get(stem(token), ()):
-                    if not stems_needed <= self._name_stems[name]:
-                        continue
-                    if token not in name.split():
-                        continue
-                    closeness = len(typed) / len(name)
-                    for slug, weight in self._name_docs[name].items():
-                        offer(slug, (70.0 + 15.0 * closeness) * weight)
-                index += 1
-                budget -= 1
+        # 1. Names starting with the text; sorted order puts shorter names first.
+        names = self._sorted_name_list()
+        start = bisect_left(names, typed)
+        for name in names[start : start + budget]:
+            if not name.startswith(typed):
+                break
+            offer(name, 90.0, 10.0)
 
+        # 2. Every typed word starts a word of the name, in any order.
+        if len(found) < limit:
+            *complete, partial = typed.split()
+            needed = [stem(w) for w in complete if w not in STOP_WORDS]
+            pool: set[str] | list[str]
+            if needed:
+                sets = [self._stem_names.get(s, set()) for s in needed]
+                pool = heapq.nsmallest(budget, set.intersection(*sets), key=len)
+            else:
+                tokens = self._sorted_token_list()
+                start = bisect_left(tokens, partial)
+                pool = set()
+                for token in tokens[start : start + budget]:
+                    if not token.startswith(partial) or len(pool) >= budget:
+                        break
+                    pool |= self._token_names[token]
+            for name in pool:
+                if any(t.startswith(partial) for t in name.split()):
+                    offer(name, 70.0, 15.0)
+
+        # 3. Typos: fall back to fuzzy search.
         if len(found) < limit and len(typed) >= 3:
             for score, slug in self._scored(typed, SUGGEST_SCORE)[: limit * 2]:
-                offer(slug, min(score, 69.0))
+                if slug not in found:
+                    found[slug] = min(score, 69.0)
 
         ranked = sorted(found.items(), key=lambda kv: (-kv[1], self._docs[kv[0]].sort_key))
         return tuple(self._hit(slug, score) for slug, score in ranked[:limit])

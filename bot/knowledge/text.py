@@ -35,6 +35,22 @@ _STOP_TEXT = """
 STOP_WORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
 """Words that carry no topic: English function words, question words and chat filler."""
 
+_WEAK_TEXT = """
+    able about across add again against ago almost already always another anyway around
+    back bad bit big both break broke broken case cause change come common compare comparison
+    complete correct create day describe detail details difference differences different
+    difficult does doing done down during easy easily either end enough entire even example
+    examples exactly fast faster find finish first fix fixed fixing follow full fully general
+    great guide hard happen happened happening happens high huge idea important improve
+    instead issue issues keep kind large last later least less little long look lot lots low
+    many maybe might much nice normal often old once part people place point problem problems
+    put question quick quickly rather real reason same second set several show simple simply
+    since slow small sometimes sort start step steps stop stuff sure take time times tiny
+    today tomorrow try turn type usual usually various versus vs wrong
+"""
+WEAK_WORDS: frozenset[str] = frozenset(_WEAK_TEXT.split()) - STOP_WORDS
+"""Generic English words that are not stop words but say little about the topic."""
+
 
 def clean(text: str, max_chars: int | None = MAX_QUERY_CHARS) -> str:
     """Truncate `text` and drop Discord markup (mentions, custom emoji, timestamps) and URLs."""
@@ -124,7 +140,7 @@ def stem(token: str) -> str:
     if len(token) <= 3 or not token.isalpha() or not token.isascii():
         return token
     word = _singular(token)
-    for suffix in ("ations", "ation", "ions", "ion", "ings", "ing", "ed"):
+    for suffix in ("ations", "ation", "ions", "ion", "ings", "ing", "ed", "ly"):
         if suffix.startswith("ion") and not word.endswith("tion"):
             continue
         if word.endswith(suffix):

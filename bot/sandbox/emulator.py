@@ -336,6 +336,7 @@ class DiscordEmulator:
         self._route("PUT", "/channels/{cid}/thread-members/{uid}", self._add_thread_member)
         self._route("POST", "/users/@me/channels", self._create_dm)
         self._route("GET", "/guilds/{guild}/members/{uid}", self._get_member)
+        self._route("GET", "/users/{uid}", self._get_user)
 
     # ------------------------------------------------------------------ REST handlers
     async def _get_me(self, *_: Any) -> web.Response:
@@ -617,6 +618,14 @@ class DiscordEmulator:
         if user is None:
             raise DiscordError(400, 50035, "Invalid Form Body", ["recipient_id: unknown user"])
         return json_response(self.world.dm_channel(user).payload())
+
+    async def _get_user(
+        self, _request: web.Request, params: dict[str, str], _body: Any
+    ) -> web.Response:
+        user = self.world.users.get(int(params["uid"])) if params["uid"].isdigit() else None
+        if user is None:
+            raise DiscordError(404, 10013, "Unknown User")
+        return json_response(user.payload())
 
     async def _get_member(
         self, _request: web.Request, params: dict[str, str], _body: Any

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from sqlmodel import select
 
 from bot.db import Database
-from bot.db.migrate import upgrade
 from bot.db.models import AuditRow, EntryRow, EntryVersionRow
 from bot.knowledge.entry import Entry
 from bot.knowledge.files import dump_entry
@@ -27,14 +24,6 @@ def write(root: Path, entry: Entry) -> None:
     folder = root / entry.category
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{entry.slug}.md").write_text(dump_entry(entry), encoding="utf-8")
-
-
-@pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path}/store.db")
-    await upgrade(db)
-    yield db
-    await db.dispose()
 
 
 async def run_import(database: Database, root: Path):  # type: ignore[no-untyped-def]

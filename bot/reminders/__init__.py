@@ -1,0 +1,1 @@
+"""Milestones and their reminders: the database is the source of truth, APScheduler the clock."""

@@ -1,0 +1,85 @@
+"""Parsing what moderators type: due times with a zone, and reminder offsets like `7d,2h,0m`."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import UserError
+
+OFFSET = re.compile(r"^(\d{1,4})([wdhm])$")
+UNIT_SECONDS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60}
+MAX_OFFSETS = 10
+DUE_EXAMPLE = "`2026-11-30T17:00:00Z` or `2026-11-30 17:00 Africa/Lagos`"
+OFFSETS_EXAMPLE = "`7d,3d,1d,2h,0m` (w weeks, d days, h hours, m minutes; 0m = at the due time)"
+
+
+def parse_offsets(text: str) -> tuple[int, ...]:
+    """`"7d, 2h,0m"` -> seconds before the due time, largest first, without duplicates."""
+    parts = [part.strip().lower() for part in text.split(",") if part.strip()]
+    if not parts:
+        raise UserError(f"Give at least one reminder offset, for example {OFFSETS_EXAMPLE}.")
+    seconds = set()
+    for part in parts:
+        match = OFFSET.match(part)
+        if match is None:
+            raise UserError(f"`{part[:20]}` is not an offset; write them like {OFFSETS_EXAMPLE}.")
+        value = int(match[1]) * UNIT_SECONDS[match[2]]
+        if value > 365 * 86400:
+            raise UserError(f"`{part}` is more than a year before the due time.")
+        seconds.add(value)
+    if len(seconds) > MAX_OFFSETS:
+        raise UserError(f"At most {MAX_OFFSETS} reminders per milestone.")
+    return tuple(sorted(seconds, reverse=True))
+
+
+def format_offset(seconds: int) -> str:
+    """`604800` -> `7d`; `0` -> `0m`."""
+    for unit in ("w", "d", "h", "m"):
+        size = UNIT_SECONDS[unit]
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds // 60}m"
+
+
+def describe_offset(seconds: int) -> str:
+    """`86400` -> `1 day before`; `0` -> `at the due time`."""
+    if seconds == 0:
+        return "at the due time"
+    for unit, name in (("w", "week"), ("d", "day"), ("h", "hour"), ("m", "minute")):
+        size = UNIT_SECONDS[unit]
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {name}{'s' if count != 1 else ''} before"
+    return f"{seconds // 60} minutes before"
+
+
+def parse_due(text: str) -> datetime:
+    """ISO 8601 with a zone, or `YYYY-MM-DD HH:MM Zone/Name`; returns an aware datetime."""
+    text = " ".join(text.split())
+    if not text:
+        raise UserError(f"Give the due time, for example {DUE_EXAMPLE}.")
+    parts = text.rsplit(" ", 1)
+    if len(parts) == 2 and ("/" in parts[1] or parts[1].upper() == "UTC"):
+        try:
+            zone = ZoneInfo("UTC" if parts[1].upper() == "UTC" else parts[1])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UserError(
+                f"`{parts[1][:40]}` is not a time zone I know; use an IANA name "
+                "such as `Africa/Lagos` or `Europe/London`."
+            ) from None
+        try:
+            local = datetime.strptime(parts[0], "%Y-%m-%d %H:%M")
+        except ValueError:
+            raise UserError(
+                f"Write the date and time as `YYYY-MM-DD HH:MM`, for example {DUE_EXAMPLE}."
+            ) from None
+        return local.replace(tzinfo=zone)
+    try:
+        parsed = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise UserError(f"I can't read `{text[:40]}` as a time; use {DUE_EXAMPLE}.") from None
+    if parsed.tzinfo is None:
+        raise UserError(f"Add a time zone so everyone gets the same moment, e.g. {DUE_EXAMPLE}.")
+    return parsed

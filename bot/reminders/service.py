@@ -1,0 +1,574 @@
+"""Milestones and reminder delivery: never lost, never doubled, even across crashes.
+
+The database is the source of truth. APScheduler only holds in-memory jobs derived from the
+pending ledger rows (at start and on every change), plus a sweep that catches anything due.
+Delivery claims the ledger row with a conditional UPDATE that only one process can win, posts
+with a nonce derived from the row (Discord drops a repeat), then marks the row sent. A claim
+left behind by a crash is recovered: the channel is checked for the post first, and only if it
+is not there is it posted again (with the same nonce).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import and_, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.db import Database
+from bot.db.models import (
+    AuditRow,
+    DirectDeliveryRow,
+    MilestoneRow,
+    ReminderRow,
+    SubscriptionRow,
+    utcnow,
+)
+from bot.errors import UserError
+from bot.reminders.timeline import PlannedMilestone, Timeline, plan_cohort
+
+log = logging.getLogger(__name__)
+
+STALE_CLAIM = timedelta(seconds=60)
+SWEEP_SECONDS = 30
+MAX_ATTEMPTS = 6
+MAX_DESCRIPTION = 1000
+
+
+class DeliveryError(Exception):
+    """Posting failed; `retryable` says whether trying again later can help."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class Poster(Protocol):
+    """How reminders reach Discord (implemented in the cog with discord.py)."""
+
+    async def post(self, channel_id: int, content: str, nonce: str) -> int:
+        """Post `content` with `nonce`; return the message id or raise DeliveryError."""
+
+    async def find_recent(self, channel_id: int, content: str) -> int | None:
+        """The id of a recent bot message with exactly `content`, if any."""
+
+    async def direct(self, user_id: int, content: str, nonce: str) -> bool:
+        """DM a member; False when their DMs are closed."""
+
+
+@dataclass(frozen=True)
+class MilestoneInfo:
+    """A milestone as commands show it."""
+
+    id: int
+    name: str
+    description: str
+    due_at: datetime
+    offsets: tuple[int, ...]
+    pending: tuple[datetime, ...]
+
+
+def reminder_text(name: str, description: str, due_at: datetime, offset_seconds: int) -> str:
+    """The post: names the milestone and its due time as Discord timestamps."""
+    unix = int(due_at.timestamp())
+    if offset_seconds == 0:
+        head = f"🚨 **{name}** is due now (<t:{unix}:F>)."
+    else:
+        head = f"⏰ Reminder: **{name}** is due <t:{unix}:F> (<t:{unix}:R>)."
+    return f"{head}\n{description}".strip()[:2000]
+
+
+def backoff(attempt: int) -> timedelta:
+    """Wait before retry `attempt` (1-based): 5 s, 10 s, 20 s, ... at most 5 minutes."""
+    return timedelta(seconds=min(300, 5 * 2 ** (attempt - 1)))
+
+
+class ReminderService:
+    """Milestone commands and reminder delivery. No discord imports."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        channel_id: int | None,
+        grace: timedelta,
+        default_offsets: tuple[int, ...],
+        timeline: Timeline | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.database = database
+        self.channel_id = channel_id
+        self.grace = grace
+        self.default_offsets = default_offsets
+        self.timeline = timeline
+        self.clock = clock
+        self.poster: Poster | None = None
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
+        )
+        self.stats = {"sent": 0, "skipped": 0, "failed": 0}
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self, poster: Poster) -> None:
+        """Start delivering: recover crashed claims, catch up, schedule what is pending."""
+        self.poster = poster
+        if self.channel_id is None:
+            log.warning("NEXUS_ANNOUNCE_CHANNEL_ID is not set: reminders will not be posted")
+            return
+        self.scheduler.start()
+        self.scheduler.add_job(self.sweep, "interval", seconds=SWEEP_SECONDS, id="sweep")
+        await self.sweep(startup=True)
+        await self.schedule_pending()
+
+    async def stop(self) -> None:
+        """Stop the scheduler (in-flight deliveries finish on their own)."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler runs."""
+        return bool(self.scheduler.running)
+
+    # ------------------------------------------------------------------ milestones
+    async def save_milestone(
+        self,
+        name: str,
+        due_at: datetime,
+        offsets: tuple[int, ...] | None = None,
+        description: str = "",
+        *,
+        actor_id: int | None = None,
+        cohort: str | None = None,
+    ) -> tuple[MilestoneInfo, bool]:
+        """Create a milestone, or update the one with that name; returns (info, created)."""
+        name = " ".join(name.split())
+        if not 1 <= len(name) <= 100:
+            raise UserError("The milestone name must be 1-100 characters.")
+        if len(description) > MAX_DESCRIPTION:
+            raise UserError(f"The description can be at most {MAX_DESCRIPTION} characters.")
+        offsets = offsets or self.default_offsets
+        due_at = due_at.astimezone(UTC)
+        async with self.database.session() as session:
+            row = (
+                await session.exec(
+                    select(MilestoneRow).where(
+                        MilestoneRow.name == name,
+                        MilestoneRow.deleted == False,  # noqa: E712
+                    )
+                )
+            ).first()
+            created = row is None
+            if row is None:
+                row = MilestoneRow(
+                    name=name,
+                    due_at=due_at,
+                    offsets=list(offsets),
+                    description=description,
+                    created_by=actor_id,
+                    cohort=cohort,
+                )
+                session.add(row)
+                await session.flush()
+            else:
+                row.due_at, row.offsets, row.description = due_at, list(offsets), description
+                row.updated_at = utcnow()
+                await self._cancel_pending(session, row.id)
+            assert row.id is not None
+            now = self.clock()
+            for offset in offsets:
+                at = due_at - timedelta(seconds=offset)
+                past = at < now
+                session.add(
+                    ReminderRow(
+                        milestone_id=row.id,
+                        offset_seconds=offset,
+                        due_at=at,
+                        status="skipped" if past else "pending",
+                        note="already past when the milestone was saved" if past else "",
+                    )
+                )
+            session.add(
+                AuditRow(
+                    actor_id=actor_id,
+                    action="milestone.save",
+                    target=name[:100],
+                    detail=f"due {due_at.isoformat()} offsets {list(offsets)}",
+                )
+            )
+            milestone_id = row.id
+        await self.schedule_pending(milestone_id)
+        info = await self.get(milestone_id)
+        assert info is not None
+        return info, created
+
+    async def remove_milestone(self, name: str, *, actor_id: int | None = None) -> bool:
+        """Remove (soft delete) a milestone and cancel its pending reminders."""
+        async with self.database.session() as session:
+            row = (
+                await session.exec(
+                    select(MilestoneRow).where(
+                        MilestoneRow.name == name,
+                        MilestoneRow.deleted == False,  # noqa: E712
+                    )
+                )
+            ).first()
+            if row is None:
+                return False
+            row.deleted, row.updated_at = True, utcnow()
+            cancelled = await self._cancel_pending(session, row.id)
+            session.add(
+                AuditRow(
+                    actor_id=actor_id,
+                    action="milestone.remove",
+                    target=name[:100],
+                    detail=f"cancelled {len(cancelled)} pending reminder(s)",
+                )
+            )
+        for reminder_id in cancelled:
+            self._unschedule(reminder_id)
+        return True
+
+    async def _cancel_pending(self, session, milestone_id: int | None) -> list[int]:  # type: ignore[no-untyped-def]
+        rows = (
+            await session.exec(
+                select(ReminderRow).where(
+                    ReminderRow.milestone_id == milestone_id, ReminderRow.status == "pending"
+                )
+            )
+        ).all()
+        for row in rows:
+            row.status, row.note = "cancelled", "milestone changed or removed"
+            self._unschedule(row.id)
+        return [row.id for row in rows]
+
+    async def get(self, milestone_id: int) -> MilestoneInfo | None:
+        """One milestone with its pending reminder times."""
+        found = await self._infos(MilestoneRow.id == milestone_id)
+        return found[0] if found else None
+
+    async def upcoming(self, limit: int = 10) -> list[MilestoneInfo]:
+        """Milestones not yet due, soonest first."""
+        return (await self._infos(MilestoneRow.due_at >= self.clock()))[:limit]
+
+    async def all_milestones(self) -> list[MilestoneInfo]:
+        """Every active milestone, in due order."""
+        return await self._infos()
+
+    async def _infos(self, *conditions: object) -> list[MilestoneInfo]:
+        async with self.database.session() as session:
+            rows = (
+                await session.exec(
+                    select(MilestoneRow)
+                    .where(MilestoneRow.deleted == False, *conditions)  # noqa: E712
+                    .order_by(MilestoneRow.due_at)
+                )
+            ).all()
+            ids = [row.id for row in rows]
+            pending = (
+                (
+                    await session.exec(
+                        select(ReminderRow)
+                        .where(
+                            col(ReminderRow.milestone_id).in_(ids), ReminderRow.status == "pending"
+                        )
+                        .order_by(ReminderRow.due_at)
+                    )
+                ).all()
+                if ids
+                else []
+            )
+        return [
+            MilestoneInfo(
+                row.id or 0,
+                row.name,
+                row.description,
+                row.due_at,
+                tuple(row.offsets),
+                tuple(r.due_at for r in pending if r.milestone_id == row.id),
+            )
+            for row in rows
+        ]
+
+    async def names(self, text: str = "", limit: int = 25) -> list[str]:
+        """Active milestone names containing `text`, for autocomplete."""
+        needle = text.casefold().strip()
+        return [m.name for m in await self.all_milestones() if needle in m.name.casefold()][:limit]
+
+    def plan(self, start: date) -> list[PlannedMilestone]:
+        """What a cohort starting on `start` would get (nothing is saved)."""
+        if self.timeline is None:
+            raise UserError("No timeline file is configured (content/timeline.yaml).")
+        return plan_cohort(self.timeline, start)
+
+    async def create_cohort(
+        self, start: date, *, actor_id: int | None = None
+    ) -> list[MilestoneInfo]:
+        """Create every milestone of the template for a cohort starting on `start`."""
+        created = []
+        for planned in self.plan(start):
+            info, _ = await self.save_milestone(
+                planned.name,
+                planned.due_at,
+                planned.offsets,
+                planned.description,
+                actor_id=actor_id,
+                cohort=start.isoformat(),
+            )
+            created.append(info)
+        return created
+
+    # ------------------------------------------------------------------ subscriptions
+    async def subscribe(self, user_id: int) -> bool:
+        """Ask for DM copies; False when already subscribed."""
+        try:
+            async with self.database.session() as session:
+                session.add(SubscriptionRow(user_id=user_id))
+        except IntegrityError:
+            return False
+        return True
+
+    async def unsubscribe(self, user_id: int) -> bool:
+        """Stop DM copies; False when not subscribed."""
+        async with self.database.session() as session:
+            row = await session.get(SubscriptionRow, user_id)
+            if row is None:
+                return False
+            await session.delete(row)
+        return True
+
+    # ------------------------------------------------------------------ scheduling
+    async def schedule_pending(self, milestone_id: int | None = None) -> None:
+        """Derive in-memory jobs from pending ledger rows (all, or one milestone's)."""
+        if not self.scheduler.running:
+            return
+        query = select(ReminderRow).where(ReminderRow.status == "pending")
+        if milestone_id is not None:
+            query = query.where(ReminderRow.milestone_id == milestone_id)
+        async with self.database.session() as session:
+            rows = (await session.exec(query)).all()
+        now = self.clock()
+        for row in rows:
+            run_at = max(row.retry_at or row.due_at, row.due_at)
+            if run_at <= now:
+                self.scheduler.add_job(
+                    self.deliver, args=(row.id,), id=f"reminder-{row.id}", replace_existing=True
+                )
+            else:
+                self.scheduler.add_job(
+                    self.deliver,
+                    "date",
+                    run_date=run_at,
+                    args=(row.id,),
+                    id=f"reminder-{row.id}",
+                    replace_existing=True,
+                )
+
+    def _unschedule(self, reminder_id: int | None) -> None:
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.remove_job(f"reminder-{reminder_id}")
+
+    async def sweep(self, *, startup: bool = False) -> None:
+        """Catch anything due: recover stale claims, post or skip overdue pending reminders."""
+        now = self.clock()
+        stale_before = now if startup and self.database.is_sqlite else now - STALE_CLAIM
+        async with self.database.session() as session:
+            stale = (
+                await session.exec(
+                    select(ReminderRow).where(
+                        ReminderRow.status == "claimed", col(ReminderRow.claimed_at) <= stale_before
+                    )
+                )
+            ).all()
+            due = (
+                await session.exec(
+                    select(ReminderRow).where(
+                        ReminderRow.status == "pending",
+                        ReminderRow.due_at <= now,
+                        or_(col(ReminderRow.retry_at).is_(None), col(ReminderRow.retry_at) <= now),
+                    )
+                )
+            ).all()
+        for row in stale:
+            await self.recover(row.id, row.claim_token)
+        for row in due:
+            await self.deliver(row.id)
+
+    # ------------------------------------------------------------------ delivery
+    async def _claim(self, reminder_id: int, condition: object, now: datetime) -> str | None:
+        token = str(uuid.uuid4())
+        async with self.database.session() as session:
+            result = await session.exec(  # type: ignore[call-overload]
+                update(ReminderRow)
+                .where(and_(ReminderRow.id == reminder_id, condition))
+                .values(
+                    status="claimed",
+                    claim_token=token,
+                    claimed_at=now,
+                    attempts=ReminderRow.attempts + 1,
+                )
+            )
+        return token if result.rowcount == 1 else None
+
+    async def deliver(self, reminder_id: int) -> None:
+        """Post one reminder if it is still pending and due; at most once, whoever calls."""
+        now = self.clock()
+        async with self.database.session() as session:
+            row = await session.get(ReminderRow, reminder_id)
+        if row is None or row.status != "pending" or row.due_at > now + timedelta(seconds=1):
+            return
+        if now - row.due_at > self.grace:
+            await self._finish(
+                reminder_id,
+                None,
+                status="skipped",
+                note=f"{(now - row.due_at)} late, beyond the grace window",
+            )
+            self.stats["skipped"] += 1
+            log.info("reminder %s skipped: too late", reminder_id)
+            return
+        condition = and_(
+            ReminderRow.status == "pending",
+            or_(
+                col(ReminderRow.retry_at).is_(None),
+                col(ReminderRow.retry_at) <= now + timedelta(seconds=1),
+            ),
+        )
+        token = await self._claim(reminder_id, condition, now)
+        if token is not None:
+            await self._post(reminder_id, token, look_first=False)
+
+    async def recover(self, reminder_id: int, old_token: str | None) -> None:
+        """Finish a claim a crashed process left behind, without posting twice."""
+        token = await self._claim(
+            reminder_id,
+            and_(ReminderRow.status == "claimed", ReminderRow.claim_token == old_token),
+            self.clock(),
+        )
+        if token is not None:
+            log.warning("recovering reminder %s left claimed by a crashed process", reminder_id)
+            await self._post(reminder_id, token, look_first=True)
+
+    async def _post(self, reminder_id: int, token: str, *, look_first: bool) -> None:
+        assert self.poster is not None and self.channel_id is not None
+        async with self.database.session() as session:
+            row = await session.get(ReminderRow, reminder_id)
+            assert row is not None
+            milestone = await session.get(MilestoneRow, row.milestone_id)
+        if milestone is None or milestone.deleted:
+            await self._finish(reminder_id, token, status="cancelled", note="milestone removed")
+            return
+        content = reminder_text(
+            milestone.name, milestone.description, milestone.due_at, row.offset_seconds
+        )
+        try:
+            message_id = None
+            if look_first:
+                message_id = await self.poster.find_recent(self.channel_id, content)
+            if message_id is None:
+                message_id = await self.poster.post(
+                    self.channel_id, content, nonce=f"nexus-r{reminder_id}"
+                )
+        except DeliveryError as error:
+            await self._failed(row, token, error)
+            return
+        await self._finish(reminder_id, token, status="sent", message_id=message_id)
+        self.stats["sent"] += 1
+        log.info("reminder %s posted as message %s", reminder_id, message_id)
+        await self._direct_copies(reminder_id, content)
+
+    async def _failed(self, row: ReminderRow, token: str, error: DeliveryError) -> None:
+        if error.retryable and row.attempts < MAX_ATTEMPTS:
+            retry_at = self.clock() + backoff(row.attempts)
+            async with self.database.session() as session:
+                await session.exec(  # type: ignore[call-overload]
+                    update(ReminderRow)
+                    .where(and_(ReminderRow.id == row.id, ReminderRow.claim_token == token))
+                    .values(
+                        status="pending", claim_token=None, retry_at=retry_at, note=str(error)[:200]
+                    )
+                )
+            log.warning("reminder %s failed (%s); retrying at %s", row.id, error, retry_at)
+            if self.scheduler.running:
+                self.scheduler.add_job(
+                    self.deliver,
+                    "date",
+                    run_date=retry_at,
+                    args=(row.id,),
+                    id=f"reminder-{row.id}",
+                    replace_existing=True,
+                )
+            return
+        await self._finish(row.id or 0, token, status="failed", note=str(error)[:200])
+        self.stats["failed"] += 1
+        log.error("reminder %s failed for good: %s", row.id, error)
+
+    async def _finish(
+        self,
+        reminder_id: int,
+        token: str | None,
+        *,
+        status: str,
+        note: str = "",
+        message_id: int | None = None,
+    ) -> None:
+        condition = (
+            (ReminderRow.claim_token == token) if token else (ReminderRow.status == "pending")
+        )
+        values: dict[str, object] = {"status": status, "note": note[:200]}
+        if status == "sent":
+            values.update(sent_at=self.clock(), message_id=message_id)
+        async with self.database.session() as session:
+            await session.exec(  # type: ignore[call-overload]
+                update(ReminderRow)
+                .where(and_(ReminderRow.id == reminder_id, condition))
+                .values(**values)
+            )
+
+    async def _direct_copies(self, reminder_id: int, content: str) -> None:
+        assert self.poster is not None
+        async with self.database.session() as session:
+            subscribers = (await session.exec(select(SubscriptionRow))).all()
+        for subscriber in subscribers:
+            try:  # the unique row is the claim: one DM per reminder and member, ever
+                async with self.database.session() as session:
+                    session.add(
+                        DirectDeliveryRow(reminder_id=reminder_id, user_id=subscriber.user_id)
+                    )
+            except IntegrityError:
+                continue
+            try:
+                delivered = await self.poster.direct(
+                    subscriber.user_id, content, nonce=f"nexus-r{reminder_id}"
+                )
+            except DeliveryError as error:
+                log.warning(
+                    "DM copy of reminder %s to %s failed: %s",
+                    reminder_id,
+                    subscriber.user_id,
+                    error,
+                )
+                continue
+            if not delivered:
+                log.info("DMs of %s are closed: unsubscribing them", subscriber.user_id)
+                await self.unsubscribe(subscriber.user_id)
+                async with self.database.session() as session:
+                    await session.exec(  # type: ignore[call-overload]
+                        update(DirectDeliveryRow)
+                        .where(
+                            and_(
+                                DirectDeliveryRow.reminder_id == reminder_id,
+                                DirectDeliveryRow.user_id == subscriber.user_id,
+                            )
+                        )
+                        .values(status="closed")
+                    )

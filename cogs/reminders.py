@@ -1,0 +1,297 @@
+"""`/deadlines`, `/reminders`, and the moderators' `/milestone` group; posts reminders."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import UserError
+from bot.reminders.parsing import (
+    describe_offset,
+    format_offset,
+    parse_due,
+    parse_offsets,
+)
+from bot.reminders.service import DeliveryError, MilestoneInfo, ReminderService
+from cogs.checks import MODERATOR_PERMISSIONS, ensure_moderator
+from cogs.errors import friendly_errors
+
+if TYPE_CHECKING:
+    from bot.app import NexusBot
+
+log = logging.getLogger(__name__)
+
+NO_PINGS = discord.AllowedMentions.none()
+RECENT_MESSAGES = 50
+
+
+def stamp(moment: datetime, style: str = "F") -> str:
+    """A Discord timestamp: every reader sees it in their own time zone."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def service(interaction: discord.Interaction[Any]) -> ReminderService:
+    """The reminder service of the bot handling `interaction`."""
+    return interaction.client.reminders  # type: ignore[no-any-return]
+
+
+class DiscordPoster:
+    """Delivers reminders through discord.py; maps failures to `DeliveryError`."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    async def post(self, channel_id: int, content: str, nonce: str) -> int:
+        """Post with a nonce (discord.py sends enforce_nonce), so a retry cannot double."""
+        channel = self.bot.get_partial_messageable(channel_id)
+        try:
+            message = await channel.send(content, nonce=nonce, allowed_mentions=NO_PINGS)
+        except discord.HTTPException as error:
+            retryable = error.status >= 500 or error.status == 429
+            raise DeliveryError(f"{error.status} {error.text}", retryable=retryable) from error
+        return message.id
+
+    async def find_recent(self, channel_id: int, content: str) -> int | None:
+        """A recent message of ours with exactly this content (after a crash)."""
+        channel = self.bot.get_partial_messageable(channel_id)
+        try:
+            async for message in channel.history(limit=RECENT_MESSAGES):
+                if message.author.id == self.bot.user.id and message.content == content:  # type: ignore[union-attr]
+                    return message.id
+        except discord.HTTPException as error:
+            raise DeliveryError(f"history: {error.status}", retryable=True) from error
+        return None
+
+    async def direct(self, user_id: int, content: str, nonce: str) -> bool:
+        """DM a copy; False when the member does not accept DMs."""
+        try:
+            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+            await user.send(content, nonce=nonce, allowed_mentions=NO_PINGS)
+        except discord.Forbidden:
+            return False
+        except discord.HTTPException as error:
+            raise DeliveryError(f"{error.status} {error.text}", retryable=False) from error
+        return True
+
+
+def milestone_line(info: MilestoneInfo) -> str:
+    """One milestone in a list."""
+    line = (
+        f"**{discord.utils.escape_markdown(info.name)}** — {stamp(info.due_at)} "
+        f"({stamp(info.due_at, 'R')})"
+    )
+    if info.pending:
+        line += f"\n  next reminder {stamp(info.pending[0], 'R')}"
+    return line
+
+
+class MilestoneGroup(app_commands.Group):
+    """Moderators manage deadlines; hidden by default permissions and checked at runtime."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            name="milestone",
+            description="Manage program milestones (moderators)",
+            default_permissions=MODERATOR_PERMISSIONS,
+            guild_only=True,
+            extras={"moderator": True},
+        )
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Refuse non-moderators even when Discord showed them the command."""
+        ensure_moderator(interaction)
+        return True
+
+    @app_commands.command(name="add", description="Add or update a milestone and its reminders")
+    @app_commands.describe(
+        name="Milestone name (an existing name updates it)",
+        due="Due time with a zone: 2026-11-30T17:00:00Z or 2026-11-30 17:00 Africa/Lagos",
+        offsets="When to remind before it, e.g. 7d,3d,1d,2h,0m",
+        description="What learners should do",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, 100],
+        due: app_commands.Range[str, 1, 60],
+        offsets: str | None = None,
+        description: app_commands.Range[str, 0, 1000] = "",
+    ) -> None:
+        """Save a milestone."""
+        parsed_offsets = parse_offsets(offsets) if offsets else None
+        due_at = parse_due(due)
+        info, created = await service(interaction).save_milestone(
+            name, due_at, parsed_offsets, description, actor_id=interaction.user.id
+        )
+        verb = "Added" if created else "Updated"
+        reminders = ", ".join(describe_offset(o) for o in info.offsets)
+        pending = len(info.pending)
+        await interaction.response.send_message(
+            f"{verb} {milestone_line(info)}\nReminders: {reminders} ({pending} still to come).",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(name="remove", description="Remove a milestone and cancel its reminders")
+    @app_commands.describe(name="The milestone")
+    async def remove(self, interaction: discord.Interaction, name: str) -> None:
+        """Remove a milestone."""
+        removed = await service(interaction).remove_milestone(name, actor_id=interaction.user.id)
+        text = (
+            "Removed, and its pending reminders are cancelled."
+            if removed
+            else "There is no milestone with that name (pick one from the list)."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @remove.autocomplete("name")
+    async def remove_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Active milestone names."""
+        names = await service(interaction).names(current)
+        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names]
+
+    @app_commands.command(name="list", description="All milestones with their reminders")
+    async def list(self, interaction: discord.Interaction) -> None:
+        """Every active milestone."""
+        infos = await service(interaction).all_milestones()
+        lines = [
+            milestone_line(i) + "\n  offsets " + ",".join(format_offset(o) for o in i.offsets)
+            for i in infos
+        ]
+        embed = discord.Embed(
+            title="Milestones",
+            color=0xE91E63,
+            description="\n".join(lines)[:4000] or "No milestones yet.",
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    cohort = app_commands.Group(name="cohort", description="Milestones for a new cohort")
+
+    @cohort.command(name="start", description="Preview and create a new cohort's milestones")
+    @app_commands.describe(start="The cohort's first day, YYYY-MM-DD")
+    async def cohort_start(
+        self, interaction: discord.Interaction, start: app_commands.Range[str, 10, 10]
+    ) -> None:
+        """Show what the cohort gets, with a button to create it all."""
+        try:
+            first_day = date.fromisoformat(start)
+        except ValueError:
+            raise UserError("Write the start date as YYYY-MM-DD, e.g. 2026-01-05.") from None
+        planned = service(interaction).plan(first_day)
+        lines = [f"**{p.name}** — {stamp(p.due_at)}" for p in planned]
+        embed = discord.Embed(
+            title=f"Cohort starting {first_day.isoformat()}",
+            description="\n".join(lines)[:4000],
+            color=0xE91E63,
+        )
+        embed.set_footer(text="Nothing is saved until you confirm.")
+        view = discord.ui.View(timeout=None)
+        view.add_item(ConfirmCohortButton(first_day))
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+class ConfirmCohortButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"milestone:cohort:(?P<start>\d{4}-\d{2}-\d{2})",
+):
+    """Creates the previewed cohort's milestones (moderators only, checked on click)."""
+
+    def __init__(self, start: date) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Create these milestones",
+                style=discord.ButtonStyle.success,
+                custom_id=f"milestone:cohort:{start.isoformat()}",
+            )
+        )
+        self.start = start
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> ConfirmCohortButton:
+        """Rebuild the button from a click."""
+        return cls(date.fromisoformat(match["start"]))
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Create the milestones (saving again is harmless: names are unique)."""
+        ensure_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        created = await service(interaction).create_cohort(self.start, actor_id=interaction.user.id)
+        await interaction.followup.send(
+            f"Created {len(created)} milestones for the cohort starting {self.start}.",
+            ephemeral=True,
+        )
+
+
+class Reminders(commands.Cog):
+    """Deadlines for learners, milestone management for moderators."""
+
+    reminders = app_commands.Group(name="reminders", description="Reminders in your DMs")
+
+    def __init__(self, bot: NexusBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        """Start delivering reminders."""
+        await self.bot.reminders.start(DiscordPoster(self.bot))
+
+    @app_commands.command(
+        name="deadlines", description="Upcoming program deadlines, in your time zone"
+    )
+    async def deadlines(self, interaction: discord.Interaction) -> None:
+        """Upcoming milestones with Discord timestamps."""
+        infos = await self.bot.reminders.upcoming(limit=10)
+        embed = discord.Embed(
+            title="Upcoming deadlines",
+            color=0xE91E63,
+            description="\n".join(milestone_line(i) for i in infos)[:4000]
+            or "No upcoming deadlines. Enjoy the calm!",
+        )
+        embed.set_footer(
+            text="Times are shown in your own time zone. /reminders subscribe "
+            "sends copies to your DMs."
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @reminders.command(name="subscribe", description="Get a DM copy of every reminder")
+    async def subscribe(self, interaction: discord.Interaction) -> None:
+        """Subscribe to DM copies."""
+        added = await self.bot.reminders.subscribe(interaction.user.id)
+        text = (
+            "You'll get a DM copy of every reminder. Keep DMs from server members open."
+            if added
+            else "You're already subscribed."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @reminders.command(name="unsubscribe", description="Stop DM copies of reminders")
+    async def unsubscribe(self, interaction: discord.Interaction) -> None:
+        """Unsubscribe from DM copies."""
+        removed = await self.bot.reminders.unsubscribe(interaction.user.id)
+        text = "No more reminder DMs." if removed else "You weren't subscribed."
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+async def setup(bot: NexusBot) -> None:
+    """Load the cog, the moderator group and the persistent confirm button."""
+    bot.add_dynamic_items(ConfirmCohortButton)
+    bot.tree.add_command(MilestoneGroup())
+    await bot.add_cog(Reminders(bot))
+
+
+async def teardown(bot: NexusBot) -> None:
+    """Remove the group added in setup."""
+    bot.tree.remove_command("milestone")

@@ -1,0 +1,282 @@
+"""Reminder delivery with a fake clock and a fake Discord: the guarantees, one by one."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.db import Database
+from bot.db.models import ReminderRow
+from bot.errors import UserError
+from bot.reminders.service import DeliveryError, ReminderService, reminder_text
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+HOUR = 3600
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class FakeDiscord:
+    """Records posts; can fail, crash after posting, or have closed DMs."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[int, str, str]] = []
+        self.dms: list[tuple[int, str]] = []
+        self.failures: list[DeliveryError] = []
+        self.crash_after_post = False
+        self.closed_dms: set[int] = set()
+
+    async def post(self, channel_id: int, content: str, nonce: str) -> int:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.posts.append((channel_id, content, nonce))
+        if self.crash_after_post:
+            raise asyncio.CancelledError  # the process dies before the bookkeeping
+        return len(self.posts)
+
+    async def find_recent(self, channel_id: int, content: str) -> int | None:
+        for number, (channel, text, _) in enumerate(self.posts, start=1):
+            if channel == channel_id and text == content:
+                return number
+        return None
+
+    async def direct(self, user_id: int, content: str, nonce: str) -> bool:
+        if user_id in self.closed_dms:
+            return False
+        self.dms.append((user_id, content))
+        return True
+
+
+def make_service(database: Database, clock: Clock) -> ReminderService:
+    return ReminderService(
+        database, channel_id=42, grace=timedelta(hours=6), default_offsets=(86400, 0), clock=clock
+    )
+
+
+async def statuses(database: Database) -> dict[int, str]:
+    async with database.session() as session:
+        rows = (await session.exec(select(ReminderRow))).all()
+    return {row.offset_seconds: row.status for row in rows if row.status != "cancelled"}
+
+
+async def deliver_all_due(service: ReminderService) -> None:
+    await service.sweep()
+
+
+async def test_future_offsets_pend_and_past_ones_are_skipped(database: Database) -> None:
+    clock = Clock()
+    service = make_service(database, clock)
+    info, created = await service.save_milestone(
+        "Submission", NOW + timedelta(hours=5), (86400, 2 * HOUR, 0)
+    )
+    assert created and len(info.pending) == 2
+    assert await statuses(database) == {86400: "skipped", 2 * HOUR: "pending", 0: "pending"}
+
+
+async def test_due_reminder_posts_once_even_when_delivered_twice(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.save_milestone("Deadline", NOW + timedelta(hours=1), (0,))
+    clock.now += timedelta(hours=1)
+    reminder_id = await only_pending_id(database)
+    await asyncio.gather(service.deliver(reminder_id), service.deliver(reminder_id))
+    await service.deliver(reminder_id)
+    assert len(discord.posts) == 1
+    channel, content, nonce = discord.posts[0]
+    assert channel == 42 and "Deadline" in content and "<t:" in content
+    assert nonce == f"nexus-r{reminder_id}"
+    assert await statuses(database) == {0: "sent"}
+
+
+async def only_pending_id(database: Database) -> int:
+    async with database.session() as session:
+        row = (await session.exec(select(ReminderRow).where(ReminderRow.status == "pending"))).one()
+    assert row.id is not None
+    return row.id
+
+
+async def test_two_processes_on_one_database_post_once(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    first, second = make_service(database, clock), make_service(database, clock)
+    first.poster = second.poster = discord
+    await first.save_milestone("Deadline", NOW + timedelta(minutes=1), (0,))
+    clock.now += timedelta(minutes=1)
+    reminder_id = await only_pending_id(database)
+    await asyncio.gather(*(s.deliver(reminder_id) for s in (first, second) * 5))
+    assert len(discord.posts) == 1
+
+
+async def test_missed_reminder_within_grace_posts_once_at_start(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    await make_service(database, clock).save_milestone("Deadline", NOW + timedelta(hours=1), (0,))
+    clock.now += timedelta(hours=3)  # the bot was down when it was due
+    service = make_service(database, clock)
+    await service.start(discord)
+    try:
+        assert len(discord.posts) == 1
+        await service.sweep()
+        assert len(discord.posts) == 1
+    finally:
+        await service.stop()
+
+
+async def test_missed_reminder_beyond_grace_is_skipped_not_spammed(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    await make_service(database, clock).save_milestone(
+        "Deadline", NOW + timedelta(hours=1), (2 * HOUR, 0)
+    )
+    clock.now += timedelta(hours=10)
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.sweep(startup=True)
+    assert discord.posts == []
+    assert await statuses(database) == {2 * HOUR: "skipped", 0: "skipped"}
+
+
+async def test_milestone_created_in_the_past_posts_nothing(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.save_milestone("Long gone", NOW - timedelta(days=2), (86400, 0))
+    await service.sweep()
+    assert discord.posts == []
+
+
+async def test_crash_between_post_and_bookkeeping_does_not_double(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    crashed = make_service(database, clock)
+    crashed.poster = discord
+    await crashed.save_milestone("Deadline", NOW, (0,))
+    reminder_id = await only_pending_id(database)
+    discord.crash_after_post = True
+    with pytest.raises(asyncio.CancelledError):
+        await crashed.deliver(reminder_id)
+    discord.crash_after_post = False
+    assert await statuses(database) == {0: "claimed"}
+    clock.now += timedelta(minutes=2)  # a replica waits until the claim is stale
+    restarted = make_service(database, clock)
+    restarted.poster = discord
+    await restarted.sweep(startup=True)
+    assert len(discord.posts) == 1
+    assert await statuses(database) == {0: "sent"}
+
+
+async def test_crash_between_claim_and_post_posts_after_restart(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    crashed = make_service(database, clock)
+    await crashed.save_milestone("Deadline", NOW, (0,))
+    reminder_id = await only_pending_id(database)
+    assert await crashed._claim(reminder_id, ReminderRow.status == "pending", NOW)
+    # Another replica must not steal a fresh claim; a stale one is recovered.
+    other = make_service(database, clock)
+    other.poster = discord
+    await other.sweep()
+    assert discord.posts == []
+    clock.now += timedelta(minutes=2)
+    await other.sweep()
+    assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}
+
+
+async def test_rate_limit_and_server_errors_are_retried_without_doubling(
+    database: Database,
+) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.save_milestone("Deadline", NOW, (0,))
+    discord.failures = [DeliveryError("429", retryable=True), DeliveryError("502", retryable=True)]
+    await service.sweep()
+    assert discord.posts == [] and await statuses(database) == {0: "pending"}
+    await service.sweep()  # too early for the retry
+    assert len(discord.failures) == 1
+    clock.now += timedelta(seconds=6)
+    await service.sweep()
+    clock.now += timedelta(seconds=11)
+    await service.sweep()
+    await service.sweep()
+    assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}
+
+
+async def test_permanent_failure_is_recorded_not_retried(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.save_milestone("Deadline", NOW, (0,))
+    discord.failures = [DeliveryError("403 Missing Access", retryable=False)]
+    await service.sweep()
+    await service.sweep()
+    assert discord.posts == [] and await statuses(database) == {0: "failed"}
+
+
+async def test_editing_reschedules_and_removing_cancels(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.save_milestone("Deadline", NOW + timedelta(hours=1), (0,))
+    info, created = await service.save_milestone("Deadline", NOW + timedelta(hours=2), (0,))
+    assert not created and info.pending == (NOW + timedelta(hours=2),)
+    clock.now += timedelta(hours=1)
+    await service.sweep()
+    assert discord.posts == []  # the old time no longer posts
+    assert await service.remove_milestone("Deadline")
+    clock.now += timedelta(hours=1)
+    await service.sweep()
+    assert discord.posts == [] and await service.all_milestones() == []
+
+
+async def test_dm_copies_once_and_closed_dms_unsubscribe(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    assert await service.subscribe(7) and await service.subscribe(8)
+    assert not await service.subscribe(7)
+    discord.closed_dms.add(8)
+    await service.save_milestone("Deadline", NOW, (0,))
+    await service.sweep()
+    assert [user for user, _ in discord.dms] == [7]
+    assert not await service.unsubscribe(8)  # already unsubscribed because DMs were closed
+    assert await service.unsubscribe(7)
+
+
+async def test_scheduler_posts_on_time(database: Database) -> None:
+    discord = FakeDiscord()
+    service = ReminderService(
+        database, channel_id=42, grace=timedelta(hours=6), default_offsets=(0,)
+    )
+    await service.start(discord)
+    try:
+        await service.save_milestone("Soon", datetime.now(UTC) + timedelta(seconds=0.5), (0,))
+        for _ in range(100):
+            if discord.posts:
+                break
+            await asyncio.sleep(0.05)
+        assert len(discord.posts) == 1
+    finally:
+        await service.stop()
+
+
+async def test_bad_names_are_refused(database: Database) -> None:
+    service = make_service(database, Clock())
+    with pytest.raises(UserError):
+        await service.save_milestone("   ", NOW)
+    with pytest.raises(UserError):
+        await service.save_milestone("x", NOW, description="y" * 1001)
+
+
+def test_reminder_text_uses_discord_timestamps() -> None:
+    text = reminder_text("Deadline", "Submit it.", NOW, 86400)
+    unix = int(NOW.timestamp())
+    assert f"<t:{unix}:F>" in text and f"<t:{unix}:R>" in text and "Submit it." in text
+    assert "due now" in reminder_text("Deadline", "", NOW, 0)
