@@ -165,7 +165,8 @@ def _index() -> _Index:
         key=lambda n: (n.split("/", 1)[0] not in _MAIN_AREAS, -n.count("/"), n),
     )
     for name in ranked:
-        by_city.setdefault(_key(_city(name)), name)
+        if not name.startswith("Etc/"):  # "GMT-3" alone must not mean Etc/GMT-3 (UTC+3)
+            by_city.setdefault(_key(_city(name)), name)
     suggestible = tuple(sorted(n for n in names if n == "UTC" or n.split("/", 1)[0] in _MAIN_AREAS))
     priority = {name: rank for rank, name in enumerate(DEFAULT_TIMEZONES)}
     return _Index(

@@ -42,6 +42,7 @@ STALE_CLAIM = timedelta(seconds=60)
 SWEEP_SECONDS = 30
 MAX_ATTEMPTS = 6
 MAX_DESCRIPTION = 1000
+JUST_NOW = timedelta(seconds=5)  # a reminder due this recently at creation still posts
 
 
 class DeliveryError(Exception):
@@ -187,7 +188,7 @@ class ReminderService:
             now = self.clock()
             for offset in offsets:
                 at = due_at - timedelta(seconds=offset)
-                past = at < now
+                past = at < now - JUST_NOW
                 session.add(
                     ReminderRow(
                         milestone_id=row.id,

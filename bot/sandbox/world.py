@@ -198,6 +198,11 @@ class Message:
     created_monotonic: float = field(default_factory=time.monotonic)
 
     @property
+    def created_at(self) -> datetime:
+        """When the message was created."""
+        return datetime.fromisoformat(self.timestamp)
+
+    @property
     def ephemeral(self) -> bool:
         """Whether only the invoking user sees it (flag 64)."""
         return bool(self.flags & 64)

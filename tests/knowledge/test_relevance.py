@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from bot.knowledge.files import load_directory
-from bot.knowledge.search import SearchIndex
+from bot.knowledge.search import SUGGEST_SCORE, SearchIndex
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content"
@@ -86,7 +86,14 @@ def test_top3_hit_rate(index: SearchIndex) -> None:
     assert rate >= MIN_HIT_RATE, f"hit rate {rate:.1%} < {MIN_HIT_RATE:.0%}; misses:\n{report}"
 
 
-def test_nonsense_returns_no_hits(index: SearchIndex) -> None:
-    failures = [c for c in load_cases() if not c.expect and index.search(c.query).hits]
+def test_nonsense_returns_nothing(index: SearchIndex) -> None:
+    failures = [c for c in load_cases() if not c.expect and index.search(c.query)]
     report = "\n".join(describe(index, c) for c in failures)
-    assert failures == [], f"nonsense queries with hits:\n{report}"
+    assert failures == [], f"nonsense queries with hits or suggestions:\n{report}"
+
+
+def test_pruning_does_not_change_results(index: SearchIndex) -> None:
+    # MaxScore pruning must be exact: same ranking as scoring every candidate.
+    for case in load_cases():
+        exhaustive = [pair for pair in index._scored(case.query) if pair[0] >= SUGGEST_SCORE]
+        assert index._scored(case.query, SUGGEST_SCORE) == exhaustive, case.query

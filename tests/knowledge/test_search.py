@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from bot.knowledge.entry import Entry
-from bot.knowledge.search import Hit, SearchIndex, SearchResult
+from bot.knowledge.search import SUGGEST_SCORE, Hit, SearchIndex, SearchResult
 
 
 def entry(
@@ -193,6 +193,28 @@ def test_nonsense_is_empty(index: SearchIndex, query: str) -> None:
 def test_text_only_match(index: SearchIndex) -> None:
     result = index.search("message broker background tasks")
     assert top(result) == "celery"
+
+
+def test_compound_words_match_joined_forms(index: SearchIndex) -> None:
+    # "docker file" is typed as two words; the alias is the single word "dockerfile".
+    assert top(index.search("docker file")) == "docker"
+
+
+def test_spelling_correction_needs_a_close_known_word(index: SearchIndex) -> None:
+    assert top(index.search("celry")) == "celery"
+    assert index.search("zzzzzz") == SearchResult()
+
+
+def test_generic_words_do_not_dominate(index: SearchIndex) -> None:
+    # "problem" and "fix" are generic; the topical word decides.
+    result = index.search("problem with kubernetes fix")
+    assert (result.hits + result.suggestions)[0].slug == "kubernetes"
+
+
+def test_pruned_ranking_equals_exhaustive_ranking(index: SearchIndex) -> None:
+    for query in [*(e.title for e in ENTRIES), "devops containers", "background message broker"]:
+        exhaustive = [pair for pair in index._scored(query) if pair[0] >= SUGGEST_SCORE]
+        assert index._scored(query, SUGGEST_SCORE) == exhaustive, query
 
 
 def test_partial_match_is_not_confident(index: SearchIndex) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 
+from bot.pairing import matching
 from bot.pairing.matching import (
     REASON_NO_OTHER_ROLE,
     REASON_NO_PERMITTED,
@@ -23,6 +24,21 @@ from bot.pairing.matching import (
 from bot.pairing.model import Learner, MatchResult
 from bot.pairing.scoring import compatibility
 from tests.pairing.helpers import SUMMER, WINTER, person, random_avoid, random_past, random_pool
+
+
+@pytest.fixture(params=["joint", "two-step"])
+def trio_method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test with uneven rounds solved jointly (small rounds) and in two steps (large)."""
+    if request.param == "two-step":
+        monkeypatch.setattr(matching, "JOINT_MAX_CELLS", 0)
+    return str(request.param)
+
+
+@pytest.fixture
+def two_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Makes every uneven round use the two-step method of large rounds."""
+    monkeypatch.setattr(matching, "JOINT_MAX_CELLS", 0)
+
 
 SHAPES = [(0, 0), (1, 0), (0, 1), (1, 1), (0, 4), (3, 0), (2, 2), (3, 5), (5, 3), (2, 7), (7, 2)]
 
@@ -48,6 +64,47 @@ def check_invariants(
     assert result.score == pytest.approx(sum(group.score for group in result.groups))
 
 
+def pair_total(
+    pool: Sequence[Learner], links: Sequence[tuple[int, ...]], past: Sequence[frozenset[int]]
+) -> float:
+    by_id = {learner.id: learner for learner in pool}
+    total = 0.0
+    for a, b in links:
+        value = compatibility(by_id[a], by_id[b], at=SUMMER, past_partners=past)
+        assert value is not None
+        total += value
+    return total
+
+
+def extra_link(
+    pool: Sequence[Learner], extra: int, pair: tuple[int, ...], past: Sequence[frozenset[int]]
+) -> float:
+    """The score of an extra member's link: with the pair's member of the other role."""
+    role = next(learner.role for learner in pool if learner.id == extra)
+    return pair_total(pool, [(extra, pair[0] if role == "backend" else pair[1])], past)
+
+
+def brute_force_extras(
+    pool: Sequence[Learner], pairs: Sequence[tuple[int, ...]], past: Sequence[frozenset[int]]
+) -> float:
+    """The best total of extra-member links over every way to give pairs one extra each."""
+    in_pairs = {member for pair in pairs for member in pair}
+    free = [learner.id for learner in pool if learner.id not in in_pairs]
+    if len(free) <= len(pairs):
+        options = [
+            list(zip(free, order, strict=True))
+            for order in itertools.permutations(pairs, len(free))
+        ]
+    else:
+        options = [
+            list(zip(order, pairs, strict=True))
+            for order in itertools.permutations(free, len(pairs))
+        ]
+    return max(
+        sum(extra_link(pool, extra, pair, past) for extra, pair in option) for option in options
+    )
+
+
 def brute_force_pairs(
     pool: Sequence[Learner], past: Sequence[frozenset[int]], avoid: Sequence[tuple[int, int]]
 ) -> tuple[int, float]:
@@ -68,7 +125,9 @@ def brute_force_pairs(
 
 
 @pytest.mark.parametrize(("frontend", "backend"), SHAPES)
-def test_every_learner_is_grouped_or_unplaced(frontend: int, backend: int) -> None:
+def test_every_learner_is_grouped_or_unplaced(
+    frontend: int, backend: int, trio_method: str
+) -> None:
     rng = random.Random(frontend * 100 + backend)
     pool = random_pool(rng, frontend, backend)
     avoid = random_avoid(rng, pool, 3)
@@ -77,7 +136,7 @@ def test_every_learner_is_grouped_or_unplaced(frontend: int, backend: int) -> No
         check_invariants(result, pool, avoid)
 
 
-def test_random_pools_keep_every_invariant() -> None:
+def test_random_pools_keep_every_invariant(trio_method: str) -> None:
     rng = random.Random(2024)
     for _ in range(60):
         frontend, backend = rng.randint(0, 12), rng.randint(0, 12)
@@ -107,7 +166,7 @@ def test_single_learner_and_one_sided_pools() -> None:
     }
 
 
-def test_uneven_sides_make_trios() -> None:
+def test_uneven_sides_make_trios(trio_method: str) -> None:
     pool = [person(i, "frontend") for i in (1, 2, 3)] + [person(i, "backend") for i in range(4, 9)]
     result = match(pool, at=SUMMER)
     check_invariants(result, pool)
@@ -119,7 +178,7 @@ def test_uneven_sides_make_trios() -> None:
             assert len(group.frontend) == 1 and len(group.backend) == 2
 
 
-def test_more_than_twice_as_many_leaves_the_rest_unplaced_with_a_reason() -> None:
+def test_more_than_twice_as_many_leaves_the_rest_unplaced_with_a_reason(trio_method: str) -> None:
     pool = [person(1, "frontend"), person(2, "frontend")]
     pool += [person(i, "backend") for i in range(10, 17)]
     result = match(pool, at=SUMMER)
@@ -131,7 +190,7 @@ def test_more_than_twice_as_many_leaves_the_rest_unplaced_with_a_reason() -> Non
     }
 
 
-def test_surplus_frontend_learners_join_as_well() -> None:
+def test_surplus_frontend_learners_join_as_well(trio_method: str) -> None:
     pool = [person(i, "frontend") for i in (1, 2, 3)] + [person(9, "backend")]
     result = match(pool, at=SUMMER)
     check_invariants(result, pool)
@@ -141,7 +200,7 @@ def test_surplus_frontend_learners_join_as_well() -> None:
     assert result.unplaced[0].reason == REASON_NOT_ENOUGH.format(other="backend")
 
 
-def test_avoid_is_honoured_in_both_directions() -> None:
+def test_avoid_is_honoured_in_both_directions(trio_method: str) -> None:
     # Learner 10 would be the better partner (same time zone), but one of them avoids the other.
     front = person(1, "frontend", "Africa/Lagos")
     near = person(10, "backend", "Africa/Lagos")
@@ -154,7 +213,7 @@ def test_avoid_is_honoured_in_both_directions() -> None:
     assert match([front, near, far], at=SUMMER).groups[0].members == (1, 10, 11)
 
 
-def test_trio_extra_must_not_avoid_either_member() -> None:
+def test_trio_extra_must_not_avoid_either_member(trio_method: str) -> None:
     pool = [person(1, "frontend"), person(10, "backend"), person(11, "backend")]
     # 11 avoids the backend member of the only pair, so it cannot join as the third.
     result = match(pool, avoid=[(11, 10)], at=SUMMER)
@@ -271,6 +330,28 @@ def test_groups_are_optimal_against_brute_force_with_uneven_sides(
         assert result.score == pytest.approx(total)
 
 
+@pytest.mark.usefixtures("two_step")
+@pytest.mark.parametrize(("frontend", "backend"), [(2, 5), (3, 6), (4, 6), (6, 4), (5, 3)])
+def test_two_step_pairs_are_optimal_with_uneven_sides(frontend: int, backend: int) -> None:
+    rng = random.Random(frontend * 10 + backend)
+    for _ in range(3):
+        pool = random_pool(rng, frontend, backend)
+        past = random_past(rng, pool, 4)
+        result = match(pool, past_partners=past, at=SUMMER)
+        check_invariants(result, pool)
+        pairs = [group.members[:2] for group in result.groups]  # the pair comes first
+        best = brute_force_pairs(pool, past, [])
+        assert len(pairs) == best[0]
+        assert pair_total(pool, pairs, past) == pytest.approx(best[1])
+        # The extra members are the best possible for those pairs.
+        chosen = sum(
+            extra_link(pool, group.members[2], group.members[:2], past)
+            for group in result.groups
+            if group.is_trio
+        )
+        assert chosen == pytest.approx(brute_force_extras(pool, pairs, past))
+
+
 def test_history_penalty_avoids_a_repeat_when_an_equal_alternative_exists() -> None:
     pool = [person(1, "frontend"), person(2, "frontend")]
     pool += [person(10, "backend"), person(11, "backend")]
@@ -306,7 +387,7 @@ def test_group_details() -> None:
     assert group.score == pytest.approx(expected)
 
 
-def test_deterministic_whatever_the_input_order() -> None:
+def test_deterministic_whatever_the_input_order(trio_method: str) -> None:
     rng = random.Random(5)
     pool = random_pool(rng, 15, 22)
     avoid = random_avoid(rng, pool, 10)
@@ -328,16 +409,37 @@ def test_naive_reference_instant_is_taken_as_utc() -> None:
 
 
 def test_optimal_score_is_at_least_greedy_on_random_pools() -> None:
+    # Greedy's groups are one of the ways to place everyone, among which `match` finds the
+    # best: balanced rounds by one assignment, uneven ones (this small) by the joint one.
     rng = random.Random(99)
-    for _ in range(40):
+    for _ in range(60):
         frontend = rng.randint(1, 30)
-        backend = rng.randint(frontend, 2 * frontend) if rng.random() < 0.5 else frontend
+        backend = rng.randint(frontend, 2 * frontend) if rng.random() < 0.6 else frontend
+        if rng.random() < 0.5:
+            frontend, backend = backend, frontend
         pool = random_pool(rng, frontend, backend)
         past = random_past(rng, pool, rng.randint(0, 20))
         optimal = match(pool, past_partners=past, at=SUMMER)
         greedy = greedy_match(pool, past_partners=past, at=SUMMER)
         assert optimal.unplaced == greedy.unplaced == ()
         assert optimal.score >= greedy.score - 1e-9
+
+
+def test_balanced_rounds_beat_greedy_with_avoid_lists() -> None:
+    rng = random.Random(42)
+    for _ in range(40):
+        size = rng.randint(1, 25)
+        pool = random_pool(rng, size, size)
+        avoid = random_avoid(rng, pool, rng.randint(0, 3 * size))
+        past = random_past(rng, pool, rng.randint(0, 20))
+        optimal = match(pool, past_partners=past, avoid=avoid, at=SUMMER)
+        greedy = greedy_match(pool, past_partners=past, avoid=avoid, at=SUMMER)
+        # `match` makes as many pairs as the avoid lists permit (greedy may make fewer and
+        # leave more learners to join as extras, so their totals count different links).
+        assert len(optimal.groups) >= len(greedy.groups)
+        no_trios = not any(group.is_trio for group in (*optimal.groups, *greedy.groups))
+        if no_trios and len(optimal.groups) == len(greedy.groups):
+            assert optimal.score >= greedy.score - 1e-9
 
 
 def test_optimal_beats_greedy_where_greedy_is_short_sighted() -> None:

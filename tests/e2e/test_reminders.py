@@ -1,0 +1,179 @@
+"""Milestones and reminders through the emulator, including a real kill -9 mid-delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.config import Settings
+from bot.db import Database
+from bot.db.models import MilestoneRow, ReminderRow
+from bot.reminders.service import ReminderService
+from bot.sandbox.cast import build_cast
+from bot.sandbox.emulator import DiscordEmulator, find_component
+from bot.sandbox.interactions import UsageError
+from bot.sandbox.session import Sandbox, running_sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def in_channel(sandbox: Sandbox, channel_id: int) -> list[str]:
+    """What the bot posted on its own (not replies to commands) in a channel."""
+    return [m.content for m in sandbox.emulator.world.channel_messages(channel_id)
+            if m.interaction_id is None]
+
+
+async def test_moderator_adds_a_milestone_and_the_reminder_posts_on_time(sandbox: Sandbox
+                                                                         ) -> None:
+    emulator, cast = sandbox.emulator, sandbox.cast
+    due = datetime.now(UTC) + timedelta(seconds=2)
+    reply = await emulator.run(cast.moderator, "milestone add", name="Demo day",
+                               due=due.isoformat(), offsets="0m",
+                               description="Show your API @everyone")
+    assert reply.ephemeral and "Added" in reply.content
+    posted = await emulator.wait_for_message(
+        lambda m: m.interaction_id is None and "Demo day" in m.content, timeout=10)
+    assert posted.channel_id == cast.announce.id
+    assert posted.created_at >= due - timedelta(seconds=0.05)  # accuracy: bench/reminders
+    assert f"<t:{int(due.timestamp())}:F>" in posted.content
+    assert not posted.mention_everyone
+    await asyncio.sleep(0.5)
+    assert sum("Demo day" in c for c in in_channel(sandbox, cast.announce.id)) == 1
+
+
+async def test_invalid_input_gets_an_exact_ephemeral_explanation(sandbox: Sandbox) -> None:
+    emulator, moderator = sandbox.emulator, sandbox.cast.moderator
+    bad_due = await emulator.run(moderator, "milestone add", name="X", due="next friday")
+    assert bad_due.ephemeral and "2026-11-30T17:00:00Z" in bad_due.content
+    bad_offsets = await emulator.run(moderator, "milestone add", name="X",
+                                     due="2030-01-01T10:00:00Z", offsets="7 days")
+    assert bad_offsets.ephemeral and "7d,3d,1d,2h,0m" in bad_offsets.content
+    bad_zone = await emulator.run(moderator, "milestone add", name="X",
+                                  due="2030-01-01 10:00 Mars/Olympus")
+    assert "Mars/Olympus" in bad_zone.content and "error id" not in bad_zone.content
+
+
+async def test_learners_cannot_manage_milestones_even_when_exposed(sandbox: Sandbox) -> None:
+    emulator, learner = sandbox.emulator, sandbox.cast.learner
+    with pytest.raises(UsageError, match="hidden"):
+        await emulator.slash(learner, "milestone list")
+    record = await emulator.slash(learner, "milestone add", bypass_permissions=True,
+                                  name="Sneaky", due="2030-01-01T10:00:00Z")
+    refusal = await record.wait_message()
+    assert refusal.ephemeral and "Only moderators" in refusal.content
+    assert await sandbox.bot.reminders.all_milestones() == []
+
+
+async def test_deadlines_show_discord_timestamps(sandbox: Sandbox) -> None:
+    due = datetime(2030, 1, 1, 10, tzinfo=UTC)
+    await sandbox.bot.reminders.save_milestone("Final demo", due, (86400,))
+    message = await sandbox.emulator.run(sandbox.cast.learner, "deadlines")
+    text = message.embeds[0]["description"]
+    assert "Final demo" in text and f"<t:{int(due.timestamp())}:F>" in text
+    assert f"<t:{int(due.timestamp())}:R>" in text
+
+
+async def test_remove_cancels_pending_reminders(sandbox: Sandbox) -> None:
+    emulator, moderator = sandbox.emulator, sandbox.cast.moderator
+    await emulator.run(moderator, "milestone add", name="Soon", offsets="0m",
+                       due=(datetime.now(UTC) + timedelta(seconds=2)).isoformat())
+    choices = await emulator.autocomplete(moderator, "milestone remove", "name", name="so")
+    assert [c["value"] for c in choices] == ["Soon"]
+    reply = await emulator.run(moderator, "milestone remove", name="Soon")
+    assert "Removed" in reply.content
+    await asyncio.sleep(3)
+    assert not any("Soon" in c for c in in_channel(sandbox, sandbox.cast.announce.id))
+    listing = await emulator.run(moderator, "milestone list")
+    assert "No milestones" in listing.embeds[0]["description"]
+
+
+async def test_cohort_preview_then_confirm_creates_the_timeline(sandbox: Sandbox) -> None:
+    emulator, cast = sandbox.emulator, sandbox.cast
+    preview = await emulator.run(cast.moderator, "milestone cohort start", start="2027-01-04")
+    assert "Project Nexus submission deadline" in preview.embeds[0]["description"]
+    assert await sandbox.bot.reminders.all_milestones() == []  # nothing saved yet
+    refused = await (await emulator.click(cast.learner, preview, "Create these milestones")
+                     ).wait_message()
+    assert "Only moderators" in refused.content
+    assert await sandbox.bot.reminders.all_milestones() == []
+    done = await (await emulator.click(cast.moderator, preview, "Create these milestones")
+                  ).wait_message()
+    assert "Created 7 milestones" in done.content
+    names = [m.name for m in await sandbox.bot.reminders.all_milestones()]
+    assert "Project Nexus submission deadline [2027-01-04]" in names
+    again = await (await emulator.click(cast.moderator, preview, "Create these milestones")
+                   ).wait_message()
+    assert "Created 7" in again.content
+    assert len(await sandbox.bot.reminders.all_milestones()) == 7  # no duplicates
+    assert find_component(preview, "Create these milestones") is not None
+
+
+async def test_subscribers_get_dm_copies_and_closed_dms_unsubscribe(sandbox: Sandbox) -> None:
+    emulator, cast = sandbox.emulator, sandbox.cast
+    assert "DM copy" in (await emulator.run(cast.learner, "reminders subscribe")).content
+    assert "already" in (await emulator.run(cast.learner, "reminders subscribe")).content
+    await emulator.run(cast.learner2, "reminders subscribe")
+    emulator.closed_dm_user_ids.add(cast.learner2.id)
+    await sandbox.bot.reminders.save_milestone(
+        "Standup", datetime.now(UTC) + timedelta(seconds=1), (0,))
+    dm = emulator.world.dm_channel(cast.learner)
+    await emulator.wait_for_message(lambda m: m.channel_id == dm.id, timeout=10)
+    await asyncio.sleep(0.3)
+    assert "weren't subscribed" in (await emulator.run(cast.learner2, "reminders unsubscribe")
+                                    ).content
+    assert "No more" in (await emulator.run(cast.learner, "reminders unsubscribe")).content
+
+
+async def test_rate_limited_post_is_retried_and_posted_once(sandbox: Sandbox) -> None:
+    emulator, cast = sandbox.emulator, sandbox.cast
+    emulator.faults.add("POST", rf"/channels/{cast.announce.id}/messages$", 429,
+                        retry_after=0.3)
+    emulator.faults.add("POST", rf"/channels/{cast.announce.id}/messages$", 500)
+    await sandbox.bot.reminders.save_milestone(
+        "Retry me", datetime.now(UTC) + timedelta(seconds=1), (0,))
+    await emulator.wait_for_message(lambda m: "Retry me" in m.content, timeout=15)
+    await asyncio.sleep(0.5)
+    assert sum("Retry me" in c for c in in_channel(sandbox, cast.announce.id)) == 1
+    assert [s for *_, s in emulator.request_log if s in (429, 500)] == [429, 500]
+
+
+@pytest.mark.parametrize("moment", ["before", "after"])
+async def test_kill_9_during_delivery_never_loses_or_doubles(settings: Settings, moment: str
+                                                             ) -> None:
+    cast = build_cast()
+    database = Database(settings.database_url)
+    service = ReminderService(database, channel_id=cast.announce.id, grace=timedelta(hours=6),
+                              default_offsets=(0,))
+    await service.save_milestone("Crash test", datetime.now(UTC), (0,))
+    await database.dispose()
+
+    emulator = DiscordEmulator(cast.world)
+    await emulator.start()
+    try:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.e2e.crash_worker", emulator.api_base, emulator.token,
+            settings.database_url, str(cast.announce.id), moment, env=env, cwd=ROOT,
+            stderr=subprocess.PIPE)
+        _, stderr = await asyncio.wait_for(worker.communicate(), 60)
+        assert worker.returncode == -9, stderr.decode()
+    finally:
+        await emulator.stop()
+    posted = cast.world.channel_messages(cast.announce.id)
+    assert len(posted) == (1 if moment == "after" else 0)
+
+    async with running_sandbox(settings, cast, guild_ready_timeout=0.05) as sandbox:
+        await sandbox.emulator.wait_for_message(
+            lambda m: m.channel_id == cast.announce.id and "Crash test" in m.content)
+        async with sandbox.bot.database.session() as session:
+            row = (await session.exec(select(ReminderRow))).one()
+            assert (await session.exec(select(MilestoneRow))).one().name == "Crash test"
+        assert row.status == "sent"
+        assert len(cast.world.channel_messages(cast.announce.id)) == 1
