@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | start | sandbox | db upgrade | content validate | search`."""
+"""Command line: `python -m bot run | start | sandbox | db | content | search`."""
 
 from __future__ import annotations
 
@@ -112,6 +112,35 @@ def cmd_content_validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_content_export(args: argparse.Namespace) -> int:
+    """Write the database's current entries back to the content files."""
+    settings = _settings_or_exit()
+    from bot.db import Database
+    from bot.db.migrate import upgrade
+    from bot.knowledge.service import KnowledgeService
+    from bot.moderation.content import ContentService
+
+    root = Path(args.path) if args.path else settings.content_dir
+
+    async def main() -> list[str]:
+        database = Database(settings.database_url)
+        try:
+            await upgrade(database)
+            knowledge = KnowledgeService(database, root)
+            report = await knowledge.start()
+            for slug in report.conflicts:
+                print(f"{slug}: the moderator's edit wins over the changed file", file=sys.stderr)
+            return await ContentService(knowledge).export(root)
+        finally:
+            await database.dispose()
+
+    written = asyncio.run(main())
+    for path in written:
+        print(path)
+    print(f"{len(written)} file(s) written to {root}", file=sys.stderr)
+    return 0
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the answers the bot would give."""
     settings = _settings_or_exit()
@@ -160,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = content_sub.add_parser("validate", help="check content files")
     validate.add_argument("path", nargs="?", help="content folder (default NEXUS_CONTENT_DIR)")
     validate.set_defaults(handler=cmd_content_validate)
+    export = content_sub.add_parser("export", help="write the database's entries to files")
+    export.add_argument("path", nargs="?", help="content folder (default NEXUS_CONTENT_DIR)")
+    export.set_defaults(handler=cmd_content_export)
 
     search = add("search", cmd_search, "search the knowledge base like /learn does")
     search.add_argument("query", nargs="*", help="what to look for")

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.migrate import upgrade
 from bot.knowledge.service import KnowledgeService
+from bot.moderation.content import ContentService
 from bot.reminders.parsing import parse_offsets
 from bot.reminders.service import ReminderService
 from bot.reminders.timeline import Timeline, load_timeline
@@ -24,7 +25,7 @@ from cogs.errors import report_error
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.meta", "cogs.knowledge", "cogs.reminders")
+EXTENSIONS = ("cogs.meta", "cogs.knowledge", "cogs.reminders", "cogs.content")
 
 # No message the bot sends can ping @everyone, @here or a role; users only where a reply
 # names them on purpose (introductions).
@@ -67,6 +68,7 @@ class NexusBot(commands.Bot):
         self.settings = settings
         self.database = Database(settings.database_url)
         self.knowledge = KnowledgeService(self.database, settings.content_dir)
+        self.content = ContentService(self.knowledge)
         self.reminders = ReminderService(
             self.database,
             channel_id=settings.announce_channel_id,

@@ -51,7 +51,7 @@ class EntryVersionRow(SQLModel, table=True):
     entry_id: int = Field(foreign_key="entry.id", index=True)
     version: int
     snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    origin: str = Field(max_length=16)  # file | discord | revert | export
+    origin: str = Field(max_length=16)  # file | retire | discord | remove | revert
     author_id: int | None = Field(default=None, sa_type=BigInteger)
     author_name: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow)

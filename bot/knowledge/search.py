@@ -56,7 +56,7 @@ HIT_MARGIN = 22
 MAX_QUERY_WORDS = 12
 """Words beyond this many (after stop words are dropped) are ignored."""
 
-_FIELD_BOOST = {"name": 3.0, "tag": 1.5, "summary": 1.2, "body": 1.0}
+_FIELD_BOOST = {"name": 2.0, "tag": 1.5, "summary": 1.2, "body": 1.0}
 _FIELD_B = {"name": 0.3, "tag": 0.3, "summary": 0.5, "body": 0.75}
 _K1 = 1.2
 _TEXT_MAX = 90.0  # full-text evidence alone never looks like an exact name match
@@ -65,11 +65,16 @@ _AGREEMENT = 0.15  # share of the weaker signal added to the stronger one
 _PRESENCE = 0.55  # share of a term's credit earned by occurring at all (the rest grows with tf)
 _PRESENCE_PER_WORD = 0.07  # ... plus this much per extra known query word
 _PRESENCE_MAX = 0.8
+_SPECIFIC_SHARE = 0.05  # a query whose words weigh like one word in 5% of entries is specific
+_VAGUE_FLOOR = 0.4  # score factor of a query with no specific word at all
+_SAME_NAME = 0.8  # `similar` share above which a name counts as the query itself
 _WEAK_IMPORTANCE = 0.35  # weight of generic English words (`text.WEAK_WORDS`)
-_TOP_POSTINGS = 256  # common terms only contribute their highest-impact postings as candidates
+_FULL_WALK = 400  # postings up to this long are walked in full (exact ranking below that)...
+_TOP_POSTINGS = 64  # ...longer ones only contribute their highest-impact postings as candidates
 _NAME_FIELDS_WEIGHT = {"title": 1.0, "alias": 1.0, "slug": 0.97}
 _MIN_CORRECTABLE = 4  # words shorter than this are never spell-corrected
 _MAX_CORRECTIONS = 4
+_AMBIGUOUS_BELOW = 6  # shorter words are only corrected when exactly one known word is close
 _NAME_CUTOFF = 50.0  # fuzzy name similarities below this are ignored
 _NAME_SHORTLIST = 32  # at most this many names per kind of name match are examined
 _FUZZY_POOL = 800  # names compared as whole strings (the rarest query words' names first)
@@ -351,6 +356,8 @@ class SearchIndex:
                 if distance <= max_distance:
                     # A one-letter slip in a short word is often another real word.
                     found[candidate] = 1.0 - distance * (0.12 if len(word) >= 6 else 0.2)
+        if len(word) < _AMBIGUOUS_BELOW and len(found) > 1:
+            return []  # "love" could be "live", "move" or "lose": don't guess
         ranked = sorted(found.items(), key=lambda kv: (-kv[1], -self._vocab[kv[0]], kv[0]))
         return ranked[:_MAX_CORRECTIONS]
 
@@ -433,7 +440,7 @@ class SearchIndex:
                 skipped += weights[index]
                 continue
             for postings, _, s in plan[index]:
-                if len(postings) <= _TOP_POSTINGS:
+                if len(postings) <= _FULL_WALK:
                     candidates.update(postings)
                 else:
                     candidates.update(self._top_postings(s))
@@ -552,6 +559,9 @@ class SearchIndex:
             return []
         weights = self._word_weights(words)
         total_weight = sum(weights) or 1.0
+        # A query of common or generic words is vague: only a name that equals it is confident.
+        specific = min(total_weight / self._idf(_SPECIFIC_SHARE * len(self._docs)), 1.0)
+        vague = _VAGUE_FLOOR + (1.0 - _VAGUE_FLOOR) * specific
         name_scores = self._name_scores(words)
         # An entry below `floor` on both signals cannot reach `min_score` (see `_AGREEMENT`).
         floor = min_score / (1.0 + _AGREEMENT)
@@ -574,6 +584,8 @@ class SearchIndex:
                 contained_by_mask[mask] = contained
             explained = min(max(similar, contained / total_weight), 1.0)
             score *= 1.0 - _UNEXPLAINED_PENALTY * (1.0 - explained)
+            if similar < _SAME_NAME:
+                score *= vague
             if score >= min_score:
                 combined.append((score, slug))
         combined.sort(key=lambda pair: (-pair[0], self._docs[pair[1]].sort_key))

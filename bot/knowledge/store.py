@@ -133,7 +133,7 @@ async def import_directory(session: AsyncSession, root: Path) -> ImportReport:
         row.deleted = True
         row.version += 1
         row.updated_at = utcnow()
-        add_version(session, row, "file")
+        add_version(session, row, "retire")
         report.retired.append(slug)
     changed = report.added + report.updated + report.retired
     if changed:

@@ -7,10 +7,11 @@ frontend-backend link in every group) with `scipy.optimize.linear_sum_assignment
    * balanced rounds: one assignment on the frontend x backend score matrix;
    * uneven rounds up to JOINT_MAX_CELLS: one joint assignment where every learner of the
      smaller side offers two slots (pair, extra), so pairs and trios are chosen together
-     and the result is the true optimum;
+     and the result is the true optimum (an extra member on an avoid list with the pair's
+     member of the same role, which the joint assignment cannot see, goes back to step 2);
    * larger uneven rounds: the pair assignment alone, the surplus being left to step 2
      (pairs optimal, then extras optimal given the pairs; measured within 1% of the joint
-     optimum, at a third of its time).
+     optimum, in a quarter to a third of its time).
    Pairs forbidden by an avoid list get a sentinel so low that the assignment first places
    as many learners as the constraints allow, then maximises the score; any assignment to a
    forbidden pair is dropped.
@@ -69,11 +70,12 @@ REASON_TAKEN = (
     "you stay in the pool for the next one."
 )
 REASON_BAD_TIMEZONE = (
-    "Your time zone ({timezone}) is not recognised, so you could not be matched; "
+    "Your saved time zone is not recognised, so you could not be matched; "
     "set it again and you will be included in the next round."
 )
 # REASON_OWN_AVOID deliberately names only the learner's own list: when other people's lists
-# are involved, REASON_NO_PERMITTED does not reveal that someone avoids them.
+# are involved, REASON_NO_PERMITTED does not reveal that someone avoids them. No reason echoes
+# stored text (a time zone name could hold anything).
 
 
 def optimal_assign(score: np.ndarray, allowed: np.ndarray) -> list[tuple[int, int]]:
@@ -214,8 +216,7 @@ def _match(
             except ValueError:
                 offsets[learner.timezone] = float("nan")
         if np.isnan(offsets[learner.timezone]):
-            reason = REASON_BAD_TIMEZONE.format(timezone=learner.timezone[:64])
-            unplaced.append(Unplaced(learner.id, reason))
+            unplaced.append(Unplaced(learner.id, REASON_BAD_TIMEZONE))
         else:
             valid.append(learner)
 
@@ -263,15 +264,16 @@ def _match(
         same_b = avoid_matrix(
             [backend[j].id for j in left_b], [backend[b].id for b in pair_b], avoid_pairs
         )
-        score = np.vstack([matrix[np.ix_(rows_f, pair_b)], matrix[np.ix_(pair_f, rows_b)].T])
-        permitted = np.vstack(
+        extra_score = np.vstack([matrix[np.ix_(rows_f, pair_b)], matrix[np.ix_(pair_f, rows_b)].T])
+        extra_allowed = np.vstack(
             [
                 allowed[np.ix_(rows_f, pair_b)] & ~same_f,
                 allowed[np.ix_(pair_f, rows_b)].T & ~same_b,
             ]
         )
-        candidates = [("frontend", i) for i in left_f] + [("backend", j) for j in left_b]
-        for row, column in assign(score, permitted):
+        candidates: list[tuple[Role, int]] = [("frontend", i) for i in left_f]
+        candidates += [("backend", j) for j in left_b]
+        for row, column in assign(extra_score, extra_allowed):
             extra_links[open_pairs[column]] = candidates[row]
 
     groups: list[Group] = []

@@ -115,7 +115,8 @@ def _pair_overlap(difference: np.ndarray) -> np.ndarray:
     """Shared working hours of two learners whose UTC offsets differ by `difference` hours."""
     distance = np.abs(difference) % _DAY
     distance = np.minimum(distance, _DAY - distance)  # around midnight, the short way
-    return np.clip(WORKDAY_HOURS - distance, 0.0, WORKDAY_HOURS)
+    overlap: np.ndarray = np.clip(WORKDAY_HOURS - distance, 0.0, WORKDAY_HOURS)
+    return overlap
 
 
 def overlap_hours(*offsets: float) -> float:
@@ -176,7 +177,8 @@ def jaccard_matrix(
     cols = tag_matrix(col_sets, vocabulary)
     shared = rows @ cols.T
     union = rows.sum(axis=1)[:, None] + cols.sum(axis=1)[None, :] - shared
-    return np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+    similarity: np.ndarray = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+    return similarity
 
 
 def repeat_counts(

@@ -201,7 +201,8 @@ def _closeness(key: str, choices: Sequence[str]) -> np.ndarray:
     whole = process.cdist([key], choices, scorer=fuzz.ratio, workers=1)[0]
     prefixes = [choice[: len(key)] for choice in choices]
     start = process.cdist([key], prefixes, scorer=fuzz.ratio, workers=1)[0]
-    return np.maximum(whole, start).astype(np.float64)
+    best: np.ndarray = np.maximum(whole, start).astype(np.float64)
+    return best
 
 
 def resolve_timezone(name: str) -> str | None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pytest
 
 from bot.pairing import scoring
+from bot.pairing.model import Learner
 from bot.pairing.scoring import (
     avoid_matrix,
     compatibility,
@@ -21,6 +23,13 @@ from bot.pairing.scoring import (
     utc_offset_hours,
 )
 from tests.pairing.helpers import SUMMER, WINTER, person, random_avoid, random_past, random_pool
+
+
+def score_of(a: Learner, b: Learner, **kwargs: Any) -> float:
+    """The compatibility of a permitted pair."""
+    value = compatibility(a, b, at=SUMMER, **kwargs)
+    assert value is not None
+    return value
 
 
 def zone_overlap(first: str, second: str, at: datetime) -> float:
@@ -109,17 +118,15 @@ def test_shared_stack_and_interests_raise_the_score() -> None:
     front = person(1, "frontend", stack={"React", "GraphQL"}, interests={"fintech"})
     alike = person(2, "backend", stack={"django", "graphql"}, interests={"FinTech"})
     unlike = person(3, "backend", stack={"flask"}, interests={"gaming"})
-    assert compatibility(front, alike, at=SUMMER) > compatibility(front, unlike, at=SUMMER)
+    assert score_of(front, alike) > score_of(front, unlike)
     # Same time zone, nothing shared: the overlap part alone.
-    assert compatibility(front, unlike, at=SUMMER) == pytest.approx(scoring.OVERLAP_WEIGHT)
+    assert score_of(front, unlike) == pytest.approx(scoring.OVERLAP_WEIGHT)
 
 
 def test_repeat_penalty_grows_with_repeats() -> None:
     front, back = person(1, "frontend"), person(2, "backend")
     pair = frozenset((1, 2))
-    scores = [
-        compatibility(front, back, at=SUMMER, past_partners=[pair] * rounds) for rounds in range(4)
-    ]
+    scores = [score_of(front, back, past_partners=[pair] * rounds) for rounds in range(4)]
     assert scores == sorted(scores, reverse=True)
     assert len(set(scores)) == 4
     assert scores[0] - scores[2] == pytest.approx(2 * scoring.REPEAT_PENALTY)

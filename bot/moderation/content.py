@@ -1,0 +1,313 @@
+"""Moderator edits of the knowledge base: add, edit, remove, revert, history, export.
+
+Every change writes a version row and an audit row in one transaction and updates the search
+index at once. Nothing is ever lost: removal is soft, every earlier version can be restored,
+and an edit based on an outdated version is refused with the newer text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db.models import AuditRow, EntryRow, EntryVersionRow, utcnow
+from bot.errors import UserError
+from bot.knowledge.entry import CATEGORIES, Entry, content_hash
+from bot.knowledge.files import MAX_BODY, check_entry, dump_entry
+from bot.knowledge.service import KnowledgeService
+from bot.knowledge.store import add_version, apply_entry, entry_from_row
+from bot.knowledge.text import normalize
+
+MAX_ALIASES = 15
+SAME_TEXT = {"remove": "removed", "revert": "restored", "retire": "retired (file removed)"}
+FIELDS = ("title", "category", "aliases", "tags", "summary", "related", "body")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a moderator typed into the entry modal."""
+
+    title: str
+    category: str
+    aliases: str
+    summary: str
+    body: str
+
+    @classmethod
+    def of(cls, entry: Entry) -> Draft:
+        """The draft that shows an existing entry in the modal."""
+        return cls(entry.title, entry.category, ", ".join(entry.aliases), entry.summary,
+                   entry.body)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change."""
+
+    id: int | None
+    name: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """The outcome of a change, for the reply and the mod-log."""
+
+    action: str
+    entry: Entry
+    version: int
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One line of an entry's history."""
+
+    version: int
+    origin: str
+    author: str
+    created_at: datetime
+    changed: tuple[str, ...]
+
+
+class EditConflict(UserError):
+    """The entry changed after the moderator opened it; `current` is the newer state."""
+
+    def __init__(self, current: Entry, version: int) -> None:
+        super().__init__(f"{current.title} was changed by someone else meanwhile "
+                         f"(now version {version}).")
+        self.current, self.version = current, version
+
+
+def slugify(title: str) -> str:
+    """`"Celery Beat (scheduler)"` -> `celery-beat-scheduler`."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:64].rstrip("-")
+
+
+def changed_fields(before: dict[str, object] | None, after: dict[str, object]) -> tuple[str, ...]:
+    """Which fields differ between two snapshots (all of them for a first version)."""
+    if before is None:
+        return ("created",)
+    changed = tuple(name for name in FIELDS if before.get(name) != after.get(name))
+    return changed or ("no text change",)
+
+
+class ContentService:
+    """The moderators' side of the knowledge base. No discord imports."""
+
+    def __init__(self, knowledge: KnowledgeService) -> None:
+        self.knowledge = knowledge
+        self.database = knowledge.database
+
+    # ---------------------------------------------------------------- validation
+    def _entry_from(self, draft: Draft, slug: str, base: Entry | None) -> Entry:
+        aliases = tuple(dict.fromkeys(
+            a.strip() for a in re.split(r"[,\n]", draft.aliases) if a.strip()))
+        category = draft.category.strip().lower()
+        problems = []
+        for name in ("title", "category", "summary", "body"):
+            if not getattr(draft, name).strip():
+                problems.append(f"{name} is empty")
+        if category and category not in CATEGORIES:
+            problems.append(f"unknown category {category!r}: use one of {', '.join(CATEGORIES)}")
+        if len(aliases) > MAX_ALIASES:
+            problems.append(f"at most {MAX_ALIASES} aliases")
+        entry = Entry(
+            slug=slug,
+            title=" ".join(draft.title.split()),
+            category=category,
+            aliases=aliases,
+            tags=base.tags if base else (),
+            summary=draft.summary.strip(),
+            related=base.related if base else (),
+            sources=base.sources if base else (),
+            body=draft.body.strip(),
+        )
+        if not problems:
+            problems = [p.message for p in check_entry(entry, "")]
+        problems += self._collisions(entry)
+        if problems:
+            raise UserError("Not saved: " + "; ".join(dict.fromkeys(problems)) + ".")
+        return entry
+
+    def _collisions(self, entry: Entry) -> list[str]:
+        mine = {normalize(n): n for n in (entry.title, *entry.aliases) if normalize(n)}
+        problems = []
+        for other in self.knowledge.index.entries():
+            if other.slug == entry.slug:
+                continue
+            for name in (other.slug, other.title, *other.aliases):
+                if normalize(name) in mine:
+                    problems.append(f"{mine[normalize(name)]!r} is already a name of "
+                                    f"'{other.title}' ({other.slug})")
+        return problems
+
+    # ---------------------------------------------------------------- changes
+    async def _row(self, session: AsyncSession, slug: str) -> EntryRow:
+        row = (await session.exec(select(EntryRow).where(EntryRow.slug == slug))).first()
+        if row is None:
+            raise UserError(f"There is no entry `{slug[:64]}`.")
+        return row
+
+    def _audit(self, session: AsyncSession, actor: Actor, action: str, slug: str,
+               detail: str) -> None:
+        session.add(AuditRow(actor_id=actor.id, actor_name=actor.name[:100], action=action,
+                             target=slug[:100], detail=detail))
+
+    async def add(self, draft: Draft, actor: Actor) -> Change:
+        """Create an entry from a draft (its slug comes from the title)."""
+        slug = slugify(draft.title)
+        if not slug:
+            raise UserError("Not saved: the title needs letters or digits.")
+        entry = self._entry_from(draft, slug, None)
+        async with self.database.session() as session:
+            existing = (await session.exec(select(EntryRow).where(EntryRow.slug == slug))).first()
+            if existing is not None:
+                hint = " (it was removed: use /content revert to bring it back)" \
+                    if existing.deleted else ""
+                raise UserError(f"Not saved: an entry `{slug}` already exists{hint}.")
+            row = EntryRow(slug=slug, summary="", body="", edited_in_discord=True)
+            apply_entry(row, entry)
+            session.add(row)
+            await session.flush()
+            add_version(session, row, "discord", author_id=actor.id, author_name=actor.name)
+            self._audit(session, actor, "content.add", slug, entry.title)
+        self.knowledge.index.upsert(entry)
+        return Change("added", entry, 1, ("created",))
+
+    async def edit(self, slug: str, draft: Draft, based_on: int, actor: Actor) -> Change:
+        """Save a draft over an entry, unless it changed since version `based_on`."""
+        async with self.database.session() as session:
+            row = await self._row(session, slug)
+            if row.deleted:
+                raise UserError("That entry was removed; /content revert brings it back.")
+            current = entry_from_row(row)
+            if row.version != based_on:
+                raise EditConflict(current, row.version)
+            entry = self._entry_from(draft, slug, current)
+            changed = changed_fields(current.to_dict(), entry.to_dict())
+            if content_hash(entry) == content_hash(current):
+                return Change("unchanged", current, row.version, ())
+            apply_entry(row, entry)
+            row.version += 1
+            row.edited_in_discord = row.file_hash is not None
+            row.updated_at = utcnow()
+            add_version(session, row, "discord", author_id=actor.id, author_name=actor.name)
+            self._audit(session, actor, "content.edit", slug, ", ".join(changed))
+            version = row.version
+        self.knowledge.index.upsert(entry)
+        return Change("edited", entry, version, changed)
+
+    async def remove(self, slug: str, actor: Actor) -> Change:
+        """Soft-delete an entry (revertable)."""
+        async with self.database.session() as session:
+            row = await self._row(session, slug)
+            if row.deleted:
+                raise UserError("That entry is already removed.")
+            row.deleted = True
+            row.version += 1
+            row.edited_in_discord = row.file_hash is not None
+            row.updated_at = utcnow()
+            add_version(session, row, "remove", author_id=actor.id, author_name=actor.name)
+            self._audit(session, actor, "content.remove", slug, "removed")
+            entry, version = entry_from_row(row), row.version
+        self.knowledge.index.remove(slug)
+        return Change("removed", entry, version, ("removed",))
+
+    async def revert(self, slug: str, version: int, actor: Actor) -> Change:
+        """Restore the text of an earlier version as a new version (also undoes a removal)."""
+        async with self.database.session() as session:
+            row = await self._row(session, slug)
+            old = (await session.exec(select(EntryVersionRow).where(
+                EntryVersionRow.entry_id == row.id, EntryVersionRow.version == version
+            ))).first()
+            if old is None:
+                raise UserError(f"`{slug}` has no version {version}; see /content history.")
+            before = entry_from_row(row).to_dict()
+            restored = Entry(**{**old.snapshot, "slug": slug, **{
+                k: tuple(v) for k, v in old.snapshot.items() if isinstance(v, list)}})
+            apply_entry(row, restored)
+            row.deleted = False
+            row.version += 1
+            row.edited_in_discord = row.file_hash is not None
+            row.updated_at = utcnow()
+            add_version(session, row, "revert", author_id=actor.id, author_name=actor.name)
+            changed = changed_fields(before, restored.to_dict())
+            self._audit(session, actor, "content.revert", slug, f"to version {version}")
+            new_version = row.version
+        self.knowledge.index.upsert(restored)
+        return Change("reverted", restored, new_version, changed)
+
+    # ---------------------------------------------------------------- reading
+    async def current(self, slug: str) -> tuple[Entry, int]:
+        """The live entry and its version (for prefilling the edit modal)."""
+        async with self.database.session() as session:
+            row = await self._row(session, slug)
+        if row.deleted:
+            raise UserError("That entry was removed; /content revert brings it back.")
+        return entry_from_row(row), row.version
+
+    async def history(self, slug: str) -> tuple[Entry, list[VersionInfo]]:
+        """Every version of an entry, newest first, with what changed."""
+        async with self.database.session() as session:
+            row = await self._row(session, slug)
+            versions = (await session.exec(select(EntryVersionRow).where(
+                EntryVersionRow.entry_id == row.id).order_by(EntryVersionRow.version))).all()
+        infos, before = [], None
+        for version in versions:
+            changed = changed_fields(before, version.snapshot)
+            if version.snapshot == before:
+                changed = (SAME_TEXT.get(version.origin, "no text change"),)
+            infos.append(VersionInfo(version.version, version.origin,
+                                     version.author_name or "content files",
+                                     version.created_at, changed))
+            before = version.snapshot
+        return entry_from_row(row), infos[::-1]
+
+    async def slugs(self, *, include_removed: bool = False) -> list[str]:
+        """Every slug, for autocomplete of revert/history."""
+        async with self.database.session() as session:
+            query = select(EntryRow.slug)
+            if not include_removed:
+                query = query.where(EntryRow.deleted == False)  # noqa: E712
+            return list((await session.exec(query)).all())
+
+    # ---------------------------------------------------------------- files
+    async def export(self, root: Path) -> list[str]:
+        """Write every live entry to `root/<category>/<slug>.md`; remove files of removed ones.
+
+        Afterwards the files match the database, so the next import changes nothing.
+        """
+        written: list[str] = []
+        async with self.database.session() as session:
+            rows = (await session.exec(select(EntryRow))).all()
+            for row in rows:
+                for stale in root.glob(f"*/{row.slug}.md"):
+                    if row.deleted or stale.parent.name != row.category:
+                        stale.unlink()
+                if row.deleted:
+                    if row.file_hash is not None:
+                        row.file_hash, row.edited_in_discord = None, False
+                    continue
+                entry = entry_from_row(row)
+                path = root / row.category / f"{row.slug}.md"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                text = dump_entry(entry)
+                if not path.exists() or path.read_text(encoding="utf-8") != text:
+                    path.write_text(text, encoding="utf-8")
+                    written.append(str(path))
+                row.file_hash = content_hash(entry)
+                row.edited_in_discord, row.conflict_file_hash = False, None
+            session.add(AuditRow(action="content.export", target=str(root)[:100],
+                                 detail=f"{len(written)} file(s) written"))
+        return written
+
+
+assert MAX_BODY <= 4000, "the body must fit a modal text input"

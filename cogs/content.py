@@ -1,0 +1,310 @@
+"""`/content`: moderators add, edit, remove, revert and reload knowledge entries."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.knowledge.entry import CATEGORIES
+from bot.moderation.content import Actor, Change, ContentService, Draft, EditConflict
+from cogs.checks import MODERATOR_PERMISSIONS, ensure_moderator
+from cogs.errors import friendly_errors, report_error
+from cogs.knowledge import entry_embed
+
+if TYPE_CHECKING:
+    from bot.app import NexusBot
+
+log = logging.getLogger(__name__)
+
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def service(interaction: discord.Interaction[Any]) -> ContentService:
+    """The content service of the bot handling `interaction`."""
+    return interaction.client.content  # type: ignore[no-any-return]
+
+
+def actor(interaction: discord.Interaction[Any]) -> Actor:
+    """The member behind an interaction."""
+    return Actor(interaction.user.id, interaction.user.name)
+
+
+async def modlog(interaction: discord.Interaction[Any], text: str) -> None:
+    """Post to the mod-log channel when one is configured (failures only logged)."""
+    channel_id = interaction.client.settings.modlog_channel_id
+    if channel_id is None:
+        return
+    try:
+        await interaction.client.get_partial_messageable(channel_id).send(
+            text[:2000], allowed_mentions=NO_PINGS)
+    except discord.HTTPException:
+        log.warning("could not post to the mod-log channel %s", channel_id)
+
+
+def describe(change: Change, who: str) -> str:
+    """One line for the mod-log."""
+    what = ", ".join(change.changed)
+    title = discord.utils.escape_markdown(change.entry.title)
+    return f"📝 {who} {change.action} **{title}** (`{change.entry.slug}`, v{change.version}): {what}"
+
+
+class EntryModal(discord.ui.Modal):
+    """The entry form; its custom_id carries the version it edits (for conflict detection)."""
+
+    def __init__(self, draft: Draft | None = None, *, slug: str | None = None,
+                 version: int | None = None) -> None:
+        editing = slug is not None
+        title = f"Edit: {draft.title}" if editing and draft else "Add an entry"
+        custom_id = f"content:edit:{slug}:{version}" if editing else "content:add"
+        super().__init__(title=title[:45], custom_id=custom_id[:100], timeout=None)
+        self.slug, self.version = slug, version
+        draft = draft or Draft("", "", "", "", "")
+        self.title_input = discord.ui.TextInput(label="Title", custom_id="title", max_length=100,
+                                                default=draft.title or None)
+        self.category_input = discord.ui.TextInput(
+            label="Category", custom_id="category", max_length=20, default=draft.category or None,
+            placeholder=", ".join(CATEGORIES)[:100])
+        self.aliases_input = discord.ui.TextInput(
+            label="Aliases (comma-separated)", custom_id="aliases", required=False,
+            max_length=1000, default=draft.aliases or None, placeholder="k8s, kube, kubernates")
+        self.summary_input = discord.ui.TextInput(
+            label="Summary", custom_id="summary", style=discord.TextStyle.paragraph,
+            max_length=300, default=draft.summary or None)
+        self.body_input = discord.ui.TextInput(
+            label="Body (Markdown)", custom_id="body", style=discord.TextStyle.paragraph,
+            max_length=3500, default=draft.body or None)
+        for item in (self.title_input, self.category_input, self.aliases_input,
+                     self.summary_input, self.body_input):
+            self.add_item(item)
+
+    def draft(self) -> Draft:
+        """What was typed."""
+        return Draft(self.title_input.value, self.category_input.value, self.aliases_input.value,
+                     self.summary_input.value, self.body_input.value)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
+        """Save (moderators only, checked again here)."""
+        ensure_moderator(interaction)
+        content = service(interaction)
+        try:
+            if self.slug is None:
+                change = await content.add(self.draft(), actor(interaction))
+            else:
+                change = await content.edit(self.slug, self.draft(), self.version or 0,
+                                            actor(interaction))
+        except EditConflict as conflict:
+            await send_conflict(interaction, conflict, self.draft())
+            return
+        embed, _ = entry_embed(change.entry)
+        note = "Nothing changed." if change.action == "unchanged" else \
+            f"Saved as version {change.version}; /learn finds it now."
+        await interaction.response.send_message(note, embed=embed, ephemeral=True)
+        if change.action != "unchanged":
+            await modlog(interaction, describe(change, interaction.user.mention))
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception
+                       ) -> None:  # type: ignore[override]
+        """Failures reach the moderator like command errors do."""
+        await report_error(interaction, error)
+
+
+async def send_conflict(interaction: discord.Interaction[Any], conflict: EditConflict,
+                        mine: Draft) -> None:
+    """Tell the second editor what happened: the newer text, and theirs so nothing is lost."""
+    newer, _ = entry_embed(conflict.current)
+    newer.set_author(name=f"Now version {conflict.version}")
+    yours = discord.Embed(title="Your text (not saved)", color=0x95A5A6,
+                          description=f"**{mine.title}** · {mine.category}\n"
+                                      f"Aliases: {mine.aliases}\n\n{mine.summary}\n\n{mine.body}"
+                          [:4000])
+    view = discord.ui.View(timeout=None)
+    view.add_item(EditAgainButton(conflict.current.slug))
+    await interaction.response.send_message(
+        f"⚠️ {conflict} Your changes were not saved; compare and edit again.",
+        embeds=[newer, yours], view=view, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+class EditAgainButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                      template=r"content:reedit:(?P<slug>[a-z0-9-]{1,64})"):
+    """Opens the edit form again on the newest version."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(discord.ui.Button(label="Edit the newer version",
+                                           custom_id=f"content:reedit:{slug}"))
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(cls, _interaction: discord.Interaction[Any],
+                             _item: discord.ui.Button[Any], match: re.Match[str]
+                             ) -> EditAgainButton:
+        """Rebuild the button from a click."""
+        return cls(match["slug"])
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Open the prefilled modal (moderators only)."""
+        ensure_moderator(interaction)
+        entry, version = await service(interaction).current(self.slug)
+        await interaction.response.send_modal(EntryModal(Draft.of(entry), slug=entry.slug,
+                                                         version=version))
+
+
+class ConfirmRemoveButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                          template=r"content:remove:(?P<slug>[a-z0-9-]{1,64})"):
+    """Confirms a removal (moderators only, checked on click)."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(discord.ui.Button(label="Remove it", style=discord.ButtonStyle.danger,
+                                           custom_id=f"content:remove:{slug}"))
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(cls, _interaction: discord.Interaction[Any],
+                             _item: discord.ui.Button[Any], match: re.Match[str]
+                             ) -> ConfirmRemoveButton:
+        """Rebuild the button from a click."""
+        return cls(match["slug"])
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Remove the entry and say how to undo it."""
+        ensure_moderator(interaction)
+        change = await service(interaction).remove(self.slug, actor(interaction))
+        await interaction.response.edit_message(
+            content=f"Removed **{discord.utils.escape_markdown(change.entry.title)}** "
+                    f"(version {change.version}). `/content revert entry:{self.slug} "
+                    f"version:{change.version - 1}` brings it back.",
+            embed=None, view=None)
+        await modlog(interaction, describe(change, interaction.user.mention))
+
+
+async def entry_choices(interaction: discord.Interaction[Any], current: str, *,
+                        include_removed: bool = False) -> list[app_commands.Choice[str]]:
+    """Autocomplete for entries (live ones from the index; removed ones by slug)."""
+    if not include_removed:
+        hits = interaction.client.knowledge.autocomplete(current, limit=25)
+        return [app_commands.Choice(name=f"{h.title} ({h.slug})"[:100], value=h.slug)
+                for h in hits]
+    needle = current.casefold().strip()
+    slugs = [s for s in await service(interaction).slugs(include_removed=True) if needle in s]
+    return [app_commands.Choice(name=s, value=s) for s in sorted(slugs)[:25]]
+
+
+class ContentGroup(app_commands.Group):
+    """Moderators edit the knowledge base; hidden by default permissions, checked at runtime."""
+
+    def __init__(self) -> None:
+        super().__init__(name="content", description="Edit the knowledge base (moderators)",
+                         default_permissions=MODERATOR_PERMISSIONS, guild_only=True,
+                         extras={"moderator": True})
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Refuse non-moderators even when Discord showed them the command."""
+        ensure_moderator(interaction)
+        return True
+
+    @app_commands.command(name="add", description="Add a new entry")
+    async def add(self, interaction: discord.Interaction) -> None:
+        """Open the empty entry form."""
+        await interaction.response.send_modal(EntryModal())
+
+    @app_commands.command(name="edit", description="Edit an entry")
+    @app_commands.describe(entry="The entry to edit")
+    async def edit(self, interaction: discord.Interaction, entry: str) -> None:
+        """Open the entry form prefilled with the current version."""
+        current, version = await service(interaction).current(entry)
+        await interaction.response.send_modal(EntryModal(Draft.of(current), slug=current.slug,
+                                                         version=version))
+
+    @app_commands.command(name="remove", description="Remove an entry (it can be reverted)")
+    @app_commands.describe(entry="The entry to remove")
+    async def remove(self, interaction: discord.Interaction, entry: str) -> None:
+        """Ask for confirmation with a button."""
+        current, _ = await service(interaction).current(entry)
+        embed, _ = entry_embed(current)
+        view = discord.ui.View(timeout=None)
+        view.add_item(ConfirmRemoveButton(current.slug))
+        await interaction.response.send_message("Remove this entry?", embed=embed, view=view,
+                                                ephemeral=True)
+
+    @app_commands.command(name="history", description="Versions of an entry: who, when, what")
+    @app_commands.describe(entry="The entry")
+    async def history(self, interaction: discord.Interaction, entry: str) -> None:
+        """List the versions, newest first."""
+        current, versions = await service(interaction).history(entry)
+        lines = [f"**v{v.version}** · <t:{int(v.created_at.timestamp())}:f> · "
+                 f"{discord.utils.escape_markdown(v.author)} · {v.origin}: {', '.join(v.changed)}"
+                 for v in versions[:25]]
+        embed = discord.Embed(title=f"History of {current.title}"[:256], color=0x5865F2,
+                              description="\n".join(lines)[:4000])
+        embed.set_footer(text=f"/content revert entry:{current.slug} version:N restores one")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="revert", description="Restore an earlier version of an entry")
+    @app_commands.describe(entry="The entry", version="The version to restore")
+    async def revert(self, interaction: discord.Interaction, entry: str,
+                     version: app_commands.Range[int, 1, 100000]) -> None:
+        """Restore a version as a new version."""
+        change = await service(interaction).revert(entry, version, actor(interaction))
+        embed, _ = entry_embed(change.entry)
+        await interaction.response.send_message(
+            f"Restored version {version} as version {change.version}.", embed=embed,
+            ephemeral=True)
+        await modlog(interaction, describe(change, interaction.user.mention))
+
+    @app_commands.command(name="reload", description="Re-import the content files")
+    async def reload(self, interaction: discord.Interaction) -> None:
+        """Import `content/` again and summarize."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await interaction.client.knowledge.reload()  # type: ignore[attr-defined]
+        lines = [f"Reloaded: {report.summary()}."]
+        for label, slugs in (("Added", report.added), ("Updated", report.updated),
+                             ("Retired", report.retired)):
+            if slugs:
+                lines.append(f"{label}: {', '.join(slugs[:20])}")
+        if report.conflicts:
+            lines.append("In conflict (a moderator's edit is live; the file changed too; the "
+                         "edit is kept until you export or edit): "
+                         + ", ".join(report.conflicts[:20]))
+        for problem in report.problems[:10]:
+            lines.append(f"⚠️ {problem}")
+        await interaction.followup.send("\n".join(lines)[:2000], ephemeral=True)
+
+    @edit.autocomplete("entry")
+    @remove.autocomplete("entry")
+    async def live_entries(self, interaction: discord.Interaction, current: str
+                           ) -> list[app_commands.Choice[str]]:
+        """Live entries matching what was typed."""
+        return await entry_choices(interaction, current)
+
+    @history.autocomplete("entry")
+    @revert.autocomplete("entry")
+    async def any_entries(self, interaction: discord.Interaction, current: str
+                          ) -> list[app_commands.Choice[str]]:
+        """Every entry, removed ones included."""
+        return await entry_choices(interaction, current, include_removed=True)
+
+
+class Content(commands.Cog):
+    """Moderator content editing."""
+
+    def __init__(self, bot: NexusBot) -> None:
+        self.bot = bot
+
+
+async def setup(bot: NexusBot) -> None:
+    """Register the group and the persistent buttons."""
+    bot.add_dynamic_items(EditAgainButton, ConfirmRemoveButton)
+    bot.tree.add_command(ContentGroup())
+    await bot.add_cog(Content(bot))
+
+
+async def teardown(bot: NexusBot) -> None:
+    """Remove the group added in setup."""
+    bot.tree.remove_command("content")
+
