@@ -20,8 +20,8 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.db import Database
-from bot.db.models import ReminderRow
 from bot.db.migrate import upgrade
+from bot.db.models import ReminderRow
 from bot.reminders.service import ReminderService
 
 

@@ -41,7 +41,8 @@ async def modlog(interaction: discord.Interaction[Any], text: str) -> None:
         return
     try:
         await interaction.client.get_partial_messageable(channel_id).send(
-            text[:2000], allowed_mentions=NO_PINGS)
+            text[:2000], allowed_mentions=NO_PINGS
+        )
     except discord.HTTPException:
         log.warning("could not post to the mod-log channel %s", channel_id)
 
@@ -50,42 +51,73 @@ def describe(change: Change, who: str) -> str:
     """One line for the mod-log."""
     what = ", ".join(change.changed)
     title = discord.utils.escape_markdown(change.entry.title)
-    return f"📝 {who} {change.action} **{title}** (`{change.entry.slug}`, v{change.version}): {what}"
+    return (
+        f"📝 {who} {change.action} **{title}** (`{change.entry.slug}`, v{change.version}): {what}"
+    )
 
 
 class EntryModal(discord.ui.Modal):
     """The entry form; its custom_id carries the version it edits (for conflict detection)."""
 
-    def __init__(self, draft: Draft | None = None, *, slug: str | None = None,
-                 version: int | None = None) -> None:
+    def __init__(
+        self, draft: Draft | None = None, *, slug: str | None = None, version: int | None = None
+    ) -> None:
         editing = slug is not None
         title = f"Edit: {draft.title}" if editing and draft else "Add an entry"
         custom_id = f"content:edit:{slug}:{version}" if editing else "content:add"
         super().__init__(title=title[:45], custom_id=custom_id[:100], timeout=None)
         self.slug, self.version = slug, version
         draft = draft or Draft("", "", "", "", "")
-        self.title_input = discord.ui.TextInput(label="Title", custom_id="title", max_length=100,
-                                                default=draft.title or None)
+        self.title_input = discord.ui.TextInput(
+            label="Title", custom_id="title", max_length=100, default=draft.title or None
+        )
         self.category_input = discord.ui.TextInput(
-            label="Category", custom_id="category", max_length=20, default=draft.category or None,
-            placeholder=", ".join(CATEGORIES)[:100])
+            label="Category",
+            custom_id="category",
+            max_length=20,
+            default=draft.category or None,
+            placeholder=", ".join(CATEGORIES)[:100],
+        )
         self.aliases_input = discord.ui.TextInput(
-            label="Aliases (comma-separated)", custom_id="aliases", required=False,
-            max_length=1000, default=draft.aliases or None, placeholder="k8s, kube, kubernates")
+            label="Aliases (comma-separated)",
+            custom_id="aliases",
+            required=False,
+            max_length=1000,
+            default=draft.aliases or None,
+            placeholder="k8s, kube, kubernates",
+        )
         self.summary_input = discord.ui.TextInput(
-            label="Summary", custom_id="summary", style=discord.TextStyle.paragraph,
-            max_length=300, default=draft.summary or None)
+            label="Summary",
+            custom_id="summary",
+            style=discord.TextStyle.paragraph,
+            max_length=300,
+            default=draft.summary or None,
+        )
         self.body_input = discord.ui.TextInput(
-            label="Body (Markdown)", custom_id="body", style=discord.TextStyle.paragraph,
-            max_length=3500, default=draft.body or None)
-        for item in (self.title_input, self.category_input, self.aliases_input,
-                     self.summary_input, self.body_input):
+            label="Body (Markdown)",
+            custom_id="body",
+            style=discord.TextStyle.paragraph,
+            max_length=3500,
+            default=draft.body or None,
+        )
+        for item in (
+            self.title_input,
+            self.category_input,
+            self.aliases_input,
+            self.summary_input,
+            self.body_input,
+        ):
             self.add_item(item)
 
     def draft(self) -> Draft:
         """What was typed."""
-        return Draft(self.title_input.value, self.category_input.value, self.aliases_input.value,
-                     self.summary_input.value, self.body_input.value)
+        return Draft(
+            self.title_input.value,
+            self.category_input.value,
+            self.aliases_input.value,
+            self.summary_input.value,
+            self.body_input.value,
+        )
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
         """Save (moderators only, checked again here)."""
@@ -95,53 +127,69 @@ class EntryModal(discord.ui.Modal):
             if self.slug is None:
                 change = await content.add(self.draft(), actor(interaction))
             else:
-                change = await content.edit(self.slug, self.draft(), self.version or 0,
-                                            actor(interaction))
+                change = await content.edit(
+                    self.slug, self.draft(), self.version or 0, actor(interaction)
+                )
         except EditConflict as conflict:
             await send_conflict(interaction, conflict, self.draft())
             return
         embed, _ = entry_embed(change.entry)
-        note = "Nothing changed." if change.action == "unchanged" else \
-            f"Saved as version {change.version}; /learn finds it now."
+        note = (
+            "Nothing changed."
+            if change.action == "unchanged"
+            else f"Saved as version {change.version}; /learn finds it now."
+        )
         await interaction.response.send_message(note, embed=embed, ephemeral=True)
         if change.action != "unchanged":
             await modlog(interaction, describe(change, interaction.user.mention))
 
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception
-                       ) -> None:  # type: ignore[override]
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:  # type: ignore[override]
         """Failures reach the moderator like command errors do."""
         await report_error(interaction, error)
 
 
-async def send_conflict(interaction: discord.Interaction[Any], conflict: EditConflict,
-                        mine: Draft) -> None:
+async def send_conflict(
+    interaction: discord.Interaction[Any], conflict: EditConflict, mine: Draft
+) -> None:
     """Tell the second editor what happened: the newer text, and theirs so nothing is lost."""
     newer, _ = entry_embed(conflict.current)
     newer.set_author(name=f"Now version {conflict.version}")
-    yours = discord.Embed(title="Your text (not saved)", color=0x95A5A6,
-                          description=f"**{mine.title}** · {mine.category}\n"
-                                      f"Aliases: {mine.aliases}\n\n{mine.summary}\n\n{mine.body}"
-                          [:4000])
+    yours = discord.Embed(
+        title="Your text (not saved)",
+        color=0x95A5A6,
+        description=f"**{mine.title}** · {mine.category}\n"
+        f"Aliases: {mine.aliases}\n\n{mine.summary}\n\n{mine.body}"[:4000],
+    )
     view = discord.ui.View(timeout=None)
     view.add_item(EditAgainButton(conflict.current.slug))
     await interaction.response.send_message(
         f"⚠️ {conflict} Your changes were not saved; compare and edit again.",
-        embeds=[newer, yours], view=view, ephemeral=True, allowed_mentions=NO_PINGS)
+        embeds=[newer, yours],
+        view=view,
+        ephemeral=True,
+        allowed_mentions=NO_PINGS,
+    )
 
 
-class EditAgainButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                      template=r"content:reedit:(?P<slug>[a-z0-9-]{1,64})"):
+class EditAgainButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"content:reedit:(?P<slug>[a-z0-9-]{1,64})",
+):
     """Opens the edit form again on the newest version."""
 
     def __init__(self, slug: str) -> None:
-        super().__init__(discord.ui.Button(label="Edit the newer version",
-                                           custom_id=f"content:reedit:{slug}"))
+        super().__init__(
+            discord.ui.Button(label="Edit the newer version", custom_id=f"content:reedit:{slug}")
+        )
         self.slug = slug
 
     @classmethod
-    async def from_custom_id(cls, _interaction: discord.Interaction[Any],
-                             _item: discord.ui.Button[Any], match: re.Match[str]
-                             ) -> EditAgainButton:
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> EditAgainButton:
         """Rebuild the button from a click."""
         return cls(match["slug"])
 
@@ -150,23 +198,34 @@ class EditAgainButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         """Open the prefilled modal (moderators only)."""
         ensure_moderator(interaction)
         entry, version = await service(interaction).current(self.slug)
-        await interaction.response.send_modal(EntryModal(Draft.of(entry), slug=entry.slug,
-                                                         version=version))
+        await interaction.response.send_modal(
+            EntryModal(Draft.of(entry), slug=entry.slug, version=version)
+        )
 
 
-class ConfirmRemoveButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                          template=r"content:remove:(?P<slug>[a-z0-9-]{1,64})"):
+class ConfirmRemoveButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"content:remove:(?P<slug>[a-z0-9-]{1,64})",
+):
     """Confirms a removal (moderators only, checked on click)."""
 
     def __init__(self, slug: str) -> None:
-        super().__init__(discord.ui.Button(label="Remove it", style=discord.ButtonStyle.danger,
-                                           custom_id=f"content:remove:{slug}"))
+        super().__init__(
+            discord.ui.Button(
+                label="Remove it",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"content:remove:{slug}",
+            )
+        )
         self.slug = slug
 
     @classmethod
-    async def from_custom_id(cls, _interaction: discord.Interaction[Any],
-                             _item: discord.ui.Button[Any], match: re.Match[str]
-                             ) -> ConfirmRemoveButton:
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> ConfirmRemoveButton:
         """Rebuild the button from a click."""
         return cls(match["slug"])
 
@@ -177,19 +236,21 @@ class ConfirmRemoveButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         change = await service(interaction).remove(self.slug, actor(interaction))
         await interaction.response.edit_message(
             content=f"Removed **{discord.utils.escape_markdown(change.entry.title)}** "
-                    f"(version {change.version}). `/content revert entry:{self.slug} "
-                    f"version:{change.version - 1}` brings it back.",
-            embed=None, view=None)
+            f"(version {change.version}). `/content revert entry:{self.slug} "
+            f"version:{change.version - 1}` brings it back.",
+            embed=None,
+            view=None,
+        )
         await modlog(interaction, describe(change, interaction.user.mention))
 
 
-async def entry_choices(interaction: discord.Interaction[Any], current: str, *,
-                        include_removed: bool = False) -> list[app_commands.Choice[str]]:
+async def entry_choices(
+    interaction: discord.Interaction[Any], current: str, *, include_removed: bool = False
+) -> list[app_commands.Choice[str]]:
     """Autocomplete for entries (live ones from the index; removed ones by slug)."""
     if not include_removed:
         hits = interaction.client.knowledge.autocomplete(current, limit=25)
-        return [app_commands.Choice(name=f"{h.title} ({h.slug})"[:100], value=h.slug)
-                for h in hits]
+        return [app_commands.Choice(name=f"{h.title} ({h.slug})"[:100], value=h.slug) for h in hits]
     needle = current.casefold().strip()
     slugs = [s for s in await service(interaction).slugs(include_removed=True) if needle in s]
     return [app_commands.Choice(name=s, value=s) for s in sorted(slugs)[:25]]
@@ -199,9 +260,13 @@ class ContentGroup(app_commands.Group):
     """Moderators edit the knowledge base; hidden by default permissions, checked at runtime."""
 
     def __init__(self) -> None:
-        super().__init__(name="content", description="Edit the knowledge base (moderators)",
-                         default_permissions=MODERATOR_PERMISSIONS, guild_only=True,
-                         extras={"moderator": True})
+        super().__init__(
+            name="content",
+            description="Edit the knowledge base (moderators)",
+            default_permissions=MODERATOR_PERMISSIONS,
+            guild_only=True,
+            extras={"moderator": True},
+        )
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Refuse non-moderators even when Discord showed them the command."""
@@ -218,8 +283,9 @@ class ContentGroup(app_commands.Group):
     async def edit(self, interaction: discord.Interaction, entry: str) -> None:
         """Open the entry form prefilled with the current version."""
         current, version = await service(interaction).current(entry)
-        await interaction.response.send_modal(EntryModal(Draft.of(current), slug=current.slug,
-                                                         version=version))
+        await interaction.response.send_modal(
+            EntryModal(Draft.of(current), slug=current.slug, version=version)
+        )
 
     @app_commands.command(name="remove", description="Remove an entry (it can be reverted)")
     @app_commands.describe(entry="The entry to remove")
@@ -229,32 +295,42 @@ class ContentGroup(app_commands.Group):
         embed, _ = entry_embed(current)
         view = discord.ui.View(timeout=None)
         view.add_item(ConfirmRemoveButton(current.slug))
-        await interaction.response.send_message("Remove this entry?", embed=embed, view=view,
-                                                ephemeral=True)
+        await interaction.response.send_message(
+            "Remove this entry?", embed=embed, view=view, ephemeral=True
+        )
 
     @app_commands.command(name="history", description="Versions of an entry: who, when, what")
     @app_commands.describe(entry="The entry")
     async def history(self, interaction: discord.Interaction, entry: str) -> None:
         """List the versions, newest first."""
         current, versions = await service(interaction).history(entry)
-        lines = [f"**v{v.version}** · <t:{int(v.created_at.timestamp())}:f> · "
-                 f"{discord.utils.escape_markdown(v.author)} · {v.origin}: {', '.join(v.changed)}"
-                 for v in versions[:25]]
-        embed = discord.Embed(title=f"History of {current.title}"[:256], color=0x5865F2,
-                              description="\n".join(lines)[:4000])
+        lines = [
+            f"**v{v.version}** · <t:{int(v.created_at.timestamp())}:f> · "
+            f"{discord.utils.escape_markdown(v.author)} · {v.origin}: {', '.join(v.changed)}"
+            for v in versions[:25]
+        ]
+        embed = discord.Embed(
+            title=f"History of {current.title}"[:256],
+            color=0x5865F2,
+            description="\n".join(lines)[:4000],
+        )
         embed.set_footer(text=f"/content revert entry:{current.slug} version:N restores one")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="revert", description="Restore an earlier version of an entry")
     @app_commands.describe(entry="The entry", version="The version to restore")
-    async def revert(self, interaction: discord.Interaction, entry: str,
-                     version: app_commands.Range[int, 1, 100000]) -> None:
+    async def revert(
+        self,
+        interaction: discord.Interaction,
+        entry: str,
+        version: app_commands.Range[int, 1, 100000],
+    ) -> None:
         """Restore a version as a new version."""
         change = await service(interaction).revert(entry, version, actor(interaction))
         embed, _ = entry_embed(change.entry)
         await interaction.response.send_message(
-            f"Restored version {version} as version {change.version}.", embed=embed,
-            ephemeral=True)
+            f"Restored version {version} as version {change.version}.", embed=embed, ephemeral=True
+        )
         await modlog(interaction, describe(change, interaction.user.mention))
 
     @app_commands.command(name="reload", description="Re-import the content files")
@@ -263,29 +339,35 @@ class ContentGroup(app_commands.Group):
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await interaction.client.knowledge.reload()  # type: ignore[attr-defined]
         lines = [f"Reloaded: {report.summary()}."]
-        for label, slugs in (("Added", report.added), ("Updated", report.updated),
-                             ("Retired", report.retired)):
+        for label, slugs in (
+            ("Added", report.added),
+            ("Updated", report.updated),
+            ("Retired", report.retired),
+        ):
             if slugs:
                 lines.append(f"{label}: {', '.join(slugs[:20])}")
         if report.conflicts:
-            lines.append("In conflict (a moderator's edit is live; the file changed too; the "
-                         "edit is kept until you export or edit): "
-                         + ", ".join(report.conflicts[:20]))
+            lines.append(
+                "In conflict (a moderator's edit is live; the file changed too; the "
+                "edit is kept until you export or edit): " + ", ".join(report.conflicts[:20])
+            )
         for problem in report.problems[:10]:
             lines.append(f"⚠️ {problem}")
         await interaction.followup.send("\n".join(lines)[:2000], ephemeral=True)
 
     @edit.autocomplete("entry")
     @remove.autocomplete("entry")
-    async def live_entries(self, interaction: discord.Interaction, current: str
-                           ) -> list[app_commands.Choice[str]]:
+    async def live_entries(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         """Live entries matching what was typed."""
         return await entry_choices(interaction, current)
 
     @history.autocomplete("entry")
     @revert.autocomplete("entry")
-    async def any_entries(self, interaction: discord.Interaction, current: str
-                          ) -> list[app_commands.Choice[str]]:
+    async def any_entries(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         """Every entry, removed ones included."""
         return await entry_choices(interaction, current, include_removed=True)
 
@@ -307,4 +389,3 @@ async def setup(bot: NexusBot) -> None:
 async def teardown(bot: NexusBot) -> None:
     """Remove the group added in setup."""
     bot.tree.remove_command("content")
-

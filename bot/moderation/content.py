@@ -7,6 +7,7 @@ and an edit based on an outdated version is refused with the newer text.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -42,8 +43,7 @@ class Draft:
     @classmethod
     def of(cls, entry: Entry) -> Draft:
         """The draft that shows an existing entry in the modal."""
-        return cls(entry.title, entry.category, ", ".join(entry.aliases), entry.summary,
-                   entry.body)
+        return cls(entry.title, entry.category, ", ".join(entry.aliases), entry.summary, entry.body)
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,9 @@ class EditConflict(UserError):
     """The entry changed after the moderator opened it; `current` is the newer state."""
 
     def __init__(self, current: Entry, version: int) -> None:
-        super().__init__(f"{current.title} was changed by someone else meanwhile "
-                         f"(now version {version}).")
+        super().__init__(
+            f"{current.title} was changed by someone else meanwhile (now version {version})."
+        )
         self.current, self.version = current, version
 
 
@@ -108,8 +109,9 @@ class ContentService:
 
     # ---------------------------------------------------------------- validation
     def _entry_from(self, draft: Draft, slug: str, base: Entry | None) -> Entry:
-        aliases = tuple(dict.fromkeys(
-            a.strip() for a in re.split(r"[,\n]", draft.aliases) if a.strip()))
+        aliases = tuple(
+            dict.fromkeys(a.strip() for a in re.split(r"[,\n]", draft.aliases) if a.strip())
+        )
         category = draft.category.strip().lower()
         problems = []
         for name in ("title", "category", "summary", "body"):
@@ -145,8 +147,10 @@ class ContentService:
                 continue
             for name in (other.slug, other.title, *other.aliases):
                 if normalize(name) in mine:
-                    problems.append(f"{mine[normalize(name)]!r} is already a name of "
-                                    f"'{other.title}' ({other.slug})")
+                    problems.append(
+                        f"{mine[normalize(name)]!r} is already a name of "
+                        f"'{other.title}' ({other.slug})"
+                    )
         return problems
 
     # ---------------------------------------------------------------- changes
@@ -156,10 +160,18 @@ class ContentService:
             raise UserError(f"There is no entry `{slug[:64]}`.")
         return row
 
-    def _audit(self, session: AsyncSession, actor: Actor, action: str, slug: str,
-               detail: str) -> None:
-        session.add(AuditRow(actor_id=actor.id, actor_name=actor.name[:100], action=action,
-                             target=slug[:100], detail=detail))
+    def _audit(
+        self, session: AsyncSession, actor: Actor, action: str, slug: str, detail: str
+    ) -> None:
+        session.add(
+            AuditRow(
+                actor_id=actor.id,
+                actor_name=actor.name[:100],
+                action=action,
+                target=slug[:100],
+                detail=detail,
+            )
+        )
 
     async def add(self, draft: Draft, actor: Actor) -> Change:
         """Create an entry from a draft (its slug comes from the title)."""
@@ -170,8 +182,11 @@ class ContentService:
         async with self.database.session() as session:
             existing = (await session.exec(select(EntryRow).where(EntryRow.slug == slug))).first()
             if existing is not None:
-                hint = " (it was removed: use /content revert to bring it back)" \
-                    if existing.deleted else ""
+                hint = (
+                    " (it was removed: use /content revert to bring it back)"
+                    if existing.deleted
+                    else ""
+                )
                 raise UserError(f"Not saved: an entry `{slug}` already exists{hint}.")
             row = EntryRow(slug=slug, summary="", body="", edited_in_discord=True)
             apply_entry(row, entry)
@@ -225,14 +240,23 @@ class ContentService:
         """Restore the text of an earlier version as a new version (also undoes a removal)."""
         async with self.database.session() as session:
             row = await self._row(session, slug)
-            old = (await session.exec(select(EntryVersionRow).where(
-                EntryVersionRow.entry_id == row.id, EntryVersionRow.version == version
-            ))).first()
+            old = (
+                await session.exec(
+                    select(EntryVersionRow).where(
+                        EntryVersionRow.entry_id == row.id, EntryVersionRow.version == version
+                    )
+                )
+            ).first()
             if old is None:
                 raise UserError(f"`{slug}` has no version {version}; see /content history.")
             before = entry_from_row(row).to_dict()
-            restored = Entry(**{**old.snapshot, "slug": slug, **{
-                k: tuple(v) for k, v in old.snapshot.items() if isinstance(v, list)}})
+            restored = Entry(
+                **{
+                    **old.snapshot,
+                    "slug": slug,
+                    **{k: tuple(v) for k, v in old.snapshot.items() if isinstance(v, list)},
+                }
+            )
             apply_entry(row, restored)
             row.deleted = False
             row.version += 1
@@ -258,16 +282,27 @@ class ContentService:
         """Every version of an entry, newest first, with what changed."""
         async with self.database.session() as session:
             row = await self._row(session, slug)
-            versions = (await session.exec(select(EntryVersionRow).where(
-                EntryVersionRow.entry_id == row.id).order_by(EntryVersionRow.version))).all()
+            versions = (
+                await session.exec(
+                    select(EntryVersionRow)
+                    .where(EntryVersionRow.entry_id == row.id)
+                    .order_by(EntryVersionRow.version)
+                )
+            ).all()
         infos, before = [], None
         for version in versions:
             changed = changed_fields(before, version.snapshot)
             if version.snapshot == before:
                 changed = (SAME_TEXT.get(version.origin, "no text change"),)
-            infos.append(VersionInfo(version.version, version.origin,
-                                     version.author_name or "content files",
-                                     version.created_at, changed))
+            infos.append(
+                VersionInfo(
+                    version.version,
+                    version.origin,
+                    version.author_name or "content files",
+                    version.created_at,
+                    changed,
+                )
+            )
             before = version.snapshot
         return entry_from_row(row), infos[::-1]
 
@@ -285,29 +320,44 @@ class ContentService:
 
         Afterwards the files match the database, so the next import changes nothing.
         """
-        written: list[str] = []
         async with self.database.session() as session:
             rows = (await session.exec(select(EntryRow))).all()
+            live = {row.slug: entry_from_row(row) for row in rows if not row.deleted}
+            removed = [row.slug for row in rows if row.deleted]
+            written = await asyncio.to_thread(write_files, root, live, removed)
             for row in rows:
-                for stale in root.glob(f"*/{row.slug}.md"):
-                    if row.deleted or stale.parent.name != row.category:
-                        stale.unlink()
                 if row.deleted:
-                    if row.file_hash is not None:
-                        row.file_hash, row.edited_in_discord = None, False
-                    continue
-                entry = entry_from_row(row)
-                path = root / row.category / f"{row.slug}.md"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                text = dump_entry(entry)
-                if not path.exists() or path.read_text(encoding="utf-8") != text:
-                    path.write_text(text, encoding="utf-8")
-                    written.append(str(path))
-                row.file_hash = content_hash(entry)
-                row.edited_in_discord, row.conflict_file_hash = False, None
-            session.add(AuditRow(action="content.export", target=str(root)[:100],
-                                 detail=f"{len(written)} file(s) written"))
+                    row.file_hash, row.edited_in_discord = None, False
+                else:
+                    row.file_hash = content_hash(live[row.slug])
+                    row.edited_in_discord, row.conflict_file_hash = False, None
+            session.add(
+                AuditRow(
+                    action="content.export",
+                    target=str(root)[:100],
+                    detail=f"{len(written)} file(s) written",
+                )
+            )
         return written
+
+
+def write_files(root: Path, live: dict[str, Entry], removed: list[str]) -> list[str]:
+    """Make `root` hold exactly the live entries; return the paths written."""
+    written = []
+    for slug in removed:
+        for stale in root.glob(f"*/{slug}.md"):
+            stale.unlink()
+    for slug, entry in live.items():
+        for stale in root.glob(f"*/{slug}.md"):
+            if stale.parent.name != entry.category:
+                stale.unlink()
+        path = root / entry.category / f"{slug}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = dump_entry(entry)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            written.append(str(path))
+    return written
 
 
 assert MAX_BODY <= 4000, "the body must fit a modal text input"

@@ -16,10 +16,24 @@ from bot.knowledge.service import KnowledgeService
 from bot.moderation.content import Actor, ContentService, Draft, EditConflict, slugify
 
 GRACE, OLIVIA = Actor(1, "grace"), Actor(2, "olivia")
-DOCKER = Entry("docker", "Docker", "technology", ("containers",), ("devops",),
-               "Containers for consistent environments.", (), ("seed-000",), "About Docker.")
-DRAFT = Draft("Celery Beat", "tool", "beat, periodic tasks", "Runs periodic Celery tasks.",
-              "Celery Beat puts scheduled tasks on the queue.")
+DOCKER = Entry(
+    "docker",
+    "Docker",
+    "technology",
+    ("containers",),
+    ("devops",),
+    "Containers for consistent environments.",
+    (),
+    ("seed-000",),
+    "About Docker.",
+)
+DRAFT = Draft(
+    "Celery Beat",
+    "tool",
+    "beat, periodic tasks",
+    "Runs periodic Celery tasks.",
+    "Celery Beat puts scheduled tasks on the queue.",
+)
 
 
 @pytest.fixture
@@ -38,30 +52,42 @@ async def test_add_is_searchable_at_once_with_version_and_audit(content: Content
     assert content.knowledge.search("celery beat").hits[0].slug == "celery-beat"
     assert "celery-beat" in [h.slug for h in content.knowledge.autocomplete("celery")]
     async with content.database.session() as session:
-        audits = (await session.exec(select(AuditRow).where(AuditRow.action == "content.add"))
-                  ).all()
+        audits = (
+            await session.exec(select(AuditRow).where(AuditRow.action == "content.add"))
+        ).all()
     assert [a.actor_name for a in audits] == ["grace"]
 
 
 async def test_edit_then_history_shows_both_versions(content: ContentService) -> None:
     await content.add(DRAFT, GRACE)
-    edited = Draft(DRAFT.title, DRAFT.category, DRAFT.aliases, "Schedules periodic tasks.",
-                   DRAFT.body)
+    edited = Draft(
+        DRAFT.title, DRAFT.category, DRAFT.aliases, "Schedules periodic tasks.", DRAFT.body
+    )
     change = await content.edit("celery-beat", edited, 1, OLIVIA)
     assert change.version == 2 and change.changed == ("summary",)
     _, versions = await content.history("celery-beat")
     assert [(v.version, v.author, v.changed) for v in versions] == [
-        (2, "olivia", ("summary",)), (1, "grace", ("created",))]
+        (2, "olivia", ("summary",)),
+        (1, "grace", ("created",)),
+    ]
 
 
 async def test_second_editor_of_an_old_version_gets_a_conflict(content: ContentService) -> None:
     entry, version = await content.current("docker")
     mine = Draft.of(entry)
-    await content.edit("docker", Draft(mine.title, mine.category, mine.aliases,
-                                       "Grace's summary.", mine.body), version, GRACE)
+    await content.edit(
+        "docker",
+        Draft(mine.title, mine.category, mine.aliases, "Grace's summary.", mine.body),
+        version,
+        GRACE,
+    )
     with pytest.raises(EditConflict) as conflict:
-        await content.edit("docker", Draft(mine.title, mine.category, mine.aliases,
-                                           "Olivia's summary.", mine.body), version, OLIVIA)
+        await content.edit(
+            "docker",
+            Draft(mine.title, mine.category, mine.aliases, "Olivia's summary.", mine.body),
+            version,
+            OLIVIA,
+        )
     assert conflict.value.current.summary == "Grace's summary."
     assert (await content.current("docker"))[0].summary == "Grace's summary."
 
@@ -80,23 +106,28 @@ async def test_remove_then_revert_restores(content: ContentService) -> None:
 
 async def test_revert_restores_old_text(content: ContentService) -> None:
     entry, _ = await content.current("docker")
-    await content.edit("docker", Draft(entry.title, entry.category, "", "New.", entry.body), 1,
-                       GRACE)
+    await content.edit(
+        "docker", Draft(entry.title, entry.category, "", "New.", entry.body), 1, GRACE
+    )
     change = await content.revert("docker", 1, GRACE)
     assert change.entry.summary == DOCKER.summary and change.entry.aliases == DOCKER.aliases
 
 
-@pytest.mark.parametrize(("draft", "message"), [
-    (Draft("X", "gadget", "", "s", "b"), "unknown category"),
-    (Draft("X", "tool", "", "   ", "b"), "summary is empty"),
-    (Draft("Docker", "tool", "", "s", "b"), "already exists"),
-    (Draft("Containers 2", "tool", "containers", "s", "b"), "already a name of"),
-    (Draft("Y", "challenge", "", "s", "no sections"), "## Problem"),
-    (Draft("Z", "tool", "", "s" * 301, "b"), "max 300"),
-    (Draft("!!!", "tool", "", "s", "b"), "letters or digits"),
-])
-async def test_invalid_drafts_are_refused_clearly(content: ContentService, draft: Draft,
-                                                  message: str) -> None:
+@pytest.mark.parametrize(
+    ("draft", "message"),
+    [
+        (Draft("X", "gadget", "", "s", "b"), "unknown category"),
+        (Draft("X", "tool", "", "   ", "b"), "summary is empty"),
+        (Draft("Docker", "tool", "", "s", "b"), "already exists"),
+        (Draft("Containers 2", "tool", "containers", "s", "b"), "already a name of"),
+        (Draft("Y", "challenge", "", "s", "no sections"), "## Problem"),
+        (Draft("Z", "tool", "", "s" * 301, "b"), "max 300"),
+        (Draft("!!!", "tool", "", "s", "b"), "letters or digits"),
+    ],
+)
+async def test_invalid_drafts_are_refused_clearly(
+    content: ContentService, draft: Draft, message: str
+) -> None:
     with pytest.raises(UserError, match=message):
         await content.add(draft, GRACE)
 
@@ -110,8 +141,12 @@ async def test_mentions_are_stored_as_written(content: ContentService) -> None:
 async def test_export_then_import_changes_nothing(content: ContentService) -> None:
     await content.add(DRAFT, GRACE)
     entry, version = await content.current("docker")
-    await content.edit("docker", Draft(entry.title, entry.category, "containers, dkr",
-                                       entry.summary, entry.body), version, GRACE)
+    await content.edit(
+        "docker",
+        Draft(entry.title, entry.category, "containers, dkr", entry.summary, entry.body),
+        version,
+        GRACE,
+    )
     root = content.knowledge.content_dir
     written = await content.export(root)
     assert sorted(Path(p).name for p in written) == ["celery-beat.md", "docker.md"]

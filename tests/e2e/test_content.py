@@ -1,0 +1,156 @@
+"""Moderators edit the knowledge base from Discord; the change is live at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.sandbox.emulator import find_component
+from bot.sandbox.interactions import InteractionRecord, UsageError
+from bot.sandbox.session import Sandbox
+
+NEW = {
+    "title": "Flask blueprints",
+    "category": "tool",
+    "aliases": "blueprint, flask bp",
+    "summary": "Blueprints split a Flask app into modules.",
+    "body": "Register each blueprint on the app; keep routes per feature.",
+}
+
+
+async def open_modal(
+    sandbox: Sandbox,
+    user,
+    command: str,
+    **values: str,  # type: ignore[no-untyped-def]
+) -> InteractionRecord:
+    record = await sandbox.emulator.slash(user, command, **values)
+    await record.wait_ack()
+    assert record.modal is not None, record.reply
+    return record
+
+
+async def add_entry(sandbox: Sandbox, **overrides: str):  # type: ignore[no-untyped-def]
+    opened = await open_modal(sandbox, sandbox.cast.moderator, "content add")
+    submitted = await sandbox.emulator.submit_modal(
+        sandbox.cast.moderator, opened, {**NEW, **overrides}
+    )
+    return await submitted.wait_message()
+
+
+async def test_non_moderators_are_refused_everywhere(sandbox: Sandbox) -> None:
+    emulator, learner, moderator = sandbox.emulator, sandbox.cast.learner, sandbox.cast.moderator
+    with pytest.raises(UsageError, match="hidden"):
+        await emulator.slash(learner, "content add")
+    refused = await (
+        await emulator.slash(learner, "content add", bypass_permissions=True)
+    ).wait_message()
+    assert refused.ephemeral and "Only moderators" in refused.content
+    # A modal that reached a learner anyway is refused on submit, and nothing changes.
+    opened = await open_modal(sandbox, moderator, "content add")
+    sneaky = await (await emulator.submit_modal(learner, opened, NEW)).wait_message()
+    assert "Only moderators" in sneaky.content
+    assert sandbox.bot.knowledge.get("flask-blueprints") is None
+    # So is a confirm button.
+    prompt = await emulator.run(moderator, "content remove", entry="docker")
+    click = await (await emulator.click(learner, prompt, "Remove it")).wait_message()
+    assert "Only moderators" in click.content and sandbox.bot.knowledge.get("docker")
+
+
+async def test_add_then_learn_and_autocomplete_find_it(sandbox: Sandbox) -> None:
+    saved = await add_entry(sandbox)
+    assert "version 1" in saved.content and saved.embeds[0]["title"] == "Flask blueprints"
+    found = await sandbox.emulator.run(sandbox.cast.learner, "learn", query="flask blueprint")
+    assert found.embeds[0]["footer"]["text"].endswith("flask-blueprints")
+    choices = await sandbox.emulator.autocomplete(
+        sandbox.cast.learner, "learn", "query", query="blueprin"
+    )
+    assert "flask-blueprints" in [c["value"] for c in choices]
+    log = [m.content for m in sandbox.emulator.world.channel_messages(sandbox.cast.modlog.id)]
+    assert any("added **Flask blueprints**" in line for line in log)
+
+
+async def test_invalid_entry_gets_a_clear_ephemeral_error(sandbox: Sandbox) -> None:
+    reply = await add_entry(sandbox, category="gadget")
+    assert reply.ephemeral and "unknown category" in reply.content
+    reply = await add_entry(sandbox, title="Docker")
+    assert "already exists" in reply.content
+    assert sandbox.bot.knowledge.get("flask-blueprints") is None
+
+
+async def test_edit_is_prefilled_and_history_shows_two_versions(sandbox: Sandbox) -> None:
+    await add_entry(sandbox)
+    opened = await open_modal(
+        sandbox, sandbox.cast.moderator, "content edit", entry="flask-blueprints"
+    )
+    fields = [row["components"][0] for row in opened.modal["components"]]  # type: ignore[index]
+    assert {f["custom_id"]: f.get("value") for f in fields}["title"] == "Flask blueprints"
+    saved = await (
+        await sandbox.emulator.submit_modal(
+            sandbox.cast.moderator, opened, {"summary": "Blueprints organise a Flask app."}
+        )
+    ).wait_message()
+    assert "version 2" in saved.content
+    history = await sandbox.emulator.run(
+        sandbox.cast.moderator, "content history", entry="flask-blueprints"
+    )
+    text = history.embeds[0]["description"]
+    assert "**v2**" in text and "summary" in text and "**v1**" in text and "created" in text
+    answer = await sandbox.emulator.run(sandbox.cast.learner, "learn", query="flask-blueprints")
+    assert "organise" in answer.embeds[0]["description"]
+
+
+async def test_concurrent_edit_tells_the_second_editor_and_loses_nothing(sandbox: Sandbox) -> None:
+    emulator, grace, olivia = sandbox.emulator, sandbox.cast.moderator, sandbox.cast.admin
+    first = await open_modal(sandbox, grace, "content edit", entry="docker")
+    second = await open_modal(sandbox, olivia, "content edit", entry="docker")
+    await (
+        await emulator.submit_modal(grace, first, {"summary": "Grace's summary."})
+    ).wait_message()
+    conflict = await (
+        await emulator.submit_modal(olivia, second, {"summary": "Olivia's summary."})
+    ).wait_message()
+    assert "changed by someone else" in conflict.content
+    newer, theirs = conflict.embeds
+    assert "Grace's summary." in newer["description"]
+    assert "Olivia's summary." in theirs["description"]
+    assert sandbox.bot.knowledge.get("docker").summary == "Grace's summary."  # type: ignore[union-attr]
+    again = await emulator.click(olivia, conflict, "Edit the newer version")
+    await again.wait_ack()
+    assert again.modal is not None and again.modal["custom_id"].endswith(":2")
+
+
+async def test_remove_then_gone_from_learn_and_autocomplete_then_revert(sandbox: Sandbox) -> None:
+    emulator, moderator, learner = sandbox.emulator, sandbox.cast.moderator, sandbox.cast.learner
+    prompt = await emulator.run(moderator, "content remove", entry="celery-beat")
+    assert find_component(prompt, "Remove it") is not None
+    assert sandbox.bot.knowledge.get("celery-beat") is not None  # not before confirming
+    record = await emulator.click(moderator, prompt, "Remove it")
+    await record.wait_ack()
+    assert "Removed" in prompt.content
+    answer = await emulator.run(learner, "learn", query="celery beat")
+    assert not answer.embeds or not answer.embeds[0]["footer"]["text"].endswith("celery-beat")
+    choices = await emulator.autocomplete(learner, "learn", "query", query="celery be")
+    assert "celery-beat" not in [c["value"] for c in choices]
+    back = await emulator.run(moderator, "content revert", entry="celery-beat", version="1")
+    assert "Restored version 1" in back.content
+    answer = await emulator.run(learner, "learn", query="celery beat")
+    assert answer.embeds[0]["footer"]["text"].endswith("celery-beat")
+
+
+async def test_mentions_in_content_never_ping(sandbox: Sandbox) -> None:
+    await add_entry(
+        sandbox,
+        summary="Ping @everyone and @here now",
+        body=f"Role <@&{sandbox.cast.moderator_role.id}> too",
+    )
+    answer = await sandbox.emulator.run(
+        sandbox.cast.learner, "learn", query="flask blueprints", public=True
+    )
+    assert "@everyone" in answer.embeds[0]["description"]
+    assert not answer.mention_everyone and answer.mention_role_ids == []
+
+
+async def test_reload_summarizes(sandbox: Sandbox) -> None:
+    record = await sandbox.emulator.slash(sandbox.cast.moderator, "content reload")
+    message = await record.wait_message()
+    assert "Reloaded:" in message.content and "0 added" in message.content
