@@ -150,6 +150,21 @@ def cmd_search(args: argparse.Namespace) -> int:
     return asyncio.run(run_search(settings, queries, as_json=args.json))
 
 
+def cmd_pairing_simulate(args: argparse.Namespace) -> int:
+    """Run a matching round on a synthetic pool."""
+    from bot.pairing.simulate import main as simulate_main
+
+    flags = [
+        "--frontend",
+        str(args.frontend),
+        "--backend",
+        str(args.backend),
+        "--seed",
+        str(args.seed),
+    ]
+    return simulate_main([*flags, "--json"] if args.json else flags)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -192,6 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
     export = content_sub.add_parser("export", help="write the database's entries to files")
     export.add_argument("path", nargs="?", help="content folder (default NEXUS_CONTENT_DIR)")
     export.set_defaults(handler=cmd_content_export)
+
+    pairing = sub.add_parser("pairing", help="partner matching tools")
+    pairing_sub = pairing.add_subparsers(dest="pairing_command", required=True, metavar="ACTION")
+    simulate = pairing_sub.add_parser("simulate", help="match a synthetic pool and time it")
+    simulate.add_argument("--frontend", type=int, default=100, help="frontend learners")
+    simulate.add_argument("--backend", type=int, default=120, help="backend learners")
+    simulate.add_argument("--seed", type=int, default=1, help="random seed")
+    simulate.add_argument("--json", action="store_true", help="print one JSON object")
+    simulate.set_defaults(handler=cmd_pairing_simulate)
 
     search = add("search", cmd_search, "search the knowledge base like /learn does")
     search.add_argument("query", nargs="*", help="what to look for")

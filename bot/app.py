@@ -18,6 +18,8 @@ from bot.db import Database
 from bot.db.migrate import upgrade
 from bot.knowledge.service import KnowledgeService
 from bot.moderation.content import ContentService
+from bot.pairing.schedule import parse_schedule
+from bot.pairing.service import PairingService
 from bot.reminders.parsing import parse_offsets
 from bot.reminders.service import ReminderService
 from bot.reminders.timeline import Timeline, load_timeline
@@ -25,7 +27,7 @@ from cogs.errors import report_error
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.meta", "cogs.knowledge", "cogs.reminders", "cogs.content")
+EXTENSIONS = ("cogs.meta", "cogs.knowledge", "cogs.reminders", "cogs.content", "cogs.pairing")
 
 # No message the bot sends can ping @everyone, @here or a role; users only where a reply
 # names them on purpose (introductions).
@@ -69,6 +71,12 @@ class NexusBot(commands.Bot):
         self.database = Database(settings.database_url)
         self.knowledge = KnowledgeService(self.database, settings.content_dir)
         self.content = ContentService(self.knowledge)
+        self.pairing = PairingService(
+            self.database,
+            checkin_after=timedelta(days=settings.pairing_checkin_days),
+            grace=timedelta(hours=settings.reminder_grace_hours),
+            schedule=parse_schedule(settings.pairing_schedule),
+        )
         self.reminders = ReminderService(
             self.database,
             channel_id=settings.announce_channel_id,
@@ -111,6 +119,7 @@ class NexusBot(commands.Bot):
     async def close(self) -> None:
         """Stop the scheduler, then discord.py, the health server and the database."""
         await self.reminders.stop()
+        await self.pairing.stop()
         await super().close()
         if self._health is not None:
             await self._health.stop()

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="NEXUS_LOG_LEVEL")
     reminder_grace_hours: float = Field(default=6.0, alias="NEXUS_REMINDER_GRACE_HOURS", ge=0)
     reminder_offsets: str = Field(default="7d,3d,1d,2h,0m", alias="NEXUS_REMINDER_OFFSETS")
+    pairing_schedule: str = Field(default="", alias="NEXUS_PAIRING_SCHEDULE")
+    pairing_checkin_days: float = Field(default=7.0, alias="NEXUS_PAIRING_CHECKIN_DAYS", gt=0)
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -85,6 +87,14 @@ class Settings(BaseSettings):
             parse_offsets(value)
         except UserError as error:
             raise ValueError(str(error).replace("`", "")) from None
+        return value
+
+    @field_validator("pairing_schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str) -> str:
+        from bot.pairing.schedule import parse_schedule
+
+        parse_schedule(value)
         return value
 
     @field_validator("log_level")

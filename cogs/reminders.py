@@ -11,14 +11,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import UserError
+from bot.errors import DeliveryError, UserError
 from bot.reminders.parsing import (
     describe_offset,
     format_offset,
     parse_due,
     parse_offsets,
 )
-from bot.reminders.service import DeliveryError, MilestoneInfo, ReminderService
+from bot.reminders.service import MilestoneInfo, ReminderService
 from cogs.checks import MODERATOR_PERMISSIONS, ensure_moderator
 from cogs.errors import friendly_errors
 

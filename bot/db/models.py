@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -128,3 +128,99 @@ class DirectDeliveryRow(SQLModel, table=True):
     user_id: int = Field(sa_type=BigInteger)
     status: str = Field(default="sent", max_length=16)  # sent | closed
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class LearnerRow(SQLModel, table=True):
+    """A learner's pairing profile."""
+
+    __tablename__ = "learner"
+
+    user_id: int = Field(sa_type=BigInteger, primary_key=True)
+    name: str = Field(max_length=100)
+    role: str = Field(max_length=16)
+    timezone: str = Field(max_length=64)
+    stack: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    interests: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    project: str = Field(default="", max_length=200)
+    active: bool = Field(default=True, index=True)
+    paused_until: datetime | None = None
+    joined_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AvoidRow(SQLModel, table=True):
+    """`user_id` never wants to be matched with `avoided_id` (private)."""
+
+    __tablename__ = "pairing_avoid"
+
+    user_id: int = Field(sa_type=BigInteger, primary_key=True)
+    avoided_id: int = Field(sa_type=BigInteger, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RoundRow(SQLModel, table=True):
+    """One pairing round; `slot` makes a scheduled round run once across replicas."""
+
+    __tablename__ = "pairing_round"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slot: str | None = Field(default=None, max_length=32, unique=True)
+    started_by: int | None = Field(default=None, sa_type=BigInteger)
+    score: float = 0.0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class GroupRow(SQLModel, table=True):
+    """A pair or trio of a round, and the progress of its introduction and check-in."""
+
+    __tablename__ = "pairing_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="pairing_round.id", index=True)
+    score: float = 0.0
+    overlap_hours: float = 0.0
+    shared: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # pending -> claimed -> announced; or dropped (members left before the introduction)
+    status: str = Field(default="pending", max_length=16, index=True)
+    claim_token: str | None = Field(default=None, max_length=36)
+    claimed_at: datetime | None = None
+    thread_id: int | None = Field(default=None, sa_type=BigInteger)
+    checkin_due: datetime | None = Field(default=None, index=True)
+    # pending -> claimed -> posted
+    checkin_status: str = Field(default="pending", max_length=16)
+    checkin_claimed_at: datetime | None = None
+
+
+class MembershipRow(SQLModel, table=True):
+    """A learner in a group; `active` until they ask for a new partner or leave."""
+
+    __tablename__ = "pairing_member"
+    __table_args__ = (
+        Index(
+            "uq_pairing_member_active_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="pairing_group.id", index=True)
+    user_id: int = Field(sa_type=BigInteger, index=True)
+    role: str = Field(max_length=16)
+    active: bool = Field(default=True)
+    answer: str | None = Field(default=None, max_length=16)  # collaborating | new_partner
+    answered_at: datetime | None = None
+
+
+class UnplacedRow(SQLModel, table=True):
+    """A learner a round could not place, and why (they stay in the pool)."""
+
+    __tablename__ = "pairing_unplaced"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="pairing_round.id", index=True)
+    user_id: int = Field(sa_type=BigInteger)
+    reason: str = Field(max_length=300)
+    notified: bool = Field(default=False)

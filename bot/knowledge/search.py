@@ -1,20 +1,29 @@
 """In-memory search over knowledge entries: one index for `/learn`, autocomplete and the CLI.
 
-Two signals are combined into one 0-100 score per entry:
+Two signals are combined into one score per entry (0-100 as shown; raw scores may exceed 100
+when both signals agree):
 
-* **Names** (titles, aliases, slugs): rapidfuzz similarity between the folded query and each
-  folded name, plus token containment (a name wholly inside the query, or the query wholly
-  inside a name), scaled by how much of the other side it covers so that a short name inside
-  a long query never scores 100.
+* **Names** (titles, aliases, slugs): rapidfuzz `ratio` between the folded query and each folded
+  name (typos), plus word containment: a name wholly inside the query, or the query wholly
+  inside a name, scaled by how much of the other side it covers, so that a short name inside a
+  long query (`n+1` in "banana n+1") never scores 100.
 * **Full text** (names, tags, summary, body): BM25F over folded, lightly stemmed tokens through
-  an inverted index, so only postings of the query's terms are touched. The score is the
-  idf-weighted, saturated coverage of the query terms, so a document that matches one word of
-  a two-word query can never look confident.
+  an inverted index, so only postings of the query's words are touched (MaxScore: the postings
+  of words too common to lift an entry to the threshold are only looked up, never walked). The
+  score is the idf-weighted, saturated coverage of the query's words, capped below an exact
+  name match.
 
-Query words that are not in the vocabulary are corrected by a symmetric-delete spelling index
-(Damerau-Levenshtein distance 1, or 2 for long words). Nothing here touches a database or
-Discord; updates (`upsert`/`remove`) are incremental and derived sorted arrays are rebuilt
-lazily on the next query that needs them.
+Then the entry's score is scaled down by the share of the query (idf-weighted) that neither
+its names nor its text contain, and for vague queries (only common or generic words) unless a
+name equals the query. That is how nonsense ("banana spaceship", "capital of peru") ends with
+nothing, not with the least bad entry.
+
+Query analysis: Discord markup, URLs and stop words (question words, chat filler) are dropped;
+generic English words (`text.WEAK_WORDS`) weigh less; two typed words forming a known word
+("roll back") also match it; unknown words are corrected through a symmetric-delete spelling
+index (Damerau-Levenshtein distance 1, 2 for long words; a short word only when exactly one
+known word is that close). Nothing here touches a database or Discord; `upsert`/`remove` are
+incremental and derived sorted arrays are rebuilt lazily on the next query that needs them.
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ import heapq
 import math
 from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import combinations
 from typing import TypeVar
 
@@ -67,7 +76,8 @@ _PRESENCE_PER_WORD = 0.07  # ... plus this much per extra known query word
 _PRESENCE_MAX = 0.8
 _SPECIFIC_SHARE = 0.05  # a query whose words weigh like one word in 5% of entries is specific
 _VAGUE_FLOOR = 0.4  # score factor of a query with no specific word at all
-_SAME_NAME = 0.8  # `similar` share above which a name counts as the query itself
+_SAME_NAME = 0.6  # `similar` share (fuzzy ratio 80) above which a name counts as the query
+_MIN_STATS_DOCS = 20
 _WEAK_IMPORTANCE = 0.35  # weight of generic English words (`text.WEAK_WORDS`)
 _FULL_WALK = 400  # postings up to this long are walked in full (exact ranking below that)...
 _TOP_POSTINGS = 64  # ...longer ones only contribute their highest-impact postings as candidates
@@ -79,6 +89,7 @@ _NAME_CUTOFF = 50.0  # fuzzy name similarities below this are ignored
 _NAME_SHORTLIST = 32  # at most this many names per kind of name match are examined
 _FUZZY_POOL = 800  # names compared as whole strings (the rarest query words' names first)
 _SUBSET_MAX = 4  # names made only of query words are found among subsets up to this size
+_OTHER_NAME_COMPLETION = 0.96  # autocomplete: an alias or slug prefix ranks below a title's
 _COMPLETION_BUDGET = 4  # autocomplete examines about this many names per requested result
 
 
@@ -86,7 +97,7 @@ _COMPLETION_BUDGET = 4  # autocomplete examines about this many names per reques
 class _Word:
     """One analysed query word."""
 
-    text: str  # folded token as typed (or two typed tokens joined into a known compound)
+    text: str  # folded token as typed
     variants: list[tuple[str, float]]  # (stem, confidence): the word itself or corrections
     importance: float  # 1, or less for generic English words
     length: int  # length of the best stem, for length-weighted name coverage
@@ -117,9 +128,10 @@ class SearchResult:
 class _Doc:
     entry: Entry
     sort_key: tuple[str, str]
+    title_key: str  # normalized title
     names: dict[str, float]  # normalized name -> weight of its kind
     weights: dict[str, float]  # stem -> BM25F pseudo term frequency
-    vocab: set[str] = field(default_factory=set)  # raw tokens, for the spelling index
+    vocab: set[str]  # folded tokens, for the spelling index
 
 
 def _unlink(index: dict[_K, set[str]], key: _K, value: str) -> None:
@@ -174,9 +186,10 @@ class SearchIndex:
         self._sorted_tokens: list[str] | None = None
         self._sorted_entries: list[Entry] | None = None
         self._top: dict[str, list[str]] = {}  # stem -> slugs by descending weight
-        self._refresh_stats([_field_tokens(e) for e in entries])
-        for entry in entries:
-            self._insert(entry)
+        tokens = [_field_tokens(e) for e in entries]
+        self._refresh_stats(tokens)
+        for entry, fields in zip(entries, tokens, strict=True):
+            self._insert(entry, fields)
 
     # ----------------------------------------------------------------- maintenance
 
@@ -239,8 +252,9 @@ class SearchIndex:
         self._sorted_tokens = None
         self._sorted_entries = None
 
-    def _insert(self, entry: Entry) -> None:
-        fields = _field_tokens(entry)
+    def _insert(self, entry: Entry, fields: dict[str, list[str]] | None = None) -> None:
+        if fields is None:
+            fields = _field_tokens(entry)
         names: dict[str, float] = {}
         for kind, raw in (
             ("title", entry.title),
@@ -264,6 +278,7 @@ class SearchIndex:
         doc = _Doc(
             entry=entry,
             sort_key=(fold(entry.title), entry.slug),
+            title_key=normalize(entry.title),
             names=names,
             weights=weights,
             vocab=vocab,
@@ -560,7 +575,9 @@ class SearchIndex:
         weights = self._word_weights(words)
         total_weight = sum(weights) or 1.0
         # A query of common or generic words is vague: only a name that equals it is confident.
-        specific = min(total_weight / self._idf(_SPECIFIC_SHARE * len(self._docs)), 1.0)
+        specific = 1.0
+        if len(self._docs) >= _MIN_STATS_DOCS:  # document frequencies mean little below that
+            specific = min(total_weight / self._idf(_SPECIFIC_SHARE * len(self._docs)), 1.0)
         vague = _VAGUE_FLOOR + (1.0 - _VAGUE_FLOOR) * specific
         name_scores = self._name_scores(words)
         # An entry below `floor` on both signals cannot reach `min_score` (see `_AGREEMENT`).
@@ -647,6 +664,8 @@ class SearchIndex:
         def offer(name: str, base: float, span: float) -> None:
             closeness = min(len(typed) / len(name), 1.0)
             for slug, weight in self._name_docs[name].items():
+                if name != self._docs[slug].title_key:
+                    weight *= _OTHER_NAME_COMPLETION  # titles first
                 score = (base + span * closeness) * weight
                 if score > found.get(slug, -1.0):
                     found[slug] = score

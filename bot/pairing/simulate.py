@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -160,18 +159,23 @@ def simulate(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: print the simulation as JSON (or one line per figure)."""
-    parser = argparse.ArgumentParser(description="Simulate one round of partner matching.")
+    """Command line: print the simulation as JSON (`--json`) or one line per figure."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot pairing simulate", description="Simulate one round of partner matching."
+    )
     parser.add_argument("--frontend", type=int, default=100, help="number of frontend learners")
     parser.add_argument("--backend", type=int, default=120, help="number of backend learners")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the synthetic pool")
-    parser.add_argument("--json", action="store_true", help="print JSON (the default output)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.frontend < 0 or args.backend < 0:
         parser.error("--frontend and --backend must not be negative")
     report = simulate(args.frontend, args.backend, args.seed)
-    json.dump(report, sys.stdout, indent=2)
-    print()
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key:>15}: {value}")
     return 0
 
 

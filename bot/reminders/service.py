@@ -33,7 +33,7 @@ from bot.db.models import (
     SubscriptionRow,
     utcnow,
 )
-from bot.errors import UserError
+from bot.errors import DeliveryError, UserError
 from bot.reminders.timeline import PlannedMilestone, Timeline, plan_cohort
 
 log = logging.getLogger(__name__)
@@ -43,14 +43,6 @@ SWEEP_SECONDS = 30
 MAX_ATTEMPTS = 6
 MAX_DESCRIPTION = 1000
 JUST_NOW = timedelta(seconds=5)  # a reminder due this recently at creation still posts
-
-
-class DeliveryError(Exception):
-    """Posting failed; `retryable` says whether trying again later can help."""
-
-    def __init__(self, message: str, *, retryable: bool) -> None:
-        super().__init__(message)
-        self.retryable = retryable
 
 
 class Poster(Protocol):

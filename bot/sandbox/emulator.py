@@ -44,6 +44,7 @@ from bot.sandbox.world import (
     ALL_PERMISSIONS,
     DM_CHANNEL,
     PRIVATE_THREAD,
+    PUBLIC_THREAD,
     Channel,
     Message,
     User,
@@ -85,7 +86,9 @@ def json_response(
     body: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
     """A JSON response with exactly `application/json` (discord.py needs that)."""
-    merged = {"Content-Type": "application/json", "Via": "1.1 emulator"}
+    merged = {"Via": "1.1 emulator"}
+    if body is not None:  # like Discord, a 204 carries no content type
+        merged["Content-Type"] = "application/json"
     merged.update(headers or {})
     payload = b"" if body is None else json.dumps(body).encode()
     return web.Response(body=payload, status=status, headers=merged)
@@ -337,6 +340,7 @@ class DiscordEmulator:
         self._route("POST", "/users/@me/channels", self._create_dm)
         self._route("GET", "/guilds/{guild}/members/{uid}", self._get_member)
         self._route("GET", "/users/{uid}", self._get_user)
+        self._route("GET", "/guilds/{guild}/threads/active", self._active_threads)
 
     # ------------------------------------------------------------------ REST handlers
     async def _get_me(self, *_: Any) -> web.Response:
@@ -618,6 +622,16 @@ class DiscordEmulator:
         if user is None:
             raise DiscordError(400, 50035, "Invalid Form Body", ["recipient_id: unknown user"])
         return json_response(self.world.dm_channel(user).payload())
+
+    async def _active_threads(
+        self, _request: web.Request, _params: dict[str, str], _body: Any
+    ) -> web.Response:
+        threads = [
+            c.payload()
+            for c in self.world.channels.values()
+            if c.type in (PUBLIC_THREAD, PRIVATE_THREAD)
+        ]
+        return json_response({"threads": threads, "members": []})
 
     async def _get_user(
         self, _request: web.Request, params: dict[str, str], _body: Any

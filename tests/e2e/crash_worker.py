@@ -41,8 +41,9 @@ async def main(api_base: str, token: str, url: str, channel_id: str, moment: str
     client = discord.Client(intents=discord.Intents.none())
     await client.login(token)
     database = Database(url)
-    service = ReminderService(database, channel_id=int(channel_id), grace=timedelta(hours=6),
-                              default_offsets=(0,))
+    service = ReminderService(
+        database, channel_id=int(channel_id), grace=timedelta(hours=6), default_offsets=(0,)
+    )
     service.poster = DyingPoster(client, moment)
     await service.sweep()
     raise SystemExit("the reminder was not due: nothing to kill")

@@ -12,10 +12,16 @@ def title_of(message) -> str:  # type: ignore[no-untyped-def]
     return message.embeds[0]["title"] if message.embeds else ""
 
 
-@pytest.mark.parametrize(("query", "slug"), [
-    ("docker", "docker"), ("kubernates", "kubernetes"), ("k8s", "kubernetes"),
-    ("how do I fix n+1 queries", "n-plus-one-queries"), ("celery beat", "celery-beat"),
-])
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("docker", "docker"),
+        ("kubernates", "kubernetes"),
+        ("k8s", "kubernetes"),
+        ("how do I fix n+1 queries", "n-plus-one-queries"),
+        ("celery beat", "celery-beat"),
+    ],
+)
 async def test_learn_finds_the_entry(sandbox: Sandbox, query: str, slug: str) -> None:
     record = await sandbox.emulator.slash(sandbox.cast.learner, "learn", query=query)
     message = await record.wait_message()
@@ -25,8 +31,7 @@ async def test_learn_finds_the_entry(sandbox: Sandbox, query: str, slug: str) ->
 
 
 async def test_learn_public_posts_for_everyone(sandbox: Sandbox) -> None:
-    message = await sandbox.emulator.run(sandbox.cast.learner, "learn", query="docker",
-                                         public=True)
+    message = await sandbox.emulator.run(sandbox.cast.learner, "learn", query="docker", public=True)
     assert not message.ephemeral and title_of(message)
 
 
@@ -36,10 +41,20 @@ async def test_nonsense_finds_nothing_and_says_so(sandbox: Sandbox) -> None:
     assert "nothing" in message.content and "banana spaceship" in message.content
 
 
-@pytest.mark.parametrize("query", [
-    " ", "x" * 6000, "🚀🔥💯", "מה זה דוקר", "do\u200bcker\u200d", "**bold** `code` ||spoiler||",
-    "<@123> <@&456> @everyone @here", "'; DROP TABLE entry; --", "\x00\x07 control",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        " ",
+        "x" * 6000,
+        "🚀🔥💯",
+        "מה זה דוקר",
+        "do\u200bcker\u200d",
+        "**bold** `code` ||spoiler||",
+        "<@123> <@&456> @everyone @here",
+        "'; DROP TABLE entry; --",
+        "\x00\x07 control",
+    ],
+)
 async def test_hostile_queries_get_a_sensible_private_answer(sandbox: Sandbox, query: str) -> None:
     record = await sandbox.emulator.slash(sandbox.cast.learner, "learn", query=query)
     message = await record.wait_message()
@@ -50,8 +65,9 @@ async def test_hostile_queries_get_a_sensible_private_answer(sandbox: Sandbox, q
 
 
 async def test_echoed_text_is_escaped(sandbox: Sandbox) -> None:
-    message = await sandbox.emulator.run(sandbox.cast.learner, "learn",
-                                         query="**zzqx** @everyone plorkish")
+    message = await sandbox.emulator.run(
+        sandbox.cast.learner, "learn", query="**zzqx** @everyone plorkish"
+    )
     assert "\\*\\*zzqx\\*\\*" in message.content
     assert "@\u200beveryone" in message.content
 
@@ -79,8 +95,12 @@ async def test_related_buttons_open_related_entries(sandbox: Sandbox) -> None:
 async def test_buttons_of_a_removed_entry_answer_politely(sandbox: Sandbox) -> None:
     emulator, learner = sandbox.emulator, sandbox.cast.learner
     message = await emulator.run(learner, "learn", query="docker")
-    button = next(c["custom_id"] for row in message.components for c in row["components"]
-                  if c["custom_id"].startswith("learn:open:"))
+    button = next(
+        c["custom_id"]
+        for row in message.components
+        for c in row["components"]
+        if c["custom_id"].startswith("learn:open:")
+    )
     sandbox.bot.knowledge.index.remove(button.removeprefix("learn:open:"))
     reply = await (await emulator.click(learner, message, button)).wait_message()
     assert "no longer exists" in reply.content
@@ -108,8 +128,9 @@ async def test_topics_pages_and_opens_entries(sandbox: Sandbox) -> None:
     select = find_component(first, "topics:open:all:2")
     assert select is not None
     slug = select["options"][0]["value"]
-    opened = await (await emulator.click(learner, first, select["custom_id"], values=[slug])
-                    ).wait_message()
+    opened = await (
+        await emulator.click(learner, first, select["custom_id"], values=[slug])
+    ).wait_message()
     assert opened.embeds[0]["footer"]["text"].endswith(slug)
 
 

@@ -26,20 +26,28 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def in_channel(sandbox: Sandbox, channel_id: int) -> list[str]:
     """What the bot posted on its own (not replies to commands) in a channel."""
-    return [m.content for m in sandbox.emulator.world.channel_messages(channel_id)
-            if m.interaction_id is None]
+    return [
+        m.content
+        for m in sandbox.emulator.world.channel_messages(channel_id)
+        if m.interaction_id is None
+    ]
 
 
-async def test_moderator_adds_a_milestone_and_the_reminder_posts_on_time(sandbox: Sandbox
-                                                                         ) -> None:
+async def test_moderator_adds_a_milestone_and_the_reminder_posts_on_time(sandbox: Sandbox) -> None:
     emulator, cast = sandbox.emulator, sandbox.cast
     due = datetime.now(UTC) + timedelta(seconds=2)
-    reply = await emulator.run(cast.moderator, "milestone add", name="Demo day",
-                               due=due.isoformat(), offsets="0m",
-                               description="Show your API @everyone")
+    reply = await emulator.run(
+        cast.moderator,
+        "milestone add",
+        name="Demo day",
+        due=due.isoformat(),
+        offsets="0m",
+        description="Show your API @everyone",
+    )
     assert reply.ephemeral and "Added" in reply.content
     posted = await emulator.wait_for_message(
-        lambda m: m.interaction_id is None and "Demo day" in m.content, timeout=10)
+        lambda m: m.interaction_id is None and "Demo day" in m.content, timeout=10
+    )
     assert posted.channel_id == cast.announce.id
     assert posted.created_at >= due - timedelta(seconds=0.05)  # accuracy: bench/reminders
     assert f"<t:{int(due.timestamp())}:F>" in posted.content
@@ -52,11 +60,13 @@ async def test_invalid_input_gets_an_exact_ephemeral_explanation(sandbox: Sandbo
     emulator, moderator = sandbox.emulator, sandbox.cast.moderator
     bad_due = await emulator.run(moderator, "milestone add", name="X", due="next friday")
     assert bad_due.ephemeral and "2026-11-30T17:00:00Z" in bad_due.content
-    bad_offsets = await emulator.run(moderator, "milestone add", name="X",
-                                     due="2030-01-01T10:00:00Z", offsets="7 days")
+    bad_offsets = await emulator.run(
+        moderator, "milestone add", name="X", due="2030-01-01T10:00:00Z", offsets="7 days"
+    )
     assert bad_offsets.ephemeral and "7d,3d,1d,2h,0m" in bad_offsets.content
-    bad_zone = await emulator.run(moderator, "milestone add", name="X",
-                                  due="2030-01-01 10:00 Mars/Olympus")
+    bad_zone = await emulator.run(
+        moderator, "milestone add", name="X", due="2030-01-01 10:00 Mars/Olympus"
+    )
     assert "Mars/Olympus" in bad_zone.content and "error id" not in bad_zone.content
 
 
@@ -64,8 +74,9 @@ async def test_learners_cannot_manage_milestones_even_when_exposed(sandbox: Sand
     emulator, learner = sandbox.emulator, sandbox.cast.learner
     with pytest.raises(UsageError, match="hidden"):
         await emulator.slash(learner, "milestone list")
-    record = await emulator.slash(learner, "milestone add", bypass_permissions=True,
-                                  name="Sneaky", due="2030-01-01T10:00:00Z")
+    record = await emulator.slash(
+        learner, "milestone add", bypass_permissions=True, name="Sneaky", due="2030-01-01T10:00:00Z"
+    )
     refusal = await record.wait_message()
     assert refusal.ephemeral and "Only moderators" in refusal.content
     assert await sandbox.bot.reminders.all_milestones() == []
@@ -82,8 +93,13 @@ async def test_deadlines_show_discord_timestamps(sandbox: Sandbox) -> None:
 
 async def test_remove_cancels_pending_reminders(sandbox: Sandbox) -> None:
     emulator, moderator = sandbox.emulator, sandbox.cast.moderator
-    await emulator.run(moderator, "milestone add", name="Soon", offsets="0m",
-                       due=(datetime.now(UTC) + timedelta(seconds=2)).isoformat())
+    await emulator.run(
+        moderator,
+        "milestone add",
+        name="Soon",
+        offsets="0m",
+        due=(datetime.now(UTC) + timedelta(seconds=2)).isoformat(),
+    )
     choices = await emulator.autocomplete(moderator, "milestone remove", "name", name="so")
     assert [c["value"] for c in choices] == ["Soon"]
     reply = await emulator.run(moderator, "milestone remove", name="Soon")
@@ -99,17 +115,20 @@ async def test_cohort_preview_then_confirm_creates_the_timeline(sandbox: Sandbox
     preview = await emulator.run(cast.moderator, "milestone cohort start", start="2027-01-04")
     assert "Project Nexus submission deadline" in preview.embeds[0]["description"]
     assert await sandbox.bot.reminders.all_milestones() == []  # nothing saved yet
-    refused = await (await emulator.click(cast.learner, preview, "Create these milestones")
-                     ).wait_message()
+    refused = await (
+        await emulator.click(cast.learner, preview, "Create these milestones")
+    ).wait_message()
     assert "Only moderators" in refused.content
     assert await sandbox.bot.reminders.all_milestones() == []
-    done = await (await emulator.click(cast.moderator, preview, "Create these milestones")
-                  ).wait_message()
+    done = await (
+        await emulator.click(cast.moderator, preview, "Create these milestones")
+    ).wait_message()
     assert "Created 7 milestones" in done.content
     names = [m.name for m in await sandbox.bot.reminders.all_milestones()]
     assert "Project Nexus submission deadline [2027-01-04]" in names
-    again = await (await emulator.click(cast.moderator, preview, "Create these milestones")
-                   ).wait_message()
+    again = await (
+        await emulator.click(cast.moderator, preview, "Create these milestones")
+    ).wait_message()
     assert "Created 7" in again.content
     assert len(await sandbox.bot.reminders.all_milestones()) == 7  # no duplicates
     assert find_component(preview, "Create these milestones") is not None
@@ -122,22 +141,24 @@ async def test_subscribers_get_dm_copies_and_closed_dms_unsubscribe(sandbox: San
     await emulator.run(cast.learner2, "reminders subscribe")
     emulator.closed_dm_user_ids.add(cast.learner2.id)
     await sandbox.bot.reminders.save_milestone(
-        "Standup", datetime.now(UTC) + timedelta(seconds=1), (0,))
+        "Standup", datetime.now(UTC) + timedelta(seconds=1), (0,)
+    )
     dm = emulator.world.dm_channel(cast.learner)
     await emulator.wait_for_message(lambda m: m.channel_id == dm.id, timeout=10)
     await asyncio.sleep(0.3)
-    assert "weren't subscribed" in (await emulator.run(cast.learner2, "reminders unsubscribe")
-                                    ).content
+    assert (
+        "weren't subscribed" in (await emulator.run(cast.learner2, "reminders unsubscribe")).content
+    )
     assert "No more" in (await emulator.run(cast.learner, "reminders unsubscribe")).content
 
 
 async def test_rate_limited_post_is_retried_and_posted_once(sandbox: Sandbox) -> None:
     emulator, cast = sandbox.emulator, sandbox.cast
-    emulator.faults.add("POST", rf"/channels/{cast.announce.id}/messages$", 429,
-                        retry_after=0.3)
+    emulator.faults.add("POST", rf"/channels/{cast.announce.id}/messages$", 429, retry_after=0.3)
     emulator.faults.add("POST", rf"/channels/{cast.announce.id}/messages$", 500)
     await sandbox.bot.reminders.save_milestone(
-        "Retry me", datetime.now(UTC) + timedelta(seconds=1), (0,))
+        "Retry me", datetime.now(UTC) + timedelta(seconds=1), (0,)
+    )
     await emulator.wait_for_message(lambda m: "Retry me" in m.content, timeout=15)
     await asyncio.sleep(0.5)
     assert sum("Retry me" in c for c in in_channel(sandbox, cast.announce.id)) == 1
@@ -145,12 +166,14 @@ async def test_rate_limited_post_is_retried_and_posted_once(sandbox: Sandbox) ->
 
 
 @pytest.mark.parametrize("moment", ["before", "after"])
-async def test_kill_9_during_delivery_never_loses_or_doubles(settings: Settings, moment: str
-                                                             ) -> None:
+async def test_kill_9_during_delivery_never_loses_or_doubles(
+    settings: Settings, moment: str
+) -> None:
     cast = build_cast()
     database = Database(settings.database_url)
-    service = ReminderService(database, channel_id=cast.announce.id, grace=timedelta(hours=6),
-                              default_offsets=(0,))
+    service = ReminderService(
+        database, channel_id=cast.announce.id, grace=timedelta(hours=6), default_offsets=(0,)
+    )
     await service.save_milestone("Crash test", datetime.now(UTC), (0,))
     await database.dispose()
 
@@ -159,9 +182,18 @@ async def test_kill_9_during_delivery_never_loses_or_doubles(settings: Settings,
     try:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         worker = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.e2e.crash_worker", emulator.api_base, emulator.token,
-            settings.database_url, str(cast.announce.id), moment, env=env, cwd=ROOT,
-            stderr=subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "tests.e2e.crash_worker",
+            emulator.api_base,
+            emulator.token,
+            settings.database_url,
+            str(cast.announce.id),
+            moment,
+            env=env,
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+        )
         _, stderr = await asyncio.wait_for(worker.communicate(), 60)
         assert worker.returncode == -9, stderr.decode()
     finally:
@@ -171,7 +203,8 @@ async def test_kill_9_during_delivery_never_loses_or_doubles(settings: Settings,
 
     async with running_sandbox(settings, cast, guild_ready_timeout=0.05) as sandbox:
         await sandbox.emulator.wait_for_message(
-            lambda m: m.channel_id == cast.announce.id and "Crash test" in m.content)
+            lambda m: m.channel_id == cast.announce.id and "Crash test" in m.content
+        )
         async with sandbox.bot.database.session() as session:
             row = (await session.exec(select(ReminderRow))).one()
             assert (await session.exec(select(MilestoneRow))).one().name == "Crash test"

@@ -23,10 +23,14 @@ async def no_input(prompt: str) -> str:
 async def test_parse_command_line_understands_options_and_shorthand(sandbox: Sandbox) -> None:
     emulator = sandbox.emulator
     assert parse_command_line(emulator, "/learn query: docker compose") == (
-        "learn", {"query": "docker compose"})
+        "learn",
+        {"query": "docker compose"},
+    )
     assert parse_command_line(emulator, "/learn docker") == ("learn", {"query": "docker"})
     assert parse_command_line(emulator, "/learn query: a query: with colon public: true") == (
-        "learn", {"query": "a query: with colon", "public": "true"})
+        "learn",
+        {"query": "a query: with colon", "public": "true"},
+    )
     with pytest.raises(UsageError):
         parse_command_line(emulator, "/nope")
 
@@ -50,12 +54,20 @@ async def test_repl_shows_autocomplete(sandbox: Sandbox) -> None:
 
 
 def test_sandbox_command_works_from_a_terminal(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("NEXUS_", "DISCORD_", "DATABASE_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("NEXUS_", "DISCORD_", "DATABASE_"))
+    }
     env.update(PYTHONPATH=str(ROOT), NEXUS_CONTENT_DIR=str(ROOT / "content"))
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "start"], input="/help\n/learn docker\n:quit\n",
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
+        [sys.executable, "-m", "bot", "start"],
+        input="/help\n/learn docker\n:quit\n",
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "OFFLINE SANDBOX" in result.stderr
     assert "/learn" in result.stdout and "Docker" in result.stdout

@@ -309,6 +309,12 @@ def test_upsert_into_empty_index() -> None:
     assert top(index.search("kubernets")) == "kubernetes"
 
 
+def test_tiny_index_still_matches_typos() -> None:
+    index = SearchIndex([ENTRIES[0]])
+    assert top(index.search("dokcer")) == "docker"
+    assert index.search("banana") == SearchResult()
+
+
 def test_shared_alias_survives_removal_of_one_owner(index: SearchIndex) -> None:
     other = entry("podman", "Podman", "tool", aliases=("containers",))
     index.upsert(other)

@@ -14,10 +14,28 @@ from bot.knowledge.files import dump_entry
 from bot.knowledge.service import KnowledgeService
 from bot.knowledge.store import import_directory, live_entries
 
-DOCKER = Entry("docker", "Docker", "technology", ("containers",), ("devops",),
-               "Containers for consistent environments.", (), ("seed-000",), "Body about Docker.")
-REDIS = Entry("redis", "Redis", "technology", ("cache",), ("caching",),
-              "An in-memory store used for caching.", (), ("seed-001",), "Body about Redis.")
+DOCKER = Entry(
+    "docker",
+    "Docker",
+    "technology",
+    ("containers",),
+    ("devops",),
+    "Containers for consistent environments.",
+    (),
+    ("seed-000",),
+    "Body about Docker.",
+)
+REDIS = Entry(
+    "redis",
+    "Redis",
+    "technology",
+    ("cache",),
+    ("caching",),
+    "An in-memory store used for caching.",
+    (),
+    ("seed-001",),
+    "Body about Redis.",
+)
 
 
 def write(root: Path, entry: Entry) -> None:
@@ -31,8 +49,9 @@ async def run_import(database: Database, root: Path):  # type: ignore[no-untyped
         return await import_directory(session, root)
 
 
-async def test_first_import_adds_and_second_changes_nothing(database: Database, tmp_path: Path
-                                                             ) -> None:
+async def test_first_import_adds_and_second_changes_nothing(
+    database: Database, tmp_path: Path
+) -> None:
     root = tmp_path / "content"
     write(root, DOCKER)
     write(root, REDIS)
@@ -58,8 +77,9 @@ async def test_changed_file_updates_with_a_new_version(database: Database, tmp_p
         assert row.version == 2 and row.summary == "Changed summary."
 
 
-async def test_removed_file_retires_and_returning_file_restores(database: Database, tmp_path: Path
-                                                                ) -> None:
+async def test_removed_file_retires_and_returning_file_restores(
+    database: Database, tmp_path: Path
+) -> None:
     root = tmp_path / "content"
     write(root, DOCKER)
     write(root, REDIS)
@@ -72,8 +92,9 @@ async def test_removed_file_retires_and_returning_file_restores(database: Databa
     assert (await run_import(database, root)).updated == ["redis"]
 
 
-async def test_moderator_edit_is_kept_and_conflict_reported(database: Database, tmp_path: Path
-                                                            ) -> None:
+async def test_moderator_edit_is_kept_and_conflict_reported(
+    database: Database, tmp_path: Path
+) -> None:
     root = tmp_path / "content"
     write(root, DOCKER)
     await run_import(database, root)

@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from bot.db import Database
 from bot.db.models import ReminderRow
-from bot.errors import UserError
-from bot.reminders.service import DeliveryError, ReminderService, reminder_text
+from bot.errors import DeliveryError, UserError
+from bot.reminders.service import ReminderService, reminder_text
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 HOUR = 3600

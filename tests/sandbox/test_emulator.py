@@ -15,17 +15,51 @@ from bot.sandbox.emulator import DiscordEmulator, resolve_mentions
 from bot.sandbox.interactions import InteractionRecord, NoResponse, UsageError
 
 COMMANDS = [
-    {"name": "learn", "description": "Look up", "type": 1, "options": [
-        {"type": 3, "name": "query", "description": "What", "required": True,
-         "autocomplete": True}]},
-    {"name": "pair", "description": "Pairing", "type": 1, "options": [
-        {"type": 1, "name": "join", "description": "Join", "options": [
-            {"type": 3, "name": "role", "description": "Role", "required": True,
-             "choices": [{"name": "frontend", "value": "frontend"},
-                         {"name": "backend", "value": "backend"}]},
-            {"type": 6, "name": "buddy", "description": "Someone"}]}]},
-    {"name": "mod", "description": "Moderators only", "type": 1,
-     "default_member_permissions": str(1 << 13)},
+    {
+        "name": "learn",
+        "description": "Look up",
+        "type": 1,
+        "options": [
+            {
+                "type": 3,
+                "name": "query",
+                "description": "What",
+                "required": True,
+                "autocomplete": True,
+            }
+        ],
+    },
+    {
+        "name": "pair",
+        "description": "Pairing",
+        "type": 1,
+        "options": [
+            {
+                "type": 1,
+                "name": "join",
+                "description": "Join",
+                "options": [
+                    {
+                        "type": 3,
+                        "name": "role",
+                        "description": "Role",
+                        "required": True,
+                        "choices": [
+                            {"name": "frontend", "value": "frontend"},
+                            {"name": "backend", "value": "backend"},
+                        ],
+                    },
+                    {"type": 6, "name": "buddy", "description": "Someone"},
+                ],
+            }
+        ],
+    },
+    {
+        "name": "mod",
+        "description": "Moderators only",
+        "type": 1,
+        "default_member_permissions": str(1 << 13),
+    },
 ]
 
 
@@ -45,11 +79,13 @@ async def world() -> AsyncIterator[tuple[DiscordEmulator, Cast, aiohttp.ClientSe
     await emulator.stop()
 
 
-async def call(http: aiohttp.ClientSession, method: str, path: str, body: Any = None
-               ) -> tuple[int, Any]:
+async def call(
+    http: aiohttp.ClientSession, method: str, path: str, body: Any = None
+) -> tuple[int, Any]:
     async with http.request(method, path.lstrip("/"), json=body) as response:
-        assert response.headers["Content-Type"] == "application/json"
         text = await response.text()
+        if text:
+            assert response.headers["Content-Type"] == "application/json"
         return response.status, json.loads(text) if text else None
 
 
@@ -65,9 +101,12 @@ async def synced(world: tuple[DiscordEmulator, Cast, aiohttp.ClientSession]) -> 
 
 async def test_wrong_token_is_unauthorized(world: Any) -> None:
     emulator, _, _ = world
-    async with aiohttp.ClientSession() as http, http.get(
-        emulator.api_base + "/users/@me", headers={"Authorization": "Bot wrong"}
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(
+            emulator.api_base + "/users/@me", headers={"Authorization": "Bot wrong"}
+        ) as response,
+    ):
         assert response.status == 401
 
 
@@ -109,8 +148,12 @@ async def test_late_acknowledgement_is_unknown_interaction(world: Any) -> None:
     _, _, http = world
     record = await interaction(world)
     record.created -= 3.5
-    status, body = await call(http, "POST", f"interactions/{record.id}/{record.token}/callback",
-                              {"type": 4, "data": {"content": "too late"}})
+    status, body = await call(
+        http,
+        "POST",
+        f"interactions/{record.id}/{record.token}/callback",
+        {"type": 4, "data": {"content": "too late"}},
+    )
     assert status == 404 and body["code"] == 10062
     with pytest.raises(NoResponse):
         await record.wait_ack(timeout=0.05)
@@ -119,8 +162,12 @@ async def test_late_acknowledgement_is_unknown_interaction(world: Any) -> None:
 async def test_oversized_message_is_rejected(world: Any) -> None:
     _, _, http = world
     record = await interaction(world)
-    status, _ = await call(http, "POST", f"interactions/{record.id}/{record.token}/callback",
-                           {"type": 4, "data": {"content": "x" * 2001}})
+    status, _ = await call(
+        http,
+        "POST",
+        f"interactions/{record.id}/{record.token}/callback",
+        {"type": 4, "data": {"content": "x" * 2001}},
+    )
     assert status == 400 and record.rejected
 
 
@@ -171,7 +218,9 @@ async def test_options_are_built_like_discord(world: Any) -> None:
     sub = data["options"][0]
     assert sub["type"] == 1 and sub["name"] == "join"
     assert {o["name"]: o["value"] for o in sub["options"]} == {
-        "role": "backend", "buddy": str(cast.learner2.id)}
+        "role": "backend",
+        "buddy": str(cast.learner2.id),
+    }
     assert str(cast.learner2.id) in data["resolved"]["users"]
     with pytest.raises(UsageError, match="one of"):
         await emulator.slash(cast.learner, "pair join", role="designer")

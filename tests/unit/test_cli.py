@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,12 +15,23 @@ from bot.config import SettingsError, load_settings
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("NEXUS_", "DISCORD_", "DATABASE_"))}
+def run_cli(
+    *args: str, cwd: Path, input_text: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("NEXUS_", "DISCORD_", "DATABASE_"))
+    }
     clean.update(PYTHONPATH=str(ROOT), **env)
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=clean,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=clean,
+        input=input_text,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_run_without_token_points_to_the_sandbox(tmp_path: Path) -> None:
@@ -30,8 +42,14 @@ def test_run_without_token_points_to_the_sandbox(tmp_path: Path) -> None:
 
 
 def test_bad_settings_exit_2_with_one_line_per_problem(tmp_path: Path) -> None:
-    result = run_cli("run", cwd=tmp_path, NEXUS_GUILD_ID="abc", NEXUS_HTTP_PORT="99999",
-                     NEXUS_MODERATOR_ROLE_IDS="12,x", DATABASE_URL="mysql://nope")
+    result = run_cli(
+        "run",
+        cwd=tmp_path,
+        NEXUS_GUILD_ID="abc",
+        NEXUS_HTTP_PORT="99999",
+        NEXUS_MODERATOR_ROLE_IDS="12,x",
+        DATABASE_URL="mysql://nope",
+    )
     assert result.returncode == 2
     problems = [line for line in result.stderr.splitlines() if line.startswith("configuration")]
     assert len(problems) == 4
@@ -55,8 +73,9 @@ def test_token_never_appears_in_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(_env_file=None)
     assert "secret-token-value" not in str(caught.value)
-    assert "secret-token-value" not in repr(load_settings.__globals__["Settings"](
-        _env_file=None, NEXUS_GUILD_ID=1))
+    assert "secret-token-value" not in repr(
+        load_settings.__globals__["Settings"](_env_file=None, NEXUS_GUILD_ID=1)
+    )
 
 
 def test_db_upgrade_creates_the_folder_and_migrates(tmp_path: Path) -> None:
@@ -84,3 +103,38 @@ def test_content_validate_reports_file_and_line(tmp_path: Path) -> None:
 def test_real_content_validates(tmp_path: Path) -> None:
     result = run_cli("content", "validate", str(ROOT / "content"), cwd=tmp_path)
     assert result.returncode == 0, result.stdout
+
+
+def test_pairing_simulate_prints_json(tmp_path: Path) -> None:
+    result = run_cli(
+        "pairing",
+        "simulate",
+        "--frontend",
+        "30",
+        "--backend",
+        "45",
+        "--seed",
+        "3",
+        "--json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["unmatched"] == 0 and report["groups"] == 30 and report["trios"] == 15
+    assert report["score"] >= report["greedy_score"]
+
+
+def test_search_json_answers_and_rejects_nonsense(tmp_path: Path) -> None:
+    result = run_cli(
+        "search",
+        "--json",
+        "--stdin",
+        cwd=tmp_path,
+        NEXUS_CONTENT_DIR=str(ROOT / "content"),
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/s.db",
+        input_text="kubernates\nbanana spaceship\n",
+    )
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first[0]["slug"] == "kubernetes" and 0 <= first[0]["score"] <= 100
+    assert set(first[0]) == {"slug", "title", "category", "score", "aliases", "tags", "summary"}
+    assert second == []

@@ -1,0 +1,640 @@
+"""Pairing rounds: the pool in the database, optimal matching, introductions and check-ins.
+
+A round is persisted (groups, memberships, unplaced learners) before anything is announced.
+Announcing claims each group like reminders claim their ledger row, records the thread as soon
+as it exists and posts the introduction with a nonce, so a crash resumes without doubling
+threads. A unique index keeps every learner in at most one active group, and a scheduled
+round's unique `slot` makes it run once even with several replicas.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import and_, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import Database
+from bot.db.models import (
+    AuditRow,
+    AvoidRow,
+    GroupRow,
+    LearnerRow,
+    MembershipRow,
+    RoundRow,
+    UnplacedRow,
+    utcnow,
+)
+from bot.errors import DeliveryError, UserError
+from bot.pairing.matching import match
+from bot.pairing.model import Learner, MatchResult
+from bot.pairing.schedule import last_occurrence
+from bot.pairing.timezones import resolve_timezone, suggest_timezones
+
+log = logging.getLogger(__name__)
+
+STALE_CLAIM = timedelta(seconds=60)
+SWEEP_SECONDS = 60
+MAX_TAGS = 10
+MAX_PAUSE_DAYS = 60
+
+
+class PairingNotifier(Protocol):
+    """How rounds reach Discord (implemented in the cog)."""
+
+    async def find_thread(self, marker: str) -> int | None:
+        """An existing thread whose name ends with `marker` (after a crash)."""
+
+    async def create_thread(self, name: str) -> int:
+        """A private thread under the announce channel."""
+
+    async def add_member(self, thread_id: int, user_id: int) -> None:
+        """Add a member to a thread (idempotent)."""
+
+    async def introduce(self, thread_id: int, intro: Introduction, nonce: str) -> None:
+        """Post the introduction in the thread."""
+
+    async def checkin(
+        self, thread_id: int, group_id: int, member_ids: list[int], nonce: str
+    ) -> None:
+        """Post the check-in with its two buttons."""
+
+    async def direct(self, user_id: int, content: str) -> bool:
+        """DM a learner; False when DMs are closed."""
+
+
+@dataclass(frozen=True)
+class MemberIntro:
+    """One member as the introduction names them."""
+
+    user_id: int
+    name: str
+    role: str
+    timezone: str
+    stack: tuple[str, ...]
+    project: str
+
+
+@dataclass(frozen=True)
+class Introduction:
+    """What a group's introduction says."""
+
+    group_id: int
+    members: tuple[MemberIntro, ...]
+    overlap_hours: float
+    shared: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A learner's status."""
+
+    learner: LearnerRow
+    partners: tuple[tuple[int, str], ...]
+    thread_id: int | None
+    pool_frontend: int
+    pool_backend: int
+    next_round: datetime | None
+
+
+@dataclass(frozen=True)
+class RoundReport:
+    """What a round did (or would do, for a preview)."""
+
+    round_id: int | None
+    result: MatchResult
+    names: dict[int, str]
+
+
+def split_tags(text: str | None) -> list[str]:
+    """`"React, TS ,react"` -> `["react", "ts"]` (at most 10, each at most 30 characters)."""
+    tags = [" ".join(t.split()).lower()[:30] for t in (text or "").split(",")]
+    return list(dict.fromkeys(t for t in tags if t))[:MAX_TAGS]
+
+
+class PairingService:
+    """Learner profiles, rounds, introductions and check-ins. No discord imports."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        checkin_after: timedelta,
+        grace: timedelta,
+        schedule: tuple[int, int, int] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.database = database
+        self.checkin_after = checkin_after
+        self.grace = grace
+        self.schedule = schedule
+        self.clock = clock
+        self.notifier: PairingNotifier | None = None
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
+        )
+        self.rounds_run = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self, notifier: PairingNotifier) -> None:
+        """Resume announcements and check-ins; run a scheduled round missed while down."""
+        self.notifier = notifier
+        self.scheduler.start()
+        self.scheduler.add_job(self.sweep, "interval", seconds=SWEEP_SECONDS, id="pair-sweep")
+        if self.schedule is not None:
+            weekday, hour, minute = self.schedule
+            self.scheduler.add_job(
+                self.scheduled_round,
+                CronTrigger(day_of_week=weekday, hour=hour, minute=minute, timezone=UTC),
+                id="pair-round",
+            )
+            moment = last_occurrence(self.schedule, self.clock())
+            if self.clock() - moment <= self.grace:
+                await self.run_round(slot=f"weekly-{moment:%Y-%m-%dT%H:%M}")
+        await self.sweep()
+
+    async def stop(self) -> None:
+        """Stop the scheduler."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def scheduled_round(self) -> None:
+        """The weekly round (once per slot, whichever replica gets there first)."""
+        assert self.schedule is not None
+        moment = last_occurrence(self.schedule, self.clock())
+        await self.run_round(slot=f"weekly-{moment:%Y-%m-%dT%H:%M}")
+
+    def next_round(self) -> datetime | None:
+        """When the next automatic round runs."""
+        if self.schedule is None:
+            return None
+        return last_occurrence(self.schedule, self.clock()) + timedelta(days=7)
+
+    # ------------------------------------------------------------------ profiles
+    async def join(
+        self,
+        user_id: int,
+        name: str,
+        role: str,
+        timezone: str,
+        *,
+        stack: str | None = None,
+        interests: str | None = None,
+        project: str | None = None,
+    ) -> tuple[LearnerRow, bool]:
+        """Join the pool, or update the profile; returns (profile, joined now)."""
+        if role not in ("frontend", "backend"):
+            raise UserError("Choose your role: frontend or backend.")
+        zone = resolve_timezone(timezone)
+        if zone is None:
+            close = ", ".join(f"`{z}`" for z in suggest_timezones(timezone, limit=5))
+            raise UserError(
+                f"I don't know the time zone `{timezone[:40]}`. Did you mean {close or '`UTC`'}?"
+            )
+        async with self.database.session() as session:
+            row = await session.get(LearnerRow, user_id)
+            joined = row is None or not row.active
+            if row is None:
+                row = LearnerRow(user_id=user_id, name=name[:100], role=role, timezone=zone)
+                session.add(row)
+            row.name, row.role, row.timezone = name[:100], role, zone
+            row.active, row.paused_until, row.updated_at = True, None, utcnow()
+            if stack is not None:
+                row.stack = split_tags(stack)
+            if interests is not None:
+                row.interests = split_tags(interests)
+            if project is not None:
+                row.project = " ".join(project.split())[:200]
+        return row, joined
+
+    async def leave(self, user_id: int) -> bool:
+        """Leave the pool (and any current group)."""
+        async with self.database.session() as session:
+            row = await session.get(LearnerRow, user_id)
+            if row is None or not row.active:
+                return False
+            row.active, row.updated_at = False, utcnow()
+            await self._release(session, user_id)
+        return True
+
+    async def pause(self, user_id: int, days: int) -> datetime:
+        """Skip rounds for `days` days."""
+        if not 1 <= days <= MAX_PAUSE_DAYS:
+            raise UserError(f"Pause for 1 to {MAX_PAUSE_DAYS} days.")
+        async with self.database.session() as session:
+            row = await session.get(LearnerRow, user_id)
+            if row is None or not row.active:
+                raise UserError("Join first with /pair join.")
+            row.paused_until = self.clock() + timedelta(days=days)
+            return row.paused_until
+
+    async def avoid(self, user_id: int, other_id: int) -> bool:
+        """Never match `user_id` with `other_id`; False when already on the list."""
+        if user_id == other_id:
+            raise UserError("You can't avoid yourself.")
+        try:
+            async with self.database.session() as session:
+                session.add(AvoidRow(user_id=user_id, avoided_id=other_id))
+        except IntegrityError:
+            return False
+        return True
+
+    async def status(self, user_id: int) -> Profile | None:
+        """The learner's profile, current partners and the size of the pool."""
+        async with self.database.session() as session:
+            row = await session.get(LearnerRow, user_id)
+            if row is None:
+                return None
+            mine = (
+                await session.exec(
+                    select(MembershipRow).where(
+                        MembershipRow.user_id == user_id,
+                        MembershipRow.active == True,  # noqa: E712
+                    )
+                )
+            ).first()
+            partners: list[tuple[int, str]] = []
+            thread_id = None
+            if mine is not None:
+                group = await session.get(GroupRow, mine.group_id)
+                thread_id = group.thread_id if group else None
+                others = (
+                    await session.exec(
+                        select(MembershipRow).where(
+                            MembershipRow.group_id == mine.group_id,
+                            MembershipRow.user_id != user_id,
+                            MembershipRow.active == True,
+                        )
+                    )
+                ).all()  # noqa: E712
+                for other in others:
+                    learner = await session.get(LearnerRow, other.user_id)
+                    partners.append((other.user_id, learner.name if learner else "?"))
+            pool = await self._pool(session)
+        return Profile(
+            row,
+            tuple(partners),
+            thread_id,
+            sum(p.role == "frontend" for p in pool),
+            sum(p.role == "backend" for p in pool),
+            self.next_round(),
+        )
+
+    # ------------------------------------------------------------------ rounds
+    async def _pool(self, session: AsyncSession) -> list[LearnerRow]:
+        now = self.clock()
+        busy = select(MembershipRow.user_id).where(MembershipRow.active == True)  # noqa: E712
+        return list(
+            (
+                await session.exec(
+                    select(LearnerRow)
+                    .where(
+                        LearnerRow.active == True,  # noqa: E712
+                        or_(
+                            col(LearnerRow.paused_until).is_(None),
+                            col(LearnerRow.paused_until) <= now,
+                        ),
+                        col(LearnerRow.user_id).not_in(busy),
+                    )
+                    .order_by(LearnerRow.user_id)
+                )
+            ).all()
+        )
+
+    async def _plan(self, session: AsyncSession) -> tuple[MatchResult, dict[int, str]]:
+        pool = await self._pool(session)
+        ids = [p.user_id for p in pool]
+        avoid = [
+            (a.user_id, a.avoided_id)
+            for a in (
+                await session.exec(
+                    select(AvoidRow).where(
+                        or_(col(AvoidRow.user_id).in_(ids), col(AvoidRow.avoided_id).in_(ids))
+                    )
+                )
+            ).all()
+        ]
+        history = (
+            await session.exec(
+                select(MembershipRow.group_id, MembershipRow.user_id).where(
+                    col(MembershipRow.user_id).in_(ids)
+                )
+            )
+        ).all()
+        groups: dict[int, set[int]] = {}
+        for group_id, member in history:
+            groups.setdefault(group_id, set()).add(member)
+        past = [frozenset(members) for members in groups.values() if len(members) > 1]
+        learners = [
+            Learner(
+                p.user_id,
+                p.role,
+                p.timezone,  # type: ignore[arg-type]
+                frozenset(p.stack),
+                frozenset(p.interests),
+            )
+            for p in pool
+        ]
+        result = match(learners, past_partners=past, avoid=avoid, at=self.clock())
+        return result, {p.user_id: p.name for p in pool}
+
+    async def preview(self) -> RoundReport:
+        """The groups a round would form now (nothing is saved)."""
+        async with self.database.session() as session:
+            result, names = await self._plan(session)
+        return RoundReport(None, result, names)
+
+    async def run_round(
+        self, *, actor_id: int | None = None, slot: str | None = None
+    ) -> RoundReport | None:
+        """Match the pool, persist the round, then announce it. None if `slot` already ran."""
+        try:
+            async with self.database.session() as session:
+                result, names = await self._plan(session)
+                round_row = RoundRow(slot=slot, started_by=actor_id, score=result.score)
+                session.add(round_row)
+                await session.flush()
+                assert round_row.id is not None
+                for group in result.groups:
+                    row = GroupRow(
+                        round_id=round_row.id,
+                        score=group.score,
+                        overlap_hours=group.overlap_hours,
+                        shared=list(group.shared),
+                    )
+                    session.add(row)
+                    await session.flush()
+                    for member in group.members:
+                        role = "frontend" if member in group.frontend else "backend"
+                        session.add(MembershipRow(group_id=row.id or 0, user_id=member, role=role))
+                for unplaced in result.unplaced:
+                    session.add(
+                        UnplacedRow(
+                            round_id=round_row.id,
+                            user_id=unplaced.learner_id,
+                            reason=unplaced.reason[:300],
+                        )
+                    )
+                session.add(
+                    AuditRow(
+                        actor_id=actor_id,
+                        action="pairing.round",
+                        target=slot or f"round {round_row.id}",
+                        detail=f"{len(result.groups)} groups, {len(result.unplaced)} unplaced",
+                    )
+                )
+                round_id = round_row.id
+        except IntegrityError:
+            log.info("pairing round %s already ran (or ran concurrently): skipped", slot)
+            return None
+        self.rounds_run += 1
+        log.info(
+            "pairing round %s: %d groups, %d unplaced",
+            round_id,
+            len(result.groups),
+            len(result.unplaced),
+        )
+        if self.notifier is not None:
+            await self.announce_pending()
+        return RoundReport(round_id, result, names)
+
+    # ------------------------------------------------------------------ announcing
+    async def sweep(self) -> None:
+        """Resume introductions, tell unplaced learners, post due check-ins."""
+        if self.notifier is None:
+            return
+        await self.announce_pending()
+        await self.post_due_checkins()
+
+    async def announce_pending(self) -> None:
+        """Introduce every group not yet introduced (a failure leaves it for the next sweep)."""
+        stale = self.clock() - STALE_CLAIM
+        async with self.database.session() as session:
+            ids = (
+                await session.exec(
+                    select(GroupRow.id).where(
+                        or_(
+                            GroupRow.status == "pending",
+                            and_(GroupRow.status == "claimed", col(GroupRow.claimed_at) <= stale),
+                        )
+                    )
+                )
+            ).all()
+        for group_id in ids:
+            try:
+                await self._announce(group_id or 0, stale)
+            except DeliveryError as error:
+                log.warning("introducing group %s failed (%s); will retry", group_id, error)
+                await self._set_group(group_id or 0, None, status="pending")
+            except Exception:  # one group's bug must not stop the others; retried when stale
+                log.exception("introducing group %s failed", group_id)
+        await self._tell_unplaced()
+
+    async def _set_group(self, group_id: int, token: str | None, **values: object) -> int:
+        condition = GroupRow.claim_token == token if token else GroupRow.id == group_id
+        async with self.database.session() as session:
+            result = await session.exec(
+                update(GroupRow)
+                .where(  # type: ignore[call-overload]
+                    and_(GroupRow.id == group_id, condition)
+                )
+                .values(**values)
+            )
+        return int(result.rowcount)
+
+    async def _announce(self, group_id: int, stale: datetime) -> None:
+        assert self.notifier is not None
+        token = str(uuid.uuid4())
+        async with self.database.session() as session:
+            claimed = await session.exec(
+                update(GroupRow)
+                .where(  # type: ignore[call-overload]
+                    GroupRow.id == group_id,
+                    or_(
+                        GroupRow.status == "pending",
+                        and_(GroupRow.status == "claimed", col(GroupRow.claimed_at) <= stale),
+                    ),
+                )
+                .values(status="claimed", claim_token=token, claimed_at=self.clock())
+            )
+            if claimed.rowcount != 1:
+                return
+        async with self.database.session() as session:
+            group = await session.get(GroupRow, group_id)
+            assert group is not None
+            members = (
+                await session.exec(
+                    select(MembershipRow).where(
+                        MembershipRow.group_id == group_id,
+                        MembershipRow.active == True,  # noqa: E712
+                    )
+                )
+            ).all()
+            learners = {m.user_id: await session.get(LearnerRow, m.user_id) for m in members}
+            gone = [m for m in members if not (learners[m.user_id] and learners[m.user_id].active)]  # type: ignore[union-attr]
+            for membership in gone:  # left mid-round: never announced
+                membership.active = False
+            staying = [m for m in members if m not in gone]
+            complete = {m.role for m in staying} == {"frontend", "backend"}
+            if not complete:
+                for membership in staying:
+                    membership.active = False
+                group.status = "dropped"
+        if not complete:
+            for membership in staying:
+                await self._dm(
+                    membership.user_id,
+                    "Your partner left before the "
+                    "introduction, so you're back in the pool for the next round.",
+                )
+            return
+        intro = Introduction(
+            group_id,
+            tuple(
+                MemberIntro(
+                    m.user_id,
+                    learners[m.user_id].name,
+                    m.role,  # type: ignore[union-attr]
+                    learners[m.user_id].timezone,  # type: ignore[union-attr]
+                    tuple(learners[m.user_id].stack),  # type: ignore[union-attr]
+                    learners[m.user_id].project,
+                )  # type: ignore[union-attr]
+                for m in staying
+            ),
+            group.overlap_hours,
+            tuple(group.shared),
+        )
+        names = " & ".join(member.name for member in intro.members)
+        marker = f"#{group_id}"
+        thread_id = group.thread_id or await self.notifier.find_thread(marker)
+        if thread_id is None:
+            thread_id = await self.notifier.create_thread(f"{names}"[:90] + f" · {marker}")
+        await self._set_group(group_id, token, thread_id=thread_id)
+        for member in intro.members:
+            await self.notifier.add_member(thread_id, member.user_id)
+        await self.notifier.introduce(thread_id, intro, nonce=f"nexus-g{group_id}")
+        await self._set_group(
+            group_id, token, status="announced", checkin_due=self.clock() + self.checkin_after
+        )
+
+    async def _dm(self, user_id: int, text: str) -> None:
+        assert self.notifier is not None
+        with contextlib.suppress(DeliveryError):
+            await self.notifier.direct(user_id, text)
+
+    async def _tell_unplaced(self) -> None:
+        async with self.database.session() as session:
+            rows = (
+                await session.exec(select(UnplacedRow).where(UnplacedRow.notified == False))
+            ).all()  # noqa: E712
+            for row in rows:
+                row.notified = True  # at most once, even if the DM fails
+        for row in rows:
+            await self._dm(row.user_id, f"No partner for you in this pairing round: {row.reason}")
+
+    # ------------------------------------------------------------------ check-ins
+    async def post_due_checkins(self) -> None:
+        """Post the check-in in each group's thread once it is due."""
+        assert self.notifier is not None
+        now = self.clock()
+        async with self.database.session() as session:
+            due = (
+                await session.exec(
+                    select(GroupRow).where(
+                        GroupRow.status == "announced",
+                        col(GroupRow.checkin_due) <= now,
+                        or_(
+                            GroupRow.checkin_status == "pending",
+                            and_(
+                                GroupRow.checkin_status == "claimed",
+                                col(GroupRow.checkin_claimed_at) <= now - STALE_CLAIM,
+                            ),
+                        ),
+                    )
+                )
+            ).all()
+        for group in due:
+            async with self.database.session() as session:
+                claimed = await session.exec(
+                    update(GroupRow)
+                    .where(  # type: ignore[call-overload]
+                        GroupRow.id == group.id,
+                        GroupRow.checkin_status == group.checkin_status,
+                        or_(
+                            col(GroupRow.checkin_claimed_at).is_(None),
+                            GroupRow.checkin_claimed_at == group.checkin_claimed_at,
+                        ),
+                    )
+                    .values(checkin_status="claimed", checkin_claimed_at=now)
+                )
+                members = (
+                    await session.exec(
+                        select(MembershipRow.user_id).where(
+                            MembershipRow.group_id == group.id, MembershipRow.active == True
+                        )
+                    )
+                ).all()  # noqa: E712
+            if claimed.rowcount != 1 or group.thread_id is None:
+                continue
+            try:
+                await self.notifier.checkin(
+                    group.thread_id, group.id or 0, list(members), nonce=f"nexus-c{group.id}"
+                )
+            except DeliveryError as error:
+                log.warning("check-in for group %s failed: %s", group.id, error)
+                await self._set_group(group.id or 0, None, checkin_status="pending")
+                continue
+            await self._set_group(group.id or 0, None, checkin_status="posted")
+
+    async def answer_checkin(self, group_id: int, user_id: int, collaborating: bool) -> str:
+        """Record a check-in answer; 'Need a new partner' returns the learner to the pool."""
+        async with self.database.session() as session:
+            mine = (
+                await session.exec(
+                    select(MembershipRow).where(
+                        MembershipRow.group_id == group_id, MembershipRow.user_id == user_id
+                    )
+                )
+            ).first()
+            if mine is None:
+                raise UserError("This check-in is for the members of this group.")
+            if not mine.active:
+                return "You already left this group; you're in the pool for the next round."
+            mine.answer = "collaborating" if collaborating else "new_partner"
+            mine.answered_at = utcnow()
+            if collaborating:
+                return "Great, keep going! 🎉"
+            await self._release(session, user_id)
+            rest = (
+                await session.exec(
+                    select(MembershipRow).where(
+                        MembershipRow.group_id == group_id,
+                        MembershipRow.active == True,  # noqa: E712
+                    )
+                )
+            ).all()
+            if {m.role for m in rest} != {"frontend", "backend"}:
+                for membership in rest:
+                    membership.active = False
+        return "Thanks for telling us. You're back in the pool for the next round."
+
+    async def _release(self, session: AsyncSession, user_id: int) -> None:
+        rows = (
+            await session.exec(
+                select(MembershipRow).where(
+                    MembershipRow.user_id == user_id, MembershipRow.active == True
+                )
+            )
+        ).all()  # noqa: E712
+        for row in rows:
+            row.active = False

@@ -1,0 +1,402 @@
+"""`/pair` for learners, `/pairing` for moderators; introductions and check-ins in threads."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import DeliveryError, UserError
+from bot.pairing.service import Introduction, PairingService, RoundReport
+from bot.pairing.timezones import suggest_timezones
+from cogs.checks import MODERATOR_PERMISSIONS, ensure_moderator
+from cogs.errors import friendly_errors
+
+if TYPE_CHECKING:
+    from bot.app import NexusBot
+
+log = logging.getLogger(__name__)
+
+NO_PINGS = discord.AllowedMentions.none()
+MEMBERS_ONLY = discord.AllowedMentions(everyone=False, roles=False, users=True)
+INTRO_HEADER = "👋 **Meet your Project Nexus partner"
+
+
+def service(interaction: discord.Interaction[Any]) -> PairingService:
+    """The pairing service of the bot handling `interaction`."""
+    return interaction.client.pairing  # type: ignore[no-any-return]
+
+
+def plain(text: str) -> str:
+    """User text made inert: no markdown, no mentions."""
+    return discord.utils.escape_markdown(text).replace("@", "@\u200b")
+
+
+def intro_text(intro: Introduction) -> str:
+    """The introduction posted in a group's thread."""
+    many = len(intro.members) > 2
+    lines = [f"{INTRO_HEADER}{'s' if many else ''}!**"]
+    for member in intro.members:
+        details = [f"**{member.role.capitalize()}**", member.timezone]
+        if member.stack:
+            details.append("stack: " + plain(", ".join(member.stack)))
+        if member.project:
+            details.append("project: " + plain(member.project))
+        lines.append(f"• <@{member.user_id}> — " + " · ".join(details))
+    lines.append(
+        f"🕒 You share **{intro.overlap_hours:.1f} hours** of working time "
+        "(09:00–18:00 in each of your time zones)."
+    )
+    if intro.shared:
+        lines.append("🤝 In common: " + plain(", ".join(intro.shared)))
+    lines.append(
+        "**First step:** agree your API contract — endpoints, request and response "
+        "shapes, authentication and error format — before either of you builds on it. "
+        "`/learn query: api contract` has tips."
+    )
+    return "\n".join(lines)[:2000]
+
+
+class DiscordNotifier:
+    """Threads, introductions, check-ins and DMs through discord.py."""
+
+    def __init__(self, bot: NexusBot) -> None:
+        self.bot = bot
+
+    async def _channel(self) -> discord.TextChannel:
+        channel_id = self.bot.settings.announce_channel_id
+        if channel_id is None:
+            raise DeliveryError("NEXUS_ANNOUNCE_CHANNEL_ID is not set", retryable=False)
+        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+        assert isinstance(channel, discord.TextChannel)
+        return channel
+
+    async def find_thread(self, marker: str) -> int | None:
+        """A thread of the announce channel whose name ends with `marker`."""
+        channel = await self._channel()
+        try:
+            threads = await channel.guild.active_threads()
+        except discord.HTTPException as error:
+            raise DeliveryError(f"threads: {error.status}", retryable=True) from error
+        return next(
+            (t.id for t in threads if t.parent_id == channel.id and t.name.endswith(marker)), None
+        )
+
+    async def create_thread(self, name: str) -> int:
+        """A private, non-invitable thread under the announce channel."""
+        channel = await self._channel()
+        try:
+            thread = await channel.create_thread(
+                name=name,
+                invitable=False,
+                type=discord.ChannelType.private_thread,
+                auto_archive_duration=10080,
+            )
+        except discord.HTTPException as error:
+            raise DeliveryError(
+                f"thread: {error.status} {error.text}",
+                retryable=error.status >= 500 or error.status == 429,
+            ) from error
+        return thread.id
+
+    async def add_member(self, thread_id: int, user_id: int) -> None:
+        """Add a member (PUT: harmless when repeated)."""
+        try:
+            await self.bot.http.add_user_to_thread(thread_id, user_id)
+        except discord.HTTPException as error:
+            raise DeliveryError(f"thread member: {error.status}", retryable=True) from error
+
+    async def _already_posted(self, thread_id: int, prefix: str) -> bool:
+        thread = self.bot.get_partial_messageable(thread_id)
+        async for message in thread.history(limit=20):
+            if message.author.id == self.bot.user.id and message.content.startswith(prefix):  # type: ignore[union-attr]
+                return True
+        return False
+
+    async def introduce(self, thread_id: int, intro: Introduction, nonce: str) -> None:
+        """Post the introduction once (checks the thread first, and posts with a nonce)."""
+        try:
+            if await self._already_posted(thread_id, INTRO_HEADER):
+                return
+            await self.bot.get_partial_messageable(thread_id).send(
+                intro_text(intro), nonce=nonce, allowed_mentions=MEMBERS_ONLY
+            )
+        except discord.HTTPException as error:
+            raise DeliveryError(f"intro: {error.status}", retryable=True) from error
+
+    async def checkin(
+        self, thread_id: int, group_id: int, member_ids: list[int], nonce: str
+    ) -> None:
+        """Ask how it is going, with the two buttons."""
+        names = " ".join(f"<@{member}>" for member in member_ids)
+        view = discord.ui.View(timeout=None)
+        view.add_item(CheckinButton(group_id, collaborating=True))
+        view.add_item(CheckinButton(group_id, collaborating=False))
+        try:
+            await self.bot.get_partial_messageable(thread_id).send(
+                f"{names} How is your collaboration going? Tell us below (only you see the "
+                "answer).",
+                view=view,
+                nonce=nonce,
+                allowed_mentions=MEMBERS_ONLY,
+            )
+        except discord.HTTPException as error:
+            raise DeliveryError(f"check-in: {error.status}", retryable=True) from error
+
+    async def direct(self, user_id: int, content: str) -> bool:
+        """DM a learner; False when they do not accept DMs."""
+        try:
+            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+            await user.send(content, allowed_mentions=NO_PINGS)
+        except discord.Forbidden:
+            return False
+        except discord.HTTPException as error:
+            raise DeliveryError(f"DM: {error.status}", retryable=False) from error
+        return True
+
+
+class CheckinButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"pair:checkin:(?P<group>\d{1,12}):(?P<answer>yes|no)",
+):
+    """'We're collaborating' / 'Need a new partner' (works after restarts)."""
+
+    def __init__(self, group_id: int, *, collaborating: bool) -> None:
+        label = "We're collaborating" if collaborating else "Need a new partner"
+        style = discord.ButtonStyle.success if collaborating else discord.ButtonStyle.secondary
+        answer = "yes" if collaborating else "no"
+        super().__init__(
+            discord.ui.Button(
+                label=label, style=style, custom_id=f"pair:checkin:{group_id}:{answer}"
+            )
+        )
+        self.group_id, self.collaborating = group_id, collaborating
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> CheckinButton:
+        """Rebuild the button from a click."""
+        return cls(int(match["group"]), collaborating=match["answer"] == "yes")
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Record the answer of the member who clicked."""
+        text = await service(interaction).answer_checkin(
+            self.group_id, interaction.user.id, self.collaborating
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+def round_embed(report: RoundReport, *, title: str) -> discord.Embed:
+    """The groups of a round with their scores, and who is left out."""
+
+    def name(user_id: int) -> str:
+        return plain(report.names.get(user_id, str(user_id)))
+
+    lines = []
+    for number, group in enumerate(report.result.groups, start=1):
+        members = " + ".join(
+            f"{name(m)} ({'frontend' if m in group.frontend else 'backend'})" for m in group.members
+        )
+        shared = f" · shared: {plain(', '.join(group.shared[:4]))}" if group.shared else ""
+        lines.append(
+            f"{number}. {members} — score {group.score:.2f} · "
+            f"{group.overlap_hours:.1f} h overlap{shared}"
+        )
+    for unplaced in report.result.unplaced:
+        lines.append(f"✗ {name(unplaced.learner_id)}: {unplaced.reason}")
+    description = "\n".join(lines) or "The pool is empty."
+    if len(description) > 4000:
+        description = description[:3990] + "\n…"
+    embed = discord.Embed(title=title, description=description, color=0x2ECC71)
+    embed.set_footer(
+        text=f"{len(report.result.groups)} groups · "
+        f"{len(report.result.unplaced)} not placed · "
+        f"total score {report.result.score:.2f}"
+    )
+    return embed
+
+
+async def send_preview(interaction: discord.Interaction[Any]) -> None:
+    """The groups a round would form now, privately; nothing is saved."""
+    report = await service(interaction).preview()
+    await interaction.response.send_message(
+        embed=round_embed(report, title="Pairing preview (nothing saved)"), ephemeral=True
+    )
+
+
+class PairingGroup(app_commands.Group):
+    """Moderators run pairing rounds; hidden by default permissions, checked at runtime."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            name="pairing",
+            description="Run partner-matching rounds (moderators)",
+            default_permissions=MODERATOR_PERMISSIONS,
+            guild_only=True,
+            extras={"moderator": True},
+        )
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Refuse non-moderators even when Discord showed them the command."""
+        ensure_moderator(interaction)
+        return True
+
+    @app_commands.command(name="preview", description="The groups a round would form now")
+    async def preview(self, interaction: discord.Interaction) -> None:
+        """Show, save nothing."""
+        await send_preview(interaction)
+
+    @app_commands.command(name="run", description="Match the pool now and introduce the groups")
+    @app_commands.describe(dry_run="Only show the groups (same as /pairing preview)")
+    async def run(self, interaction: discord.Interaction, dry_run: bool = False) -> None:
+        """Run a round: persist, then introduce each group in its own thread."""
+        if dry_run:
+            await send_preview(interaction)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await service(interaction).run_round(actor_id=interaction.user.id)
+        if report is None:
+            raise UserError("Another round was running at the same moment; see /pairing preview.")
+        await interaction.followup.send(
+            embed=round_embed(report, title=f"Pairing round {report.round_id}"), ephemeral=True
+        )
+
+
+class Pair(
+    commands.GroupCog, group_name="pair", group_description="Find a partner for Project Nexus"
+):
+    """Learners join the pool and manage their matching."""
+
+    def __init__(self, bot: NexusBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        """Start rounds, introductions and check-ins."""
+        await self.bot.pairing.start(DiscordNotifier(self.bot))
+
+    @app_commands.command(name="join", description="Join the partner pool (again to update)")
+    @app_commands.describe(
+        role="Your track in Project Nexus",
+        timezone="Where you work from, e.g. Africa/Lagos",
+        stack="Technologies you use, comma-separated (react, django, ...)",
+        interests="Project domains you like, comma-separated (fintech, health, ...)",
+        project="Your project idea, in a few words",
+    )
+    async def join(
+        self,
+        interaction: discord.Interaction,
+        role: Literal["frontend", "backend"],
+        timezone: app_commands.Range[str, 1, 64],
+        stack: app_commands.Range[str, 0, 300] | None = None,
+        interests: app_commands.Range[str, 0, 300] | None = None,
+        project: app_commands.Range[str, 0, 200] | None = None,
+    ) -> None:
+        """Create or update the profile."""
+        row, joined = await self.bot.pairing.join(
+            interaction.user.id,
+            interaction.user.display_name,
+            role,
+            timezone,
+            stack=stack,
+            interests=interests,
+            project=project,
+        )
+        verb = "You're in the pool" if joined else "Profile updated"
+        details = f"**{row.role}** · {row.timezone}"
+        if row.stack:
+            details += " · " + plain(", ".join(row.stack))
+        await interaction.response.send_message(
+            f"{verb}: {details}. You'll be introduced to your partner in a private thread.",
+            ephemeral=True,
+        )
+
+    @join.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, _interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """IANA time zones close to what was typed."""
+        return [app_commands.Choice(name=z, value=z) for z in suggest_timezones(current, 25)]
+
+    @app_commands.command(name="leave", description="Leave the partner pool")
+    async def leave(self, interaction: discord.Interaction) -> None:
+        """Leave the pool and any current group."""
+        left = await self.bot.pairing.leave(interaction.user.id)
+        text = (
+            "You left the pool. /pair join brings you back." if left else "You're not in the pool."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(name="pause", description="Skip pairing rounds for a while")
+    @app_commands.describe(days="How many days (1-60)")
+    async def pause(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 60]
+    ) -> None:
+        """Pause matching."""
+        until = await self.bot.pairing.pause(interaction.user.id, days)
+        await interaction.response.send_message(
+            f"Paused until <t:{int(until.timestamp())}:F>.", ephemeral=True
+        )
+
+    @app_commands.command(name="status", description="Your profile, partners and the pool")
+    async def status(self, interaction: discord.Interaction) -> None:
+        """Show the learner's status."""
+        profile = await self.bot.pairing.status(interaction.user.id)
+        if profile is None:
+            raise UserError("You haven't joined yet: /pair join role: … timezone: …")
+        learner = profile.learner
+        lines = [
+            f"**{learner.role}** · {learner.timezone}"
+            + (f" · stack: {plain(', '.join(learner.stack))}" if learner.stack else "")
+        ]
+        if not learner.active:
+            lines.append("You left the pool.")
+        elif learner.paused_until and learner.paused_until > discord.utils.utcnow():
+            lines.append(f"Paused until <t:{int(learner.paused_until.timestamp())}:F>.")
+        if profile.partners:
+            partners = ", ".join(f"<@{user_id}>" for user_id, _ in profile.partners)
+            where = f" in <#{profile.thread_id}>" if profile.thread_id else ""
+            lines.append(f"Your partners: {partners}{where}.")
+        elif learner.active:
+            lines.append(
+                f"Waiting in the pool with {profile.pool_frontend} frontend and "
+                f"{profile.pool_backend} backend learners."
+            )
+            if profile.next_round:
+                lines.append(f"Next round <t:{int(profile.next_round.timestamp())}:R>.")
+        await interaction.response.send_message(
+            "\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @app_commands.command(name="avoid", description="Never match me with this member (private)")
+    @app_commands.describe(member="Who to avoid; they are not told")
+    async def avoid(self, interaction: discord.Interaction, member: discord.User) -> None:
+        """Add to the private avoid list."""
+        added = await self.bot.pairing.avoid(interaction.user.id, member.id)
+        text = (
+            "Done. You won't be matched with them, and they are not told."
+            if added
+            else "They're already on your avoid list."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+async def setup(bot: NexusBot) -> None:
+    """Load the cogs, the moderator group and the persistent check-in buttons."""
+    bot.add_dynamic_items(CheckinButton)
+    bot.tree.add_command(PairingGroup())
+    await bot.add_cog(Pair(bot))
+
+
+async def teardown(bot: NexusBot) -> None:
+    """Remove the group added in setup."""
+    bot.tree.remove_command("pairing")

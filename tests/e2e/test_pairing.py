@@ -1,0 +1,122 @@
+"""Partner matching through the emulator: commands, threads, introductions, check-ins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.config import Settings
+from bot.sandbox.cast import build_cast
+from bot.sandbox.interactions import UsageError
+from bot.sandbox.session import Sandbox, running_sandbox
+from bot.sandbox.world import PRIVATE_THREAD
+
+
+async def join_all(sandbox: Sandbox) -> None:
+    emulator, cast = sandbox.emulator, sandbox.cast
+    reply = await emulator.run(
+        cast.learner,
+        "pair join",
+        role="frontend",
+        timezone="Africa/Lagos",
+        stack="React, TypeScript",
+        interests="fintech",
+    )
+    assert "You're in the pool" in reply.content
+    await emulator.run(
+        cast.learner2,
+        "pair join",
+        role="backend",
+        timezone="Africa/Nairobi",
+        stack="django, postgresql",
+        interests="fintech, health",
+        project="Payments API **bold** @everyone",
+    )
+
+
+def threads(sandbox: Sandbox) -> list:  # type: ignore[type-arg]
+    return [c for c in sandbox.emulator.world.channels.values() if c.type == PRIVATE_THREAD]
+
+
+async def test_join_suggests_time_zones(sandbox: Sandbox) -> None:
+    emulator, learner = sandbox.emulator, sandbox.cast.learner
+    choices = await emulator.autocomplete(
+        learner, "pair join", "timezone", role="frontend", timezone="nairob"
+    )
+    assert "Africa/Nairobi" in [c["value"] for c in choices]
+    reply = await emulator.run(learner, "pair join", role="frontend", timezone="Afrika/Lagoss")
+    assert reply.ephemeral and "Did you mean" in reply.content and "Africa/Lagos" in reply.content
+
+
+async def test_round_introduces_the_pair_in_a_private_thread(sandbox: Sandbox) -> None:
+    emulator, cast = sandbox.emulator, sandbox.cast
+    await join_all(sandbox)
+    preview = await emulator.run(cast.moderator, "pairing preview")
+    assert "Ada (frontend) + Linus (backend)" in preview.embeds[0]["description"]
+    assert threads(sandbox) == []
+    record = await emulator.slash(cast.moderator, "pairing run")
+    summary = await record.wait_message()
+    assert "1 groups" in summary.embeds[0]["footer"]["text"]
+    (thread,) = threads(sandbox)
+    assert thread.parent_id == cast.announce.id
+    assert {cast.learner.id, cast.learner2.id} <= thread.member_ids
+    intro = await emulator.wait_for_message(lambda m: m.channel_id == thread.id)
+    assert f"<@{cast.learner.id}>" in intro.content and f"<@{cast.learner2.id}>" in intro.content
+    assert "API contract" in intro.content and "fintech" in intro.content
+    assert "\\*\\*bold\\*\\*" in intro.content and not intro.mention_everyone
+    assert sorted(intro.mention_user_ids) == sorted([cast.learner.id, cast.learner2.id])
+    status = await emulator.run(cast.learner, "pair status")
+    assert f"<@{cast.learner2.id}>" in status.content and f"<#{thread.id}>" in status.content
+
+
+async def test_learners_cannot_run_rounds(sandbox: Sandbox) -> None:
+    with pytest.raises(UsageError, match="hidden"):
+        await sandbox.emulator.slash(sandbox.cast.learner, "pairing run")
+    record = await sandbox.emulator.slash(
+        sandbox.cast.learner, "pairing run", bypass_permissions=True
+    )
+    assert "Only moderators" in (await record.wait_message()).content
+
+
+async def test_pause_leave_avoid_and_status(sandbox: Sandbox) -> None:
+    emulator, cast = sandbox.emulator, sandbox.cast
+    assert "haven't joined" in (await emulator.run(cast.learner, "pair status")).content
+    await join_all(sandbox)
+    assert "Paused until" in (await emulator.run(cast.learner, "pair pause", days="3")).content
+    avoid = await emulator.run(cast.learner2, "pair avoid", member="ada")
+    assert "not told" in avoid.content
+    status = await emulator.run(cast.learner2, "pair status")
+    assert "Waiting in the pool" in status.content
+    assert "left the pool" in (await emulator.run(cast.learner, "pair leave")).content
+    assert "not in the pool" in (await emulator.run(cast.learner, "pair leave")).content
+
+
+async def test_checkin_buttons_record_answers_and_survive_a_restart(settings: Settings) -> None:
+    cast = build_cast()
+    async with running_sandbox(settings, cast, guild_ready_timeout=0.05) as sandbox:
+        sandbox.bot.pairing.checkin_after = timedelta(0)
+        await join_all(sandbox)
+        await sandbox.emulator.run(cast.moderator, "pairing run")
+        await sandbox.bot.pairing.sweep()
+        (thread,) = threads(sandbox)
+        checkin = await sandbox.emulator.wait_for_message(
+            lambda m: m.channel_id == thread.id and "How is your collaboration" in m.content
+        )
+    # The bot restarted: the buttons on the old message still work.
+    async with running_sandbox(settings, cast, guild_ready_timeout=0.05) as sandbox:
+        emulator = sandbox.emulator
+        outsider = await (
+            await emulator.click(cast.moderator, checkin, "We're collaborating")
+        ).wait_message()
+        assert "members of this group" in outsider.content
+        yes = await (
+            await emulator.click(cast.learner, checkin, "We're collaborating")
+        ).wait_message()
+        assert "keep going" in yes.content and yes.ephemeral
+        no = await (
+            await emulator.click(cast.learner2, checkin, "Need a new partner")
+        ).wait_message()
+        assert "back in the pool" in no.content
+        status = await emulator.run(cast.learner2, "pair status")
+        assert "Waiting in the pool" in status.content

@@ -1,0 +1,241 @@
+"""Pairing rounds with the database and a fake Discord: persistence, resumption, check-ins."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.db import Database
+from bot.db.models import GroupRow, MembershipRow, RoundRow
+from bot.errors import DeliveryError, UserError
+from bot.pairing.schedule import last_occurrence, parse_schedule
+from bot.pairing.service import Introduction, PairingService
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class FakeDiscord:
+    """Threads, intros, check-ins and DMs, recorded; failures on demand."""
+
+    def __init__(self) -> None:
+        self.threads: dict[int, str] = {}
+        self.members: dict[int, set[int]] = {}
+        self.intros: list[tuple[int, Introduction]] = []
+        self.checkins: list[tuple[int, int]] = []
+        self.dms: list[tuple[int, str]] = []
+        self.fail_threads = 0
+        self.crash_after_thread = False
+
+    async def find_thread(self, marker: str) -> int | None:
+        return next((i for i, name in self.threads.items() if name.endswith(marker)), None)
+
+    async def create_thread(self, name: str) -> int:
+        if self.fail_threads:
+            self.fail_threads -= 1
+            raise DeliveryError("503", retryable=True)
+        thread_id = 1000 + len(self.threads)
+        self.threads[thread_id] = name
+        if self.crash_after_thread:
+            raise asyncio.CancelledError
+        return thread_id
+
+    async def add_member(self, thread_id: int, user_id: int) -> None:
+        self.members.setdefault(thread_id, set()).add(user_id)
+
+    async def introduce(self, thread_id: int, intro: Introduction, nonce: str) -> None:
+        self.intros.append((thread_id, intro))
+
+    async def checkin(
+        self, thread_id: int, group_id: int, member_ids: list[int], nonce: str
+    ) -> None:
+        self.checkins.append((thread_id, group_id))
+
+    async def direct(self, user_id: int, content: str) -> bool:
+        self.dms.append((user_id, content))
+        return True
+
+
+def make(database: Database, clock: Clock, **options: object) -> PairingService:
+    return PairingService(
+        database, checkin_after=timedelta(days=7), grace=timedelta(hours=6), clock=clock, **options
+    )  # type: ignore[arg-type]
+
+
+async def populate(service: PairingService, frontend: int, backend: int) -> None:
+    for i in range(frontend):
+        await service.join(100 + i, f"fe{i}", "frontend", "Africa/Lagos", stack="react")
+    for i in range(backend):
+        await service.join(200 + i, f"be{i}", "backend", "Africa/Nairobi", stack="django")
+
+
+async def test_join_validates_and_updates(database: Database) -> None:
+    service = make(database, Clock())
+    with pytest.raises(UserError, match="Africa/Lagos"):
+        await service.join(1, "ada", "frontend", "Afrika/Lagos")
+    row, joined = await service.join(1, "ada", "frontend", "lagos", stack="React, TS, react")
+    assert joined and row.timezone == "Africa/Lagos" and row.stack == ["react", "ts"]
+    row, joined = await service.join(1, "ada", "backend", "UTC")
+    assert not joined and row.role == "backend" and row.stack == ["react", "ts"]
+
+
+async def test_round_is_persisted_and_announced_once(database: Database) -> None:
+    service, discord = make(database, Clock()), FakeDiscord()
+    service.notifier = discord
+    await populate(service, 2, 3)
+    report = await service.run_round(actor_id=9)
+    assert report is not None
+    assert sorted(len(g.members) for g in report.result.groups) == [2, 3]
+    assert len(discord.threads) == len(discord.intros) == 2
+    for thread_id, intro in discord.intros:
+        assert discord.members[thread_id] == {m.user_id for m in intro.members}
+    await service.sweep()
+    assert len(discord.intros) == 2  # nothing twice
+    status = await service.status(100)
+    assert status is not None and status.partners and status.thread_id in discord.threads
+
+
+async def test_unplaced_learners_are_told_why(database: Database) -> None:
+    service, discord = make(database, Clock()), FakeDiscord()
+    service.notifier = discord
+    await populate(service, 1, 3)
+    report = await service.run_round()
+    assert report is not None and len(report.result.unplaced) == 1
+    ((user_id, text),) = discord.dms
+    assert user_id == report.result.unplaced[0].learner_id and "next" in text
+    await service.sweep()
+    assert len(discord.dms) == 1
+
+
+async def test_a_learner_who_left_mid_round_is_not_announced(database: Database) -> None:
+    service, discord = make(database, Clock()), FakeDiscord()
+    await populate(service, 1, 1)
+    await service.run_round()  # persisted; Discord not reachable yet
+    await service.leave(200)
+    service.notifier = discord
+    await service.sweep()
+    assert discord.intros == [] and discord.threads == {}
+    assert [user for user, _ in discord.dms] == [100]
+    status = await service.status(100)
+    assert status is not None and not status.partners and status.pool_frontend == 1
+
+
+async def test_failing_thread_does_not_abort_the_round(database: Database) -> None:
+    service, discord = make(database, Clock()), FakeDiscord()
+    service.notifier = discord
+    await populate(service, 3, 3)
+    discord.fail_threads = 1
+    await service.run_round()
+    assert len(discord.intros) == 2
+    await service.sweep()
+    assert len(discord.intros) == 3 and len(discord.threads) == 3
+
+
+async def test_crash_after_creating_the_thread_resumes_without_a_second(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    crashed = make(database, clock)
+    crashed.notifier = discord
+    await populate(crashed, 1, 1)
+    discord.crash_after_thread = True
+    with pytest.raises(asyncio.CancelledError):
+        await crashed.run_round()
+    discord.crash_after_thread = False
+    clock.now += timedelta(minutes=2)
+    restarted = make(database, clock)
+    restarted.notifier = discord
+    await restarted.sweep()
+    assert len(discord.threads) == 1 and len(discord.intros) == 1
+
+
+async def test_checkin_posts_once_and_new_partner_returns_to_pool(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make(database, clock)
+    service.notifier = discord
+    await populate(service, 1, 1)
+    await service.run_round()
+    await service.sweep()
+    assert discord.checkins == []
+    clock.now += timedelta(days=7, minutes=1)
+    await service.sweep()
+    await service.sweep()
+    assert len(discord.checkins) == 1
+    group_id = discord.checkins[0][1]
+    with pytest.raises(UserError):
+        await service.answer_checkin(group_id, 999, True)
+    assert "keep going" in await service.answer_checkin(group_id, 100, True)
+    assert "back in the pool" in await service.answer_checkin(group_id, 200, False)
+    for user_id in (100, 200):
+        status = await service.status(user_id)
+        assert status is not None and not status.partners
+    report = await service.preview()
+    assert report.result.groups  # both are matchable again (with a repeat penalty)
+
+
+async def test_paused_and_avoided_learners_are_respected(database: Database) -> None:
+    service = make(database, Clock())
+    await populate(service, 2, 2)
+    await service.pause(101, 3)
+    assert await service.avoid(100, 200) and not await service.avoid(100, 200)
+    with pytest.raises(UserError):
+        await service.avoid(100, 100)
+    report = await service.preview()
+    placed = {m for g in report.result.groups for m in g.members}
+    assert 101 not in placed
+    assert all({100, 200} - set(g.members) for g in report.result.groups)
+
+
+async def test_scheduled_round_runs_once_across_replicas(database: Database) -> None:
+    clock = Clock()
+    schedule = parse_schedule("mon 09:00")
+    first, second = (make(database, clock, schedule=schedule) for _ in range(2))
+    await populate(first, 2, 2)
+    slot = f"weekly-{last_occurrence(schedule, NOW):%Y-%m-%dT%H:%M}"  # type: ignore[arg-type]
+    results = await asyncio.gather(first.run_round(slot=slot), second.run_round(slot=slot))
+    assert sum(r is not None for r in results) == 1
+    async with database.session() as session:
+        assert len((await session.exec(select(RoundRow))).all()) == 1
+
+
+async def test_missed_scheduled_round_runs_once_at_start(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()  # NOW is a Monday, 12:00 UTC: 3 h after 09:00
+    service = make(database, clock, schedule=parse_schedule("mon 09:00"))
+    await populate(service, 1, 1)
+    await service.start(discord)
+    await service.stop()
+    restarted = make(database, clock, schedule=parse_schedule("mon 09:00"))
+    await restarted.start(discord)
+    await restarted.stop()
+    assert len(discord.intros) == 1
+    async with database.session() as session:
+        assert len((await session.exec(select(RoundRow))).all()) == 1
+
+
+async def test_nobody_is_in_two_active_groups(database: Database) -> None:
+    service = make(database, Clock())
+    await populate(service, 3, 3)
+    await asyncio.gather(service.run_round(), service.run_round())
+    async with database.session() as session:
+        active = (
+            await session.exec(select(MembershipRow.user_id).where(MembershipRow.active == True))
+        ).all()  # noqa: E712
+        groups = (await session.exec(select(GroupRow))).all()
+    assert len(active) == len(set(active)) == 6 and len(groups) == 3
+
+
+def test_schedule_parsing() -> None:
+    assert parse_schedule("") is None
+    assert parse_schedule("Mon 09:00") == (0, 9, 0)
+    with pytest.raises(ValueError):
+        parse_schedule("someday 25:00")
+    assert last_occurrence((0, 9, 0), NOW) == datetime(2026, 11, 23, 9, tzinfo=UTC)
+    assert last_occurrence((0, 13, 0), NOW) == datetime(2026, 11, 16, 13, tzinfo=UTC)
