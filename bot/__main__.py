@@ -38,7 +38,8 @@ def cmd_run(_args: argparse.Namespace) -> int:
 
     from bot.runner import configure_logging, create_bot, serve
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, json_format=settings.log_format == "json",
+                      secrets=(settings.discord_token,))
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(create_bot(settings), settings.discord_token))

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.migrate import upgrade
 from bot.knowledge.service import KnowledgeService
+from bot.metrics import Metrics
 from bot.moderation.content import ContentService
 from bot.pairing.schedule import parse_schedule
 from bot.pairing.service import PairingService
@@ -43,13 +44,19 @@ def load_timeline_if_present(path: Path) -> Timeline | None:
 
 
 class NexusTree(app_commands.CommandTree["NexusBot"]):
-    """The command tree with one error handler for every application command."""
+    """The command tree: times every command and answers every failure."""
+
+    async def interaction_check(self, interaction: discord.Interaction[NexusBot]) -> bool:
+        """Note when handling started (for the latency histogram)."""
+        interaction.extras["started"] = time.monotonic()
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction[NexusBot], error: app_commands.AppCommandError
     ) -> None:
         """Answer every failed interaction with a short ephemeral message."""
-        await report_error(interaction, error)
+        outcome = await report_error(interaction, error)
+        interaction.client.observe(interaction, outcome)
 
 
 class NexusBot(commands.Bot):
@@ -85,6 +92,7 @@ class NexusBot(commands.Bot):
             timeline=load_timeline_if_present(settings.content_dir / "timeline.yaml"),
         )
         self.extensions_to_load = extensions
+        self.metrics = Metrics(self.service_figures)
         self.started_at = time.monotonic()
         self._health: health.HealthServer | None = None
 
@@ -112,6 +120,29 @@ class NexusBot(commands.Bot):
             self._health = health.HealthServer(self, self.settings.http_port)
             await self._health.start()
 
+    def observe(self, interaction: discord.Interaction[Any], outcome: str) -> None:
+        """Count a finished command in the metrics."""
+        if interaction.type is discord.InteractionType.autocomplete:
+            return
+        name = interaction.command.qualified_name if interaction.command else "unknown"
+        started = interaction.extras.get("started", time.monotonic())
+        self.metrics.observe(name, outcome, time.monotonic() - started)
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction[Any], _command: object
+    ) -> None:
+        """A command finished without an error."""
+        self.observe(interaction, "ok")
+
+    def service_figures(self) -> dict[str, Any]:
+        """What the services count, for /metrics."""
+        return {
+            "reminders": dict(self.reminders.stats),
+            "pairing_rounds": self.pairing.rounds_run,
+            "scheduler_running": self.reminders.running,
+            "entries": len(self.knowledge.index),
+        }
+
     async def on_ready(self) -> None:
         """Log once the gateway has delivered every guild."""
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
@@ -124,6 +155,11 @@ class NexusBot(commands.Bot):
         if self._health is not None:
             await self._health.stop()
         await self.database.dispose()
+
+    @property
+    def scheduler_running(self) -> bool:
+        """Whether reminders are being scheduled (false when no announce channel is set)."""
+        return self.reminders.running or self.settings.announce_channel_id is None
 
     @property
     def gateway_connected(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default=Path("content"), alias="NEXUS_CONTENT_DIR")
     http_port: int | None = Field(default=None, alias="NEXUS_HTTP_PORT", ge=1, le=65535)
     log_level: str = Field(default="INFO", alias="NEXUS_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field(default="text", alias="NEXUS_LOG_FORMAT")
     reminder_grace_hours: float = Field(default=6.0, alias="NEXUS_REMINDER_GRACE_HOURS", ge=0)
     reminder_offsets: str = Field(default="7d,3d,1d,2h,0m", alias="NEXUS_REMINDER_OFFSETS")
     pairing_schedule: str = Field(default="", alias="NEXUS_PAIRING_SCHEDULE")

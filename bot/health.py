@@ -1,4 +1,4 @@
-"""`GET /healthz`: is the gateway connected and does the database answer?"""
+"""`GET /healthz` (gateway, database, scheduler) and `GET /metrics` (Prometheus)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,23 @@ import json
 from typing import Any, Protocol
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.db import Database
+from bot.metrics import Metrics
 
 
 class Monitored(Protocol):
     """What the health server reads from the bot."""
 
     database: Database
+    metrics: Metrics
 
     @property
     def gateway_connected(self) -> bool: ...
+
+    @property
+    def scheduler_running(self) -> bool: ...
 
 
 class HealthServer:
@@ -30,6 +36,7 @@ class HealthServer:
         """Start serving."""
         app = web.Application()
         app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/metrics", self.metrics)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
@@ -44,9 +51,16 @@ class HealthServer:
         status: dict[str, Any] = {
             "gateway_connected": self.bot.gateway_connected,
             "database_reachable": await self.bot.database.ping(),
+            "scheduler_running": self.bot.scheduler_running,
         }
         healthy = all(status.values())
         status["status"] = "ok" if healthy else "degraded"
         return web.Response(
             text=json.dumps(status), status=200 if healthy else 503, content_type="application/json"
+        )
+
+    async def metrics(self, _request: web.Request) -> web.Response:
+        """Prometheus text format."""
+        return web.Response(
+            body=self.bot.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )

@@ -54,3 +54,14 @@ def moderator_only() -> Callable[[T], T]:
         return func
 
     return decorator
+
+
+def per_member(interaction: discord.Interaction) -> int:
+    """Cooldown bucket: the member."""
+    return interaction.user.id
+
+
+# Abuse limits per member; the refusal is a friendly ephemeral message (cogs.errors).
+lookup_cooldown = app_commands.checks.cooldown(10, 30, key=per_member)
+pairing_cooldown = app_commands.checks.cooldown(5, 60, key=per_member)
+moderator_cooldown = app_commands.checks.cooldown(20, 60, key=per_member)

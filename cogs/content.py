@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.knowledge.entry import CATEGORIES
 from bot.moderation.content import Actor, Change, ContentService, Draft, EditConflict
-from cogs.checks import MODERATOR_PERMISSIONS, ensure_moderator
+from cogs.checks import MODERATOR_PERMISSIONS, ensure_moderator, moderator_cooldown
 from cogs.errors import friendly_errors, report_error
 from cogs.knowledge import entry_embed
 
@@ -274,12 +274,14 @@ class ContentGroup(app_commands.Group):
         return True
 
     @app_commands.command(name="add", description="Add a new entry")
+    @moderator_cooldown
     async def add(self, interaction: discord.Interaction) -> None:
         """Open the empty entry form."""
         await interaction.response.send_modal(EntryModal())
 
     @app_commands.command(name="edit", description="Edit an entry")
     @app_commands.describe(entry="The entry to edit")
+    @moderator_cooldown
     async def edit(self, interaction: discord.Interaction, entry: str) -> None:
         """Open the entry form prefilled with the current version."""
         current, version = await service(interaction).current(entry)
@@ -289,6 +291,7 @@ class ContentGroup(app_commands.Group):
 
     @app_commands.command(name="remove", description="Remove an entry (it can be reverted)")
     @app_commands.describe(entry="The entry to remove")
+    @moderator_cooldown
     async def remove(self, interaction: discord.Interaction, entry: str) -> None:
         """Ask for confirmation with a button."""
         current, _ = await service(interaction).current(entry)
@@ -301,6 +304,7 @@ class ContentGroup(app_commands.Group):
 
     @app_commands.command(name="history", description="Versions of an entry: who, when, what")
     @app_commands.describe(entry="The entry")
+    @moderator_cooldown
     async def history(self, interaction: discord.Interaction, entry: str) -> None:
         """List the versions, newest first."""
         current, versions = await service(interaction).history(entry)
@@ -319,6 +323,7 @@ class ContentGroup(app_commands.Group):
 
     @app_commands.command(name="revert", description="Restore an earlier version of an entry")
     @app_commands.describe(entry="The entry", version="The version to restore")
+    @moderator_cooldown
     async def revert(
         self,
         interaction: discord.Interaction,
@@ -334,6 +339,7 @@ class ContentGroup(app_commands.Group):
         await modlog(interaction, describe(change, interaction.user.mention))
 
     @app_commands.command(name="reload", description="Re-import the content files")
+    @moderator_cooldown
     async def reload(self, interaction: discord.Interaction) -> None:
         """Import `content/` again and summarize."""
         await interaction.response.defer(ephemeral=True, thinking=True)

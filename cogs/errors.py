@@ -31,9 +31,14 @@ def describe(interaction: discord.Interaction[Any]) -> str:
     return f"component {data.get('custom_id', '?')}"
 
 
-async def report_error(interaction: discord.Interaction[Any], error: Exception) -> None:
-    """Tell the user what went wrong (with an error id for real bugs) and log the traceback."""
+async def report_error(interaction: discord.Interaction[Any], error: Exception) -> str:
+    """Tell the user what went wrong (with an error id for real bugs) and log the traceback.
+
+    Returns the outcome for the metrics: `refused` for bad input, checks and cooldowns,
+    `error` for bugs.
+    """
     original = getattr(error, "original", error)
+    outcome = "refused"
     if isinstance(original, UserError):
         text = discord.utils.escape_mentions(str(original))
     elif isinstance(original, app_commands.CommandOnCooldown):
@@ -41,6 +46,7 @@ async def report_error(interaction: discord.Interaction[Any], error: Exception) 
     elif isinstance(original, app_commands.CheckFailure):
         text = str(original) or "You can't use this command."
     else:
+        outcome = "error"
         error_id = new_error_id()
         log.error("error %s in %s", error_id, describe(interaction), exc_info=original)
         text = f"Something went wrong on our side (error id `{error_id}`). Please try again later."
@@ -54,6 +60,7 @@ async def report_error(interaction: discord.Interaction[Any], error: Exception) 
             await interaction.response.send_message(text, ephemeral=True)
     except discord.HTTPException:
         log.warning("could not deliver the error message for %s", describe(interaction))
+    return outcome
 
 
 def friendly_errors(callback: F) -> F:

@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.knowledge.entry import CATEGORIES, Entry
 from bot.knowledge.presentation import CATEGORY_LABELS, paginate, quote_user_text, trim
 from bot.knowledge.search import Hit
+from cogs.checks import lookup_cooldown
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -270,6 +271,7 @@ class Knowledge(commands.Cog):
         query="What are you looking for? Typos and abbreviations are fine",
         public="Post the answer in the channel for everyone (default: only you)",
     )
+    @lookup_cooldown
     async def learn(
         self, interaction: discord.Interaction, query: str, public: bool = False
     ) -> None:
@@ -310,6 +312,7 @@ class Knowledge(commands.Cog):
 
     @app_commands.command(name="topics", description="Browse the knowledge base by category")
     @app_commands.describe(category="Only this category")
+    @lookup_cooldown
     async def topics(
         self, interaction: discord.Interaction, category: CategoryName | None = None
     ) -> None:

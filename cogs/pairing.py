@@ -13,7 +13,12 @@ from discord.ext import commands
 from bot.errors import DeliveryError, UserError
 from bot.pairing.service import Introduction, PairingService, RoundReport
 from bot.pairing.timezones import suggest_timezones
-from cogs.checks import MODERATOR_PERMISSIONS, ensure_moderator
+from cogs.checks import (
+    MODERATOR_PERMISSIONS,
+    ensure_moderator,
+    moderator_cooldown,
+    pairing_cooldown,
+)
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -251,12 +256,14 @@ class PairingGroup(app_commands.Group):
         return True
 
     @app_commands.command(name="preview", description="The groups a round would form now")
+    @moderator_cooldown
     async def preview(self, interaction: discord.Interaction) -> None:
         """Show, save nothing."""
         await send_preview(interaction)
 
     @app_commands.command(name="run", description="Match the pool now and introduce the groups")
     @app_commands.describe(dry_run="Only show the groups (same as /pairing preview)")
+    @moderator_cooldown
     async def run(self, interaction: discord.Interaction, dry_run: bool = False) -> None:
         """Run a round: persist, then introduce each group in its own thread."""
         if dry_run:
@@ -292,6 +299,7 @@ class Pair(
         interests="Project domains you like, comma-separated (fintech, health, ...)",
         project="Your project idea, in a few words",
     )
+    @pairing_cooldown
     async def join(
         self,
         interaction: discord.Interaction,
@@ -328,6 +336,7 @@ class Pair(
         return [app_commands.Choice(name=z, value=z) for z in suggest_timezones(current, 25)]
 
     @app_commands.command(name="leave", description="Leave the partner pool")
+    @pairing_cooldown
     async def leave(self, interaction: discord.Interaction) -> None:
         """Leave the pool and any current group."""
         left = await self.bot.pairing.leave(interaction.user.id)
@@ -338,6 +347,7 @@ class Pair(
 
     @app_commands.command(name="pause", description="Skip pairing rounds for a while")
     @app_commands.describe(days="How many days (1-60)")
+    @pairing_cooldown
     async def pause(
         self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 60]
     ) -> None:
@@ -348,6 +358,7 @@ class Pair(
         )
 
     @app_commands.command(name="status", description="Your profile, partners and the pool")
+    @pairing_cooldown
     async def status(self, interaction: discord.Interaction) -> None:
         """Show the learner's status."""
         profile = await self.bot.pairing.status(interaction.user.id)
@@ -379,6 +390,7 @@ class Pair(
 
     @app_commands.command(name="avoid", description="Never match me with this member (private)")
     @app_commands.describe(member="Who to avoid; they are not told")
+    @pairing_cooldown
     async def avoid(self, interaction: discord.Interaction, member: discord.User) -> None:
         """Add to the private avoid list."""
         added = await self.bot.pairing.avoid(interaction.user.id, member.id)

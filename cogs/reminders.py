@@ -19,7 +19,7 @@ from bot.reminders.parsing import (
     parse_offsets,
 )
 from bot.reminders.service import MilestoneInfo, ReminderService
-from cogs.checks import MODERATOR_PERMISSIONS, ensure_moderator
+from cogs.checks import MODERATOR_PERMISSIONS, ensure_moderator, lookup_cooldown, moderator_cooldown
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -115,6 +115,7 @@ class MilestoneGroup(app_commands.Group):
         offsets="When to remind before it, e.g. 7d,3d,1d,2h,0m",
         description="What learners should do",
     )
+    @moderator_cooldown
     async def add(
         self,
         interaction: discord.Interaction,
@@ -140,6 +141,7 @@ class MilestoneGroup(app_commands.Group):
 
     @app_commands.command(name="remove", description="Remove a milestone and cancel its reminders")
     @app_commands.describe(name="The milestone")
+    @moderator_cooldown
     async def remove(self, interaction: discord.Interaction, name: str) -> None:
         """Remove a milestone."""
         removed = await service(interaction).remove_milestone(name, actor_id=interaction.user.id)
@@ -159,6 +161,7 @@ class MilestoneGroup(app_commands.Group):
         return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names]
 
     @app_commands.command(name="list", description="All milestones with their reminders")
+    @moderator_cooldown
     async def list(self, interaction: discord.Interaction) -> None:
         """Every active milestone."""
         infos = await service(interaction).all_milestones()
@@ -177,6 +180,7 @@ class MilestoneGroup(app_commands.Group):
 
     @cohort.command(name="start", description="Preview and create a new cohort's milestones")
     @app_commands.describe(start="The cohort's first day, YYYY-MM-DD")
+    @moderator_cooldown
     async def cohort_start(
         self, interaction: discord.Interaction, start: app_commands.Range[str, 10, 10]
     ) -> None:
@@ -251,6 +255,7 @@ class Reminders(commands.Cog):
     @app_commands.command(
         name="deadlines", description="Upcoming program deadlines, in your time zone"
     )
+    @lookup_cooldown
     async def deadlines(self, interaction: discord.Interaction) -> None:
         """Upcoming milestones with Discord timestamps."""
         infos = await self.bot.reminders.upcoming(limit=10)
@@ -267,6 +272,7 @@ class Reminders(commands.Cog):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @reminders.command(name="subscribe", description="Get a DM copy of every reminder")
+    @lookup_cooldown
     async def subscribe(self, interaction: discord.Interaction) -> None:
         """Subscribe to DM copies."""
         added = await self.bot.reminders.subscribe(interaction.user.id)
@@ -278,6 +284,7 @@ class Reminders(commands.Cog):
         await interaction.response.send_message(text, ephemeral=True)
 
     @reminders.command(name="unsubscribe", description="Stop DM copies of reminders")
+    @lookup_cooldown
     async def unsubscribe(self, interaction: discord.Interaction) -> None:
         """Unsubscribe from DM copies."""
         removed = await self.bot.reminders.unsubscribe(interaction.user.id)

@@ -259,7 +259,7 @@ class PairingService:
                 await session.exec(
                     select(MembershipRow).where(
                         MembershipRow.user_id == user_id,
-                        MembershipRow.active == True,  # noqa: E712
+                        col(MembershipRow.active).is_(True),
                     )
                 )
             ).first()
@@ -273,10 +273,10 @@ class PairingService:
                         select(MembershipRow).where(
                             MembershipRow.group_id == mine.group_id,
                             MembershipRow.user_id != user_id,
-                            MembershipRow.active == True,
+                            col(MembershipRow.active).is_(True),
                         )
                     )
-                ).all()  # noqa: E712
+                ).all()
                 for other in others:
                     learner = await session.get(LearnerRow, other.user_id)
                     partners.append((other.user_id, learner.name if learner else "?"))
@@ -293,13 +293,13 @@ class PairingService:
     # ------------------------------------------------------------------ rounds
     async def _pool(self, session: AsyncSession) -> list[LearnerRow]:
         now = self.clock()
-        busy = select(MembershipRow.user_id).where(MembershipRow.active == True)  # noqa: E712
+        busy = select(MembershipRow.user_id).where(col(MembershipRow.active).is_(True))
         return list(
             (
                 await session.exec(
                     select(LearnerRow)
                     .where(
-                        LearnerRow.active == True,  # noqa: E712
+                        col(LearnerRow.active).is_(True),
                         or_(
                             col(LearnerRow.paused_until).is_(None),
                             col(LearnerRow.paused_until) <= now,
@@ -476,7 +476,7 @@ class PairingService:
                 await session.exec(
                     select(MembershipRow).where(
                         MembershipRow.group_id == group_id,
-                        MembershipRow.active == True,  # noqa: E712
+                        col(MembershipRow.active).is_(True),
                     )
                 )
             ).all()
@@ -535,8 +535,8 @@ class PairingService:
     async def _tell_unplaced(self) -> None:
         async with self.database.session() as session:
             rows = (
-                await session.exec(select(UnplacedRow).where(UnplacedRow.notified == False))
-            ).all()  # noqa: E712
+                await session.exec(select(UnplacedRow).where(col(UnplacedRow.notified).is_(False)))
+            ).all()
             for row in rows:
                 row.notified = True  # at most once, even if the DM fails
         for row in rows:
@@ -580,10 +580,10 @@ class PairingService:
                 members = (
                     await session.exec(
                         select(MembershipRow.user_id).where(
-                            MembershipRow.group_id == group.id, MembershipRow.active == True
+                            MembershipRow.group_id == group.id, col(MembershipRow.active).is_(True)
                         )
                     )
-                ).all()  # noqa: E712
+                ).all()
             if claimed.rowcount != 1 or group.thread_id is None:
                 continue
             try:
@@ -619,7 +619,7 @@ class PairingService:
                 await session.exec(
                     select(MembershipRow).where(
                         MembershipRow.group_id == group_id,
-                        MembershipRow.active == True,  # noqa: E712
+                        col(MembershipRow.active).is_(True),
                     )
                 )
             ).all()
@@ -632,9 +632,9 @@ class PairingService:
         rows = (
             await session.exec(
                 select(MembershipRow).where(
-                    MembershipRow.user_id == user_id, MembershipRow.active == True
+                    MembershipRow.user_id == user_id, col(MembershipRow.active).is_(True)
                 )
             )
-        ).all()  # noqa: E712
+        ).all()
         for row in rows:
             row.active = False

@@ -139,3 +139,13 @@ async def test_topics_filters_by_category(sandbox: Sandbox) -> None:
     assert message.embeds[0]["title"].startswith("Challenge")
     count = len(sandbox.bot.knowledge.browse("challenge"))
     assert f"({count})" in message.embeds[0]["title"]
+
+
+async def test_lookups_have_a_friendly_per_member_cooldown(sandbox: Sandbox) -> None:
+    emulator, learner = sandbox.emulator, sandbox.cast.learner
+    for _ in range(10):
+        assert (await emulator.run(learner, "learn", query="docker")).embeds
+    refused = await emulator.run(learner, "learn", query="docker")
+    assert refused.ephemeral and "Slow down" in refused.content
+    other = await emulator.run(sandbox.cast.learner2, "learn", query="docker")
+    assert other.embeds  # the limit is per member

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.db import Database
 from bot.db.models import GroupRow, MembershipRow, RoundRow
@@ -226,8 +226,10 @@ async def test_nobody_is_in_two_active_groups(database: Database) -> None:
     await asyncio.gather(service.run_round(), service.run_round())
     async with database.session() as session:
         active = (
-            await session.exec(select(MembershipRow.user_id).where(MembershipRow.active == True))
-        ).all()  # noqa: E712
+            await session.exec(
+                select(MembershipRow.user_id).where(col(MembershipRow.active).is_(True))
+            )
+        ).all()
         groups = (await session.exec(select(GroupRow))).all()
     assert len(active) == len(set(active)) == 6 and len(groups) == 3
 

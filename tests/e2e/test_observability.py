@@ -1,0 +1,61 @@
+"""/healthz and /metrics of a running bot; JSON logs without secrets."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+
+import aiohttp
+import pytest
+
+from bot.app import NexusBot
+from bot.config import Settings
+from bot.runner import configure_logging
+from bot.sandbox.session import running_sandbox
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_healthz_and_metrics(settings: Settings) -> None:
+    port = free_port()
+    settings = settings.model_copy(update={"http_port": port})
+    async with running_sandbox(settings, guild_ready_timeout=0.05) as sandbox, \
+            aiohttp.ClientSession() as http:
+        await sandbox.emulator.run(sandbox.cast.learner, "help")
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+            health = await response.json()
+            assert response.status == 200
+        assert health == {"gateway_connected": True, "database_reachable": True,
+                          "scheduler_running": True, "status": "ok"}
+        async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+            text = await response.text()
+        assert 'nexus_interactions_total{command="help",outcome="ok"} 1.0' in text
+        assert 'nexus_interaction_seconds_bucket{command="help",le="0.25"} 1.0' in text
+        assert "nexus_reminders_total" in text and "nexus_pairing_rounds_total" in text
+
+
+async def test_health_reports_a_dropped_gateway(settings: Settings,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    port = free_port()
+    settings = settings.model_copy(update={"http_port": port})
+    async with running_sandbox(settings, guild_ready_timeout=0.05), \
+            aiohttp.ClientSession() as http:
+        monkeypatch.setattr(NexusBot, "gateway_connected", property(lambda _self: False))
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+            assert response.status == 503
+            assert (await response.json())["status"] == "degraded"
+
+
+def test_json_logs_never_contain_the_token(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO", json_format=True, secrets=("super-secret-token",))
+    logging.getLogger("bot.test").info("connecting with %s", "super-secret-token")
+    logging.getLogger("bot.test").warning("plain %s", "message")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert lines[0]["message"] == "connecting with [redacted]"
+    assert lines[1]["level"] == "WARNING" and lines[1]["logger"] == "bot.test"
+    configure_logging("INFO")
