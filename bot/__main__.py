@@ -100,6 +100,21 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    """Copy the SQLite database to PATH while the bot may be running."""
+    settings = _settings_or_exit()
+    from bot.db.backup import backup
+
+    try:
+        size = backup(settings.database_url, Path(args.path))
+    except (ValueError, FileNotFoundError) as error:
+        print(f"backup failed: {error}", file=sys.stderr)
+        return 1
+    print(f"backed up to {args.path} ({size} bytes); restore by stopping the bot and "
+          "copying it over the database file")
+    return 0
+
+
 def cmd_content_validate(args: argparse.Namespace) -> int:
     """Check every content file; print `file:line: message` per problem."""
     settings = _settings_or_exit()
@@ -199,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+    db_backup = db_sub.add_parser("backup", help="online backup of the SQLite database")
+    db_backup.add_argument("path", help="where to write the copy")
+    db_backup.set_defaults(handler=cmd_db_backup)
 
     content = sub.add_parser("content", help="knowledge base files")
     content_sub = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import timedelta
@@ -28,6 +29,7 @@ from cogs.errors import report_error
 
 log = logging.getLogger(__name__)
 
+SHUTDOWN_GRACE_SECONDS = 10.0
 EXTENSIONS = ("cogs.meta", "cogs.knowledge", "cogs.reminders", "cogs.content", "cogs.pairing")
 
 # No message the bot sends can ping @everyone, @here or a role; users only where a reply
@@ -47,8 +49,10 @@ class NexusTree(app_commands.CommandTree["NexusBot"]):
     """The command tree: times every command and answers every failure."""
 
     async def interaction_check(self, interaction: discord.Interaction[NexusBot]) -> bool:
-        """Note when handling started (for the latency histogram)."""
+        """Note when handling started (latency histogram, graceful shutdown)."""
         interaction.extras["started"] = time.monotonic()
+        if interaction.type is not discord.InteractionType.autocomplete:
+            interaction.client.in_flight.add(interaction.id)
         return True
 
     async def on_error(
@@ -93,6 +97,7 @@ class NexusBot(commands.Bot):
         )
         self.extensions_to_load = extensions
         self.metrics = Metrics(self.service_figures)
+        self.in_flight: set[int] = set()
         self.started_at = time.monotonic()
         self._health: health.HealthServer | None = None
 
@@ -122,6 +127,7 @@ class NexusBot(commands.Bot):
 
     def observe(self, interaction: discord.Interaction[Any], outcome: str) -> None:
         """Count a finished command in the metrics."""
+        self.in_flight.discard(interaction.id)
         if interaction.type is discord.InteractionType.autocomplete:
             return
         name = interaction.command.qualified_name if interaction.command else "unknown"
@@ -148,9 +154,16 @@ class NexusBot(commands.Bot):
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
 
     async def close(self) -> None:
-        """Stop the scheduler, then discord.py, the health server and the database."""
+        """Stop the schedulers, let in-flight commands finish, then close everything."""
+        if self.is_closed():
+            return
         await self.reminders.stop()
         await self.pairing.stop()
+        deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+        while self.in_flight and time.monotonic() < deadline:  # noqa: ASYNC110 - bounded
+            await asyncio.sleep(0.05)
+        if self.in_flight:
+            log.warning("stopping with %d interaction(s) unfinished", len(self.in_flight))
         await super().close()
         if self._health is not None:
             await self._health.stop()

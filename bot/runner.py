@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import signal
 import sys
 
 from bot.app import NexusBot
 from bot.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 class JsonFormatter(logging.Formatter):
@@ -59,9 +64,27 @@ def configure_logging(
 
 
 async def serve(bot: NexusBot, token: str) -> None:
-    """Log in with `token`, run until the bot is closed, then clean up."""
-    async with bot:
-        await bot.start(token, reconnect=True)
+    """Log in with `token` and run until closed; SIGTERM and SIGINT close it gracefully."""
+    loop = asyncio.get_running_loop()
+    stopping: set[asyncio.Task[None]] = set()
+
+    def stop() -> None:
+        log.info("signal received: finishing in-flight interactions, then stopping")
+        stopping.add(asyncio.create_task(bot.close()))
+
+    handled = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop)
+            handled.append(sig)
+    try:
+        async with bot:
+            await bot.start(token, reconnect=True)
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+        if stopping:
+            await asyncio.gather(*stopping)
 
 
 def create_bot(settings: Settings, **options: object) -> NexusBot:

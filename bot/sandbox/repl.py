@@ -215,10 +215,25 @@ class Repl:
 
 
 async def _ask_stdin(prompt: str) -> str:
+    """Read a line without a thread (the event loop watches stdin), so stopping never hangs."""
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str] = loop.create_future()
+    print(prompt, end="", flush=True)
+
+    def readable() -> None:
+        loop.remove_reader(sys.stdin.fileno())
+        line = sys.stdin.readline()
+        if not answer.done():
+            if line:
+                answer.set_result(line.rstrip("\n"))
+            else:
+                answer.set_exception(EOFError())
+
+    loop.add_reader(sys.stdin.fileno(), readable)
     try:
-        return await asyncio.to_thread(input, prompt)
-    except KeyboardInterrupt:
-        raise EOFError from None
+        return await answer
+    finally:
+        loop.remove_reader(sys.stdin.fileno())
 
 
 async def run_sandbox(settings: Settings, member: str = "ada", ask: Ask = _ask_stdin) -> None:
@@ -245,8 +260,13 @@ async def run_sandbox(settings: Settings, member: str = "ada", ask: Ask = _ask_s
             flush=True,
         )
         while True:
+            reading = asyncio.ensure_future(ask(repl.prompt))
+            await asyncio.wait({reading, sandbox.task}, return_when=asyncio.FIRST_COMPLETED)
+            if not reading.done():  # the bot stopped (SIGTERM): leave without waiting
+                reading.cancel()
+                break
             try:
-                line = await ask(repl.prompt)
+                line = reading.result()
             except EOFError:
                 break
             if line.strip() in (":quit", ":q", "exit", "quit"):
