@@ -7,6 +7,7 @@ modal also checks `bot.moderation.policy.is_moderator` on the server side (as Ro
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -56,12 +57,38 @@ def moderator_only() -> Callable[[T], T]:
     return decorator
 
 
-def per_member(interaction: discord.Interaction) -> int:
-    """Cooldown bucket: the member."""
-    return interaction.user.id
+class MemberCooldown:
+    """At most `rate` uses per `per` seconds per member, across the commands it decorates.
+
+    Like `app_commands.checks.cooldown`, but forgetting idle members only every `per`
+    seconds instead of scanning every member on every use (that scan dominated under load).
+    """
+
+    def __init__(self, rate: int, per: float) -> None:
+        self.rate, self.per = rate, per
+        self.buckets: dict[int, app_commands.Cooldown] = {}
+        self.swept = time.monotonic()
+
+    def check(self, interaction: discord.Interaction) -> bool:
+        """Raise `CommandOnCooldown` when the member is over the limit."""
+        now = time.monotonic()
+        if now - self.swept > self.per:
+            self.buckets = {k: v for k, v in self.buckets.items() if now - v._last < self.per}
+            self.swept = now
+        bucket = self.buckets.setdefault(
+            interaction.user.id, app_commands.Cooldown(self.rate, self.per)
+        )
+        retry_after = bucket.update_rate_limit(now)
+        if retry_after:
+            raise app_commands.CommandOnCooldown(bucket, retry_after)
+        return True
+
+    def __call__(self, func: T) -> T:
+        """Use as a decorator on application commands."""
+        return app_commands.check(self.check)(func)
 
 
 # Abuse limits per member; the refusal is a friendly ephemeral message (cogs.errors).
-lookup_cooldown = app_commands.checks.cooldown(10, 30, key=per_member)
-pairing_cooldown = app_commands.checks.cooldown(5, 60, key=per_member)
-moderator_cooldown = app_commands.checks.cooldown(20, 60, key=per_member)
+lookup_cooldown = MemberCooldown(10, 30)
+pairing_cooldown = MemberCooldown(5, 60)
+moderator_cooldown = MemberCooldown(20, 60)

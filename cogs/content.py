@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.knowledge.entry import CATEGORIES
 from bot.moderation.content import Actor, Change, ContentService, Draft, EditConflict
 from cogs.checks import MODERATOR_PERMISSIONS, ensure_moderator, moderator_cooldown
+from cogs.components import dynamic_view
 from cogs.errors import friendly_errors, report_error
 from cogs.knowledge import entry_embed
 
@@ -160,8 +161,7 @@ async def send_conflict(
         description=f"**{mine.title}** · {mine.category}\n"
         f"Aliases: {mine.aliases}\n\n{mine.summary}\n\n{mine.body}"[:4000],
     )
-    view = discord.ui.View(timeout=None)
-    view.add_item(EditAgainButton(conflict.current.slug))
+    view = dynamic_view(EditAgainButton(conflict.current.slug))
     await interaction.response.send_message(
         f"⚠️ {conflict} Your changes were not saved; compare and edit again.",
         embeds=[newer, yours],
@@ -296,8 +296,7 @@ class ContentGroup(app_commands.Group):
         """Ask for confirmation with a button."""
         current, _ = await service(interaction).current(entry)
         embed, _ = entry_embed(current)
-        view = discord.ui.View(timeout=None)
-        view.add_item(ConfirmRemoveButton(current.slug))
+        view = dynamic_view(ConfirmRemoveButton(current.slug))
         await interaction.response.send_message(
             "Remove this entry?", embed=embed, view=view, ephemeral=True
         )

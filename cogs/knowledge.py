@@ -17,6 +17,7 @@ from bot.knowledge.entry import CATEGORIES, Entry
 from bot.knowledge.presentation import CATEGORY_LABELS, paginate, quote_user_text, trim
 from bot.knowledge.search import Hit
 from cogs.checks import lookup_cooldown
+from cogs.components import dynamic_view
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -67,13 +68,10 @@ def entry_embed(entry: Entry, *, full: bool = False) -> tuple[discord.Embed, boo
 
 def entry_view(knowledge: KnowledgeService, entry: Entry, *, shortened: bool) -> discord.ui.View:
     """Read more (when shortened) and one button per related entry."""
-    view = discord.ui.View(timeout=None)
-    if shortened:
-        view.add_item(ReadMoreButton(entry.slug))
+    items: list[discord.ui.Item[Any]] = [ReadMoreButton(entry.slug)] if shortened else []
     related = [e for slug in entry.related if (e := knowledge.get(slug)) is not None]
-    for other in related[:MAX_RELATED_BUTTONS]:
-        view.add_item(OpenEntryButton(other.slug, other.title))
-    return view
+    items += [OpenEntryButton(other.slug, other.title) for other in related[:MAX_RELATED_BUTTONS]]
+    return dynamic_view(*items)
 
 
 class OpenEntryButton(
@@ -154,10 +152,7 @@ async def send_entry(
 
 def suggestions_view(hits: tuple[Hit, ...]) -> discord.ui.View:
     """One button per suggestion."""
-    view = discord.ui.View(timeout=None)
-    for hit in hits[:5]:
-        view.add_item(OpenEntryButton(hit.slug, hit.title))
-    return view
+    return dynamic_view(*(OpenEntryButton(hit.slug, hit.title) for hit in hits[:5]))
 
 
 # ---------------------------------------------------------------------------------- /topics
@@ -175,15 +170,16 @@ def topics_page(
         color=CATEGORY_COLORS.get(category, 0x5865F2),
     )
     embed.set_footer(text=f"Page {page.number} of {page.count} · open one below or use /learn")
-    view = discord.ui.View(timeout=None)
-    if page.items:
-        view.add_item(TopicSelect(category, page.number, page.items))
-    view.add_item(
+    items: list[discord.ui.Item[Any]] = (
+        [TopicSelect(category, page.number, page.items)] if page.items else []
+    )
+    items.append(
         TopicsPageButton(category, page.number - 1, "◀ Previous", disabled=page.number <= 1)
     )
-    view.add_item(
+    items.append(
         TopicsPageButton(category, page.number + 1, "Next ▶", disabled=page.number >= page.count)
     )
+    view = dynamic_view(*items)
     return embed, view
 
 

@@ -19,6 +19,7 @@ from cogs.checks import (
     moderator_cooldown,
     pairing_cooldown,
 )
+from cogs.components import dynamic_view
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -138,9 +139,10 @@ class DiscordNotifier:
     ) -> None:
         """Ask how it is going, with the two buttons."""
         names = " ".join(f"<@{member}>" for member in member_ids)
-        view = discord.ui.View(timeout=None)
-        view.add_item(CheckinButton(group_id, collaborating=True))
-        view.add_item(CheckinButton(group_id, collaborating=False))
+        view = dynamic_view(
+            CheckinButton(group_id, collaborating=True),
+            CheckinButton(group_id, collaborating=False),
+        )
         try:
             await self.bot.get_partial_messageable(thread_id).send(
                 f"{names} How is your collaboration going? Tell us below (only you see the "

@@ -20,6 +20,7 @@ from bot.reminders.parsing import (
 )
 from bot.reminders.service import MilestoneInfo, ReminderService
 from cogs.checks import MODERATOR_PERMISSIONS, ensure_moderator, lookup_cooldown, moderator_cooldown
+from cogs.components import dynamic_view
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -197,8 +198,7 @@ class MilestoneGroup(app_commands.Group):
             color=0xE91E63,
         )
         embed.set_footer(text="Nothing is saved until you confirm.")
-        view = discord.ui.View(timeout=None)
-        view.add_item(ConfirmCohortButton(first_day))
+        view = dynamic_view(ConfirmCohortButton(first_day))
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 

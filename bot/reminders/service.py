@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ STALE_CLAIM = timedelta(seconds=60)
 SWEEP_SECONDS = 30
 MAX_ATTEMPTS = 6
 MAX_DESCRIPTION = 1000
+UPCOMING_CACHE_SECONDS = 10  # another replica's change shows in /deadlines within this
 JUST_NOW = timedelta(seconds=5)  # a reminder due this recently at creation still posts
 
 
@@ -109,6 +111,7 @@ class ReminderService:
             timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
         )
         self.stats = {"sent": 0, "skipped": 0, "failed": 0}
+        self._upcoming: tuple[float, list[MilestoneInfo]] | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, poster: Poster) -> None:
@@ -199,6 +202,7 @@ class ReminderService:
                 )
             )
             milestone_id = row.id
+        self._upcoming = None
         await self.schedule_pending(milestone_id)
         info = await self.get(milestone_id)
         assert info is not None
@@ -229,6 +233,7 @@ class ReminderService:
             )
         for reminder_id in cancelled:
             self._unschedule(reminder_id)
+        self._upcoming = None
         return True
 
     async def _cancel_pending(self, session, milestone_id: int | None) -> list[int]:  # type: ignore[no-untyped-def]
@@ -250,8 +255,13 @@ class ReminderService:
         return found[0] if found else None
 
     async def upcoming(self, limit: int = 10) -> list[MilestoneInfo]:
-        """Milestones not yet due, soonest first."""
-        return (await self._infos(MilestoneRow.due_at >= self.clock()))[:limit]
+        """Milestones not yet due, soonest first (cached briefly: /deadlines is a hot path)."""
+        now = self.clock()
+        cached = self._upcoming
+        if cached is None or time.monotonic() - cached[0] > UPCOMING_CACHE_SECONDS:
+            cached = (time.monotonic(), await self._infos(MilestoneRow.due_at >= now))
+            self._upcoming = cached
+        return [info for info in cached[1] if info.due_at >= now][:limit]
 
     async def all_milestones(self) -> list[MilestoneInfo]:
         """Every active milestone, in due order."""

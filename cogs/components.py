@@ -1,0 +1,21 @@
+"""Message components whose clicks are handled by registered `DynamicItem` classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+
+def dynamic_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    """A view of DynamicItems, already stopped so discord.py does not keep it in memory.
+
+    Clicks are dispatched through `bot.add_dynamic_items` by custom_id, on any message and
+    after restarts; storing every sent view (ephemeral ones for 15 minutes) only grew memory
+    and garbage-collection pauses under load.
+    """
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    view.stop()
+    return view

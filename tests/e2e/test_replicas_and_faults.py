@@ -1,0 +1,99 @@
+"""Several replicas on one PostgreSQL database, and a briefly locked SQLite database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.app import NexusBot
+from bot.config import Settings
+from bot.db.models import RoundRow
+from bot.runner import create_bot, serve
+from bot.sandbox.cast import Cast, build_cast
+from bot.sandbox.emulator import DiscordEmulator
+from bot.sandbox.session import Sandbox
+from tests.conftest import CONTENT_DIR
+
+
+@contextlib.asynccontextmanager
+async def replicas(url: str, count: int) -> AsyncIterator[tuple[DiscordEmulator, Cast,
+                                                                list[NexusBot]]]:
+    """`count` bots (standing in for processes: they share only the database) on one server."""
+    cast = build_cast()
+    emulator = DiscordEmulator(cast.world)
+    await emulator.start()
+    settings = cast.settings_for(Settings(_env_file=None, DATABASE_URL=url,  # type: ignore[call-arg]
+                                          NEXUS_CONTENT_DIR=str(CONTENT_DIR)))
+    bots: list[NexusBot] = []
+    tasks = []
+    try:
+        with emulator.point_discord_py_here():
+            for _ in range(count):
+                bot = create_bot(settings, guild_ready_timeout=0.05)
+                tasks.append(asyncio.create_task(serve(bot, emulator.token)))
+                await asyncio.wait_for(bot.wait_until_ready(), 60)
+                bots.append(bot)
+            yield emulator, cast, bots
+    finally:
+        for bot in bots:
+            await bot.close()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await emulator.stop()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_two_replicas_post_each_reminder_once(database_url: str) -> None:
+    async with replicas(database_url, 2) as (emulator, cast, bots):
+        due = datetime.now(UTC) + timedelta(seconds=2)
+        await bots[0].reminders.save_milestone("Replica check", due, (0,))
+        await bots[1].reminders.schedule_pending()  # both processes now hold the job
+        await emulator.wait_for_message(lambda m: "Replica check" in m.content, timeout=10)
+        await asyncio.sleep(1.5)
+        posts = [m for m in cast.world.channel_messages(cast.announce.id)
+                 if "Replica check" in m.content]
+        assert len(posts) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_two_replicas_run_a_scheduled_round_once(database_url: str) -> None:
+    async with replicas(database_url, 2) as (_emulator, cast, bots):
+        await bots[0].pairing.join(cast.learner.id, "ada", "frontend", "Africa/Lagos")
+        await bots[0].pairing.join(cast.learner2.id, "linus", "backend", "Africa/Nairobi")
+        reports = await asyncio.gather(*(b.pairing.run_round(slot="weekly-test") for b in bots))
+        assert sum(report is not None for report in reports) == 1
+        async with bots[1].database.session() as session:
+            assert len((await session.exec(select(RoundRow))).all()) == 1
+        threads = [c for c in cast.world.channels.values() if c.parent_id == cast.announce.id]
+        assert len(threads) == 1
+
+
+async def test_briefly_locked_database_loses_and_doubles_nothing(sandbox: Sandbox,
+                                                                 settings: Settings) -> None:
+    path = Path(settings.database_url.removeprefix("sqlite+aiosqlite:///"))
+    due = datetime.now(UTC) + timedelta(hours=1, seconds=1)
+    await sandbox.bot.reminders.save_milestone("Locked", due, (3600,))  # reminder in 1 s
+    locker = sqlite3.connect(path, timeout=1)
+    locker.execute("BEGIN EXCLUSIVE")  # another writer holds the database
+    try:
+        await asyncio.sleep(1.2)  # the reminder comes due while the database is locked
+        answer = await sandbox.emulator.run(sandbox.cast.learner, "learn", query="docker")
+        assert answer.embeds  # lookups keep working (the index is in memory)
+        deadlines = await sandbox.emulator.run(sandbox.cast.learner, "deadlines")
+        assert "Locked" in deadlines.embeds[0]["description"]  # WAL readers are not blocked
+    finally:
+        await asyncio.sleep(0.5)
+        locker.rollback()
+        locker.close()
+    await sandbox.emulator.wait_for_message(
+        lambda m: m.interaction_id is None and "Locked" in m.content, timeout=10)
+    await asyncio.sleep(1)
+    posts = [m for m in sandbox.emulator.world.channel_messages(sandbox.cast.announce.id)
+             if m.interaction_id is None and "Locked" in m.content]
+    assert len(posts) == 1
