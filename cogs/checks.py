@@ -8,8 +8,7 @@ modal also checks `bot.moderation.policy.is_moderator` on the server side (as Ro
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import discord
 from discord import app_commands
@@ -42,19 +41,18 @@ def ensure_moderator(interaction: discord.Interaction) -> None:
         raise NotModerator()
 
 
-def moderator_only() -> Callable[[T], T]:
-    """Decorator: hide from non-moderators (default permissions) and refuse them at runtime."""
+class ModeratorGroup(app_commands.Group):
+    """A command group for moderators: hidden by default permissions, refused at runtime."""
 
-    def predicate(interaction: discord.Interaction) -> bool:
+    def __init__(self) -> None:
+        super().__init__(
+            default_permissions=MODERATOR_PERMISSIONS, guild_only=True, extras={"moderator": True}
+        )
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Refuse non-moderators even when Discord showed them the command."""
         ensure_moderator(interaction)
         return True
-
-    def decorator(func: Any) -> Any:
-        func = app_commands.default_permissions(**dict(MODERATOR_PERMISSIONS))(func)
-        func = app_commands.check(predicate)(func)
-        return func
-
-    return decorator
 
 
 class MemberCooldown:

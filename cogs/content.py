@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.knowledge.entry import CATEGORIES
 from bot.moderation.content import Actor, Change, ContentService, Draft, EditConflict
-from cogs.checks import MODERATOR_PERMISSIONS, ensure_moderator, moderator_cooldown
+from cogs.checks import ModeratorGroup, ensure_moderator, moderator_cooldown
 from cogs.components import dynamic_view
 from cogs.errors import friendly_errors, report_error
 from cogs.knowledge import entry_embed
@@ -256,22 +256,10 @@ async def entry_choices(
     return [app_commands.Choice(name=s, value=s) for s in sorted(slugs)[:25]]
 
 
-class ContentGroup(app_commands.Group):
+class ContentGroup(
+    ModeratorGroup, name="content", description="Edit the knowledge base (moderators)"
+):
     """Moderators edit the knowledge base; hidden by default permissions, checked at runtime."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            name="content",
-            description="Edit the knowledge base (moderators)",
-            default_permissions=MODERATOR_PERMISSIONS,
-            guild_only=True,
-            extras={"moderator": True},
-        )
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Refuse non-moderators even when Discord showed them the command."""
-        ensure_moderator(interaction)
-        return True
 
     @app_commands.command(name="add", description="Add a new entry")
     @moderator_cooldown

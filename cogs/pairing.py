@@ -14,8 +14,7 @@ from bot.errors import DeliveryError, UserError
 from bot.pairing.service import Introduction, PairingService, RoundReport
 from bot.pairing.timezones import suggest_timezones
 from cogs.checks import (
-    MODERATOR_PERMISSIONS,
-    ensure_moderator,
+    ModeratorGroup,
     moderator_cooldown,
     pairing_cooldown,
 )
@@ -240,22 +239,10 @@ async def send_preview(interaction: discord.Interaction[Any]) -> None:
     )
 
 
-class PairingGroup(app_commands.Group):
+class PairingGroup(
+    ModeratorGroup, name="pairing", description="Run partner-matching rounds (moderators)"
+):
     """Moderators run pairing rounds; hidden by default permissions, checked at runtime."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            name="pairing",
-            description="Run partner-matching rounds (moderators)",
-            default_permissions=MODERATOR_PERMISSIONS,
-            guild_only=True,
-            extras={"moderator": True},
-        )
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Refuse non-moderators even when Discord showed them the command."""
-        ensure_moderator(interaction)
-        return True
 
     @app_commands.command(name="preview", description="The groups a round would form now")
     @moderator_cooldown

@@ -19,7 +19,12 @@ from bot.reminders.parsing import (
     parse_offsets,
 )
 from bot.reminders.service import MilestoneInfo, ReminderService
-from cogs.checks import MODERATOR_PERMISSIONS, ensure_moderator, lookup_cooldown, moderator_cooldown
+from cogs.checks import (
+    ModeratorGroup,
+    ensure_moderator,
+    lookup_cooldown,
+    moderator_cooldown,
+)
 from cogs.components import dynamic_view
 from cogs.errors import friendly_errors
 
@@ -92,22 +97,10 @@ def milestone_line(info: MilestoneInfo) -> str:
     return line
 
 
-class MilestoneGroup(app_commands.Group):
+class MilestoneGroup(
+    ModeratorGroup, name="milestone", description="Manage program milestones (moderators)"
+):
     """Moderators manage deadlines; hidden by default permissions and checked at runtime."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            name="milestone",
-            description="Manage program milestones (moderators)",
-            default_permissions=MODERATOR_PERMISSIONS,
-            guild_only=True,
-            extras={"moderator": True},
-        )
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Refuse non-moderators even when Discord showed them the command."""
-        ensure_moderator(interaction)
-        return True
 
     @app_commands.command(name="add", description="Add or update a milestone and its reminders")
     @app_commands.describe(

@@ -14,13 +14,36 @@ from hypothesis import strategies as st
 from bot.sandbox.interactions import UsageError
 from bot.sandbox.session import Sandbox
 
-HOSTILE = st.sampled_from([
-    "", " ", "@everyone", "@here", "<@&1>", "<@1>", "'; DROP TABLE entry; --", "**x** `y` ||z||",
-    "\u200b\u200d\u2066", "مرحبا", "🚀" * 50, "\x00\x1b[31m", "a" * 6000, "../../etc/passwd",
-    "${jndi:ldap://x}", "<script>alert(1)</script>", "%s%s%n", "\\", "\n\n\n",
-])
-TEXT = st.one_of(HOSTILE, st.text(max_size=300), st.text(
-    st.characters(codec="utf-8", categories=["Cc", "Cf", "Zs", "So", "Lo", "Mn"]), max_size=80))
+HOSTILE = st.sampled_from(
+    [
+        "",
+        " ",
+        "@everyone",
+        "@here",
+        "<@&1>",
+        "<@1>",
+        "'; DROP TABLE entry; --",
+        "**x** `y` ||z||",
+        "\u200b\u200d\u2066",
+        "مرحبا",
+        "🚀" * 50,
+        "\x00\x1b[31m",
+        "a" * 6000,
+        "../../etc/passwd",
+        "${jndi:ldap://x}",
+        "<script>alert(1)</script>",
+        "%s%s%n",
+        "\\",
+        "\n\n\n",
+    ]
+)
+TEXT = st.one_of(
+    HOSTILE,
+    st.text(max_size=300),
+    st.text(
+        st.characters(codec="utf-8", categories=["Cc", "Cf", "Zs", "So", "Lo", "Mn"]), max_size=80
+    ),
+)
 
 
 def leaves(commands: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -71,11 +94,13 @@ def invocations(draw: st.DrawFn, sandbox: Sandbox) -> tuple[str, dict[str, Any],
     return path, values, focused
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
-async def test_every_command_survives_hostile_input(sandbox: Sandbox, data: st.DataObject
-                                                    ) -> None:
+async def test_every_command_survives_hostile_input(sandbox: Sandbox, data: st.DataObject) -> None:
     path, values, focused = data.draw(invocations(sandbox))
     user = data.draw(st.sampled_from(list(sandbox.cast.people.values())))
     emulator = sandbox.emulator

@@ -24,14 +24,20 @@ def free_port() -> int:
 async def test_healthz_and_metrics(settings: Settings) -> None:
     port = free_port()
     settings = settings.model_copy(update={"http_port": port})
-    async with running_sandbox(settings, guild_ready_timeout=0.05) as sandbox, \
-            aiohttp.ClientSession() as http:
+    async with (
+        running_sandbox(settings, guild_ready_timeout=0.05) as sandbox,
+        aiohttp.ClientSession() as http,
+    ):
         await sandbox.emulator.run(sandbox.cast.learner, "help")
         async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
             health = await response.json()
             assert response.status == 200
-        assert health == {"gateway_connected": True, "database_reachable": True,
-                          "scheduler_running": True, "status": "ok"}
+        assert health == {
+            "gateway_connected": True,
+            "database_reachable": True,
+            "scheduler_running": True,
+            "status": "ok",
+        }
         async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
             text = await response.text()
         assert 'nexus_interactions_total{command="help",outcome="ok"} 1.0' in text
@@ -39,12 +45,12 @@ async def test_healthz_and_metrics(settings: Settings) -> None:
         assert "nexus_reminders_total" in text and "nexus_pairing_rounds_total" in text
 
 
-async def test_health_reports_a_dropped_gateway(settings: Settings,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_health_reports_a_dropped_gateway(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     port = free_port()
     settings = settings.model_copy(update={"http_port": port})
-    async with running_sandbox(settings, guild_ready_timeout=0.05), \
-            aiohttp.ClientSession() as http:
+    async with running_sandbox(settings, guild_ready_timeout=0.05), aiohttp.ClientSession() as http:
         monkeypatch.setattr(NexusBot, "gateway_connected", property(lambda _self: False))
         async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
             assert response.status == 503

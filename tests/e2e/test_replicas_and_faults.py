@@ -23,14 +23,20 @@ from tests.conftest import CONTENT_DIR
 
 
 @contextlib.asynccontextmanager
-async def replicas(url: str, count: int) -> AsyncIterator[tuple[DiscordEmulator, Cast,
-                                                                list[NexusBot]]]:
+async def replicas(
+    url: str, count: int
+) -> AsyncIterator[tuple[DiscordEmulator, Cast, list[NexusBot]]]:
     """`count` bots (standing in for processes: they share only the database) on one server."""
     cast = build_cast()
     emulator = DiscordEmulator(cast.world)
     await emulator.start()
-    settings = cast.settings_for(Settings(_env_file=None, DATABASE_URL=url,  # type: ignore[call-arg]
-                                          NEXUS_CONTENT_DIR=str(CONTENT_DIR)))
+    settings = cast.settings_for(
+        Settings(
+            _env_file=None,
+            DATABASE_URL=url,  # type: ignore[call-arg]
+            NEXUS_CONTENT_DIR=str(CONTENT_DIR),
+        )
+    )
     bots: list[NexusBot] = []
     tasks = []
     try:
@@ -56,8 +62,9 @@ async def test_two_replicas_post_each_reminder_once(database_url: str) -> None:
         await bots[1].reminders.schedule_pending()  # both processes now hold the job
         await emulator.wait_for_message(lambda m: "Replica check" in m.content, timeout=10)
         await asyncio.sleep(1.5)
-        posts = [m for m in cast.world.channel_messages(cast.announce.id)
-                 if "Replica check" in m.content]
+        posts = [
+            m for m in cast.world.channel_messages(cast.announce.id) if "Replica check" in m.content
+        ]
         assert len(posts) == 1
 
 
@@ -74,8 +81,9 @@ async def test_two_replicas_run_a_scheduled_round_once(database_url: str) -> Non
         assert len(threads) == 1
 
 
-async def test_briefly_locked_database_loses_and_doubles_nothing(sandbox: Sandbox,
-                                                                 settings: Settings) -> None:
+async def test_briefly_locked_database_loses_and_doubles_nothing(
+    sandbox: Sandbox, settings: Settings
+) -> None:
     path = Path(settings.database_url.removeprefix("sqlite+aiosqlite:///"))
     due = datetime.now(UTC) + timedelta(hours=1, seconds=1)
     await sandbox.bot.reminders.save_milestone("Locked", due, (3600,))  # reminder in 1 s
@@ -92,8 +100,12 @@ async def test_briefly_locked_database_loses_and_doubles_nothing(sandbox: Sandbo
         locker.rollback()
         locker.close()
     await sandbox.emulator.wait_for_message(
-        lambda m: m.interaction_id is None and "Locked" in m.content, timeout=10)
+        lambda m: m.interaction_id is None and "Locked" in m.content, timeout=10
+    )
     await asyncio.sleep(1)
-    posts = [m for m in sandbox.emulator.world.channel_messages(sandbox.cast.announce.id)
-             if m.interaction_id is None and "Locked" in m.content]
+    posts = [
+        m
+        for m in sandbox.emulator.world.channel_messages(sandbox.cast.announce.id)
+        if m.interaction_id is None and "Locked" in m.content
+    ]
     assert len(posts) == 1

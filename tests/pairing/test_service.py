@@ -13,16 +13,7 @@ from bot.db.models import GroupRow, MembershipRow, RoundRow
 from bot.errors import DeliveryError, UserError
 from bot.pairing.schedule import last_occurrence, parse_schedule
 from bot.pairing.service import Introduction, PairingService
-
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.helpers import NOW, Clock
 
 
 class FakeDiscord:

@@ -6,25 +6,16 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from bot.db import Database
 from bot.db.models import ReminderRow
 from bot.errors import DeliveryError, UserError
 from bot.reminders.service import ReminderService, reminder_text
+from tests.helpers import NOW, Clock
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 HOUR = 3600
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class FakeDiscord:
@@ -280,3 +271,26 @@ def test_reminder_text_uses_discord_timestamps() -> None:
     unix = int(NOW.timestamp())
     assert f"<t:{unix}:F>" in text and f"<t:{unix}:R>" in text and "Submit it." in text
     assert "due now" in reminder_text("Deadline", "", NOW, 0)
+
+
+async def test_database_unreachable_mid_delivery_loses_and_doubles_nothing(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.save_milestone("Deadline", NOW, (0,))
+    real_finish = service._finish
+
+    async def database_down(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("UPDATE reminder", {}, ConnectionError("database unreachable"))
+
+    monkeypatch.setattr(service, "_finish", database_down)
+    with pytest.raises(OperationalError):
+        await service.sweep()  # posted, but the bookkeeping could not be written
+    assert len(discord.posts) == 1
+    monkeypatch.setattr(service, "_finish", real_finish)
+    await service.sweep()  # the database is back; the claim is not stale yet
+    clock.now += timedelta(minutes=2)
+    await service.sweep()  # recovered: found in the channel, not posted again
+    assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}

@@ -145,15 +145,19 @@ def test_db_backup_is_a_restorable_copy(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/live.db"
     assert run_cli("db", "upgrade", cwd=tmp_path, DATABASE_URL=url).returncode == 0
     with sqlite3.connect(tmp_path / "live.db") as live:
-        live.execute("INSERT INTO reminder_subscription (user_id, created_at) "
-                     "VALUES (42, '2026-01-01 00:00:00')")
-    result = run_cli("db", "backup", str(tmp_path / "copy" / "b.db"), cwd=tmp_path,
-                     DATABASE_URL=url)
+        live.execute(
+            "INSERT INTO reminder_subscription (user_id, created_at) "
+            "VALUES (42, '2026-01-01 00:00:00')"
+        )
+    result = run_cli(
+        "db", "backup", str(tmp_path / "copy" / "b.db"), cwd=tmp_path, DATABASE_URL=url
+    )
     assert result.returncode == 0, result.stderr
     restored = f"sqlite+aiosqlite:///{tmp_path}/copy/b.db"
     assert run_cli("db", "upgrade", cwd=tmp_path, DATABASE_URL=restored).returncode == 0
     with sqlite3.connect(tmp_path / "copy" / "b.db") as copy:
         assert copy.execute("SELECT user_id FROM reminder_subscription").fetchall() == [(42,)]
-    pg = run_cli("db", "backup", "x.db", cwd=tmp_path,
-                 DATABASE_URL="postgresql+asyncpg://u@localhost/db")
+    pg = run_cli(
+        "db", "backup", "x.db", cwd=tmp_path, DATABASE_URL="postgresql+asyncpg://u@localhost/db"
+    )
     assert pg.returncode == 1 and "pg_dump" in pg.stderr

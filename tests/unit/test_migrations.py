@@ -12,33 +12,95 @@ from bot.db import Database
 from bot.db.migrate import alembic_config, current_revision, upgrade
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-REVISIONS = [r.revision for r in reversed(list(
-    ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()))]
+REVISIONS = [
+    r.revision
+    for r in reversed(
+        list(ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions())
+    )
+]
 
 # Rows that each revision's tables can hold; inserted for every revision up to the start.
 ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
     "0001": [
-        ("entry", {"id": 1, "slug": "docker", "title": "Docker", "category": "technology",
-                   "aliases": "[]", "tags": "[]", "summary": "s", "related": "[]",
-                   "sources": "[]", "body": "b", "version": 1, "deleted": False,
-                   "edited_in_discord": False, "updated_at": NOW}),
-        ("entry_version", {"id": 1, "entry_id": 1, "version": 1, "snapshot": "{}",
-                           "origin": "file", "created_at": NOW}),
-        ("audit_log", {"id": 1, "action": "import", "target": "content", "detail": "",
-                       "created_at": NOW}),
+        (
+            "entry",
+            {
+                "id": 1,
+                "slug": "docker",
+                "title": "Docker",
+                "category": "technology",
+                "aliases": "[]",
+                "tags": "[]",
+                "summary": "s",
+                "related": "[]",
+                "sources": "[]",
+                "body": "b",
+                "version": 1,
+                "deleted": False,
+                "edited_in_discord": False,
+                "updated_at": NOW,
+            },
+        ),
+        (
+            "entry_version",
+            {
+                "id": 1,
+                "entry_id": 1,
+                "version": 1,
+                "snapshot": "{}",
+                "origin": "file",
+                "created_at": NOW,
+            },
+        ),
+        (
+            "audit_log",
+            {"id": 1, "action": "import", "target": "content", "detail": "", "created_at": NOW},
+        ),
     ],
     "0002": [
-        ("milestone", {"id": 1, "name": "Deadline", "description": "", "due_at": NOW,
-                       "offsets": "[0]", "deleted": False, "created_at": NOW,
-                       "updated_at": NOW}),
-        ("reminder", {"id": 1, "milestone_id": 1, "offset_seconds": 0, "due_at": NOW,
-                      "status": "sent", "attempts": 1, "note": ""}),
+        (
+            "milestone",
+            {
+                "id": 1,
+                "name": "Deadline",
+                "description": "",
+                "due_at": NOW,
+                "offsets": "[0]",
+                "deleted": False,
+                "created_at": NOW,
+                "updated_at": NOW,
+            },
+        ),
+        (
+            "reminder",
+            {
+                "id": 1,
+                "milestone_id": 1,
+                "offset_seconds": 0,
+                "due_at": NOW,
+                "status": "sent",
+                "attempts": 1,
+                "note": "",
+            },
+        ),
         ("reminder_subscription", {"user_id": 2**62, "created_at": NOW}),
     ],
     "0003": [
-        ("learner", {"user_id": 2**62, "name": "ada", "role": "frontend",
-                     "timezone": "Africa/Lagos", "stack": "[]", "interests": "[]",
-                     "project": "", "active": True, "joined_at": NOW, "updated_at": NOW}),
+        (
+            "learner",
+            {
+                "user_id": 2**62,
+                "name": "ada",
+                "role": "frontend",
+                "timezone": "Africa/Lagos",
+                "stack": "[]",
+                "interests": "[]",
+                "project": "",
+                "active": True,
+                "joined_at": NOW,
+                "updated_at": NOW,
+            },
+        ),
     ],
 }
 
@@ -57,15 +119,17 @@ async def test_upgrade_from_each_revision_keeps_rows(database_url: str, start: s
             for table, values in inserted:
                 columns = ", ".join(values)
                 marks = ", ".join(f":{name}" for name in values)
-                await connection.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({marks})"),
-                                         values)
+                await connection.execute(
+                    text(f"INSERT INTO {table} ({columns}) VALUES ({marks})"), values
+                )
         await upgrade(database)
         assert await current_revision(database) == REVISIONS[-1]
         async with database.engine.connect() as connection:
             for table, values in inserted:
                 key, value = next(iter(values.items()))
                 found = await connection.execute(
-                    text(f"SELECT count(*) FROM {table} WHERE {key} = :value"), {"value": value})
+                    text(f"SELECT count(*) FROM {table} WHERE {key} = :value"), {"value": value}
+                )
                 assert found.scalar() == 1, table
     finally:
         await database.dispose()
@@ -79,6 +143,7 @@ async def test_downgrade_to_base_and_back(database_url: str) -> None:
         from alembic import command
 
         async with database.engine.begin() as connection:
+
             def down(sync_connection: object) -> None:
                 config.attributes["connection"] = sync_connection
                 command.downgrade(config, "base")
