@@ -93,9 +93,25 @@ def _key_lines(node: yaml.Node) -> dict[str, int]:
     return lines
 
 
+# libyaml's loader when PyYAML has it (the wheels do): about 3x faster for the whole import.
+# Errors are re-parsed with the pure-Python loader, whose error positions are more precise.
+FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _compose(front: str, path: str) -> tuple[Any, dict[str, int], dict[str, list[int]]]:
     """Parse YAML front matter; return (data, key lines, list item lines), lines 1-based."""
-    loader = yaml.SafeLoader(front)
+    try:
+        return _compose_with(FAST_LOADER, front, path)
+    except ContentError:
+        if FAST_LOADER is yaml.SafeLoader:
+            raise
+        return _compose_with(yaml.SafeLoader, front, path)
+
+
+def _compose_with(
+    loader_class: type[yaml.SafeLoader], front: str, path: str
+) -> tuple[Any, dict[str, int], dict[str, list[int]]]:
+    loader = loader_class(front)
     try:
         node = loader.get_single_node()
         if node is None:
