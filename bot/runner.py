@@ -48,6 +48,11 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+def drop_voice_notice(record: logging.LogRecord) -> bool:
+    """discord.py warns that voice is unavailable; this bot has no voice features."""
+    return not (record.name == "discord.client" and "voice will NOT" in record.getMessage())
+
+
 def configure_logging(
     level: str = "INFO", *, json_format: bool = False, secrets: tuple[str, ...] = ()
 ) -> None:
@@ -59,6 +64,7 @@ def configure_logging(
         else logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     )
     handler.addFilter(RedactSecrets(secrets))
+    handler.addFilter(drop_voice_notice)
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
 

@@ -14,7 +14,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.knowledge.entry import CATEGORIES, Entry
-from bot.knowledge.presentation import CATEGORY_LABELS, paginate, quote_user_text, trim
+from bot.knowledge.presentation import (
+    CATEGORY_LABELS,
+    for_discord,
+    paginate,
+    quote_user_text,
+    trim,
+)
 from bot.knowledge.search import Hit
 from cogs.checks import lookup_cooldown
 from cogs.components import dynamic_view
@@ -54,7 +60,7 @@ def safe(text: str) -> str:
 def entry_embed(entry: Entry, *, full: bool = False) -> tuple[discord.Embed, bool]:
     """The embed for an entry and whether its body was shortened."""
     limit = 4096 - len(entry.summary) - 8 if full else PREVIEW_CHARS
-    body, shortened = trim(entry.body, limit)
+    body, shortened = trim(for_discord(entry.body), limit)
     embed = discord.Embed(
         title=entry.title[:256],
         description=f"**{entry.summary}**\n\n{body}"[:4096],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -17,6 +18,39 @@ CATEGORY_LABELS = {
     "tool": "Tool",
     "resource": "Resource",
 }
+
+
+HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
+TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def for_discord(markdown: str) -> str:
+    """Markdown that renders in an embed: headings become bold lines, tables become lists.
+
+    Discord shows neither Markdown tables nor headings inside embeds; the content files keep
+    ordinary Markdown and are adapted here. Code blocks are left alone.
+    """
+    lines, in_code, header = [], False, True
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        if in_code or line.lstrip().startswith("```"):
+            lines.append(line)
+            continue
+        if TABLE_RULE.match(line) and "|" in line:
+            continue
+        row = TABLE_ROW.match(line)
+        if row:
+            cells = [cell.strip() for cell in row.group(1).split("|")]
+            text = " — ".join(cell for cell in cells if cell)
+            lines.append(f"**{text}**" if header else f"• {text}")
+            header = False
+            continue
+        header = True
+        heading = HEADING.match(line)
+        lines.append(f"**{heading.group(1)}**" if heading else line)
+    return "\n".join(lines)
 
 
 def trim(text: str, limit: int) -> tuple[str, bool]:

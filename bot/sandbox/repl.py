@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.config import Settings
+from bot.runner import drop_voice_notice
 from bot.sandbox.emulator import DiscordEmulator, DiscordError
 from bot.sandbox.interactions import (
     SUBCOMMAND,
@@ -248,6 +249,7 @@ async def run_sandbox(settings: Settings, member: str = "ada", ask: Ask = _ask_s
     )
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.WARNING)
+    console.addFilter(drop_voice_notice)
     logging.getLogger().addHandler(console)
     print("Starting the sandbox (the bot's log goes to data/sandbox.log) ...", flush=True)
     async with running_sandbox(settings, guild_ready_timeout=0.2) as sandbox:
