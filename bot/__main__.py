@@ -38,8 +38,11 @@ def cmd_run(_args: argparse.Namespace) -> int:
 
     from bot.runner import configure_logging, create_bot, serve
 
-    configure_logging(settings.log_level, json_format=settings.log_format == "json",
-                      secrets=(settings.discord_token,))
+    configure_logging(
+        settings.log_level,
+        json_format=settings.log_format == "json",
+        secrets=(settings.discord_token,),
+    )
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(create_bot(settings), settings.discord_token))
@@ -110,8 +113,10 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"backup failed: {error}", file=sys.stderr)
         return 1
-    print(f"backed up to {args.path} ({size} bytes); restore by stopping the bot and "
-          "copying it over the database file")
+    print(
+        f"backed up to {args.path} ({size} bytes); restore by stopping the bot and "
+        "copying it over the database file"
+    )
     return 0
 
 

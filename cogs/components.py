@@ -1,4 +1,4 @@
-"""Message components whose clicks are handled by registered `DynamicItem` classes."""
+"""Shared Discord glue: inert user text, and components handled by `DynamicItem` classes."""
 
 from __future__ import annotations
 
@@ -19,3 +19,8 @@ def dynamic_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
         view.add_item(item)
     view.stop()
     return view
+
+
+def inert(text: str) -> str:
+    """User text made safe to echo: Markdown escaped, and no `@` that could mention anyone."""
+    return discord.utils.escape_markdown(text).replace("@", "@\u200b")

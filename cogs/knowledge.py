@@ -23,7 +23,7 @@ from bot.knowledge.presentation import (
 )
 from bot.knowledge.search import Hit
 from cogs.checks import lookup_cooldown
-from cogs.components import dynamic_view
+from cogs.components import dynamic_view, inert
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -53,8 +53,8 @@ def service(interaction: discord.Interaction[Any]) -> KnowledgeService:
 
 
 def safe(text: str) -> str:
-    """User text made inert for echoing: no markdown, and no `@` that could mention anyone."""
-    return discord.utils.escape_markdown(quote_user_text(text)).replace("@", "@\u200b")
+    """A member's query, shortened and made inert for echoing."""
+    return inert(quote_user_text(text))
 
 
 def entry_embed(entry: Entry, *, full: bool = False) -> tuple[discord.Embed, bool]:

@@ -18,7 +18,7 @@ from cogs.checks import (
     moderator_cooldown,
     pairing_cooldown,
 )
-from cogs.components import dynamic_view
+from cogs.components import dynamic_view, inert
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -36,11 +36,6 @@ def service(interaction: discord.Interaction[Any]) -> PairingService:
     return interaction.client.pairing  # type: ignore[no-any-return]
 
 
-def plain(text: str) -> str:
-    """User text made inert: no markdown, no mentions."""
-    return discord.utils.escape_markdown(text).replace("@", "@\u200b")
-
-
 def intro_text(intro: Introduction) -> str:
     """The introduction posted in a group's thread."""
     many = len(intro.members) > 2
@@ -48,16 +43,16 @@ def intro_text(intro: Introduction) -> str:
     for member in intro.members:
         details = [f"**{member.role.capitalize()}**", member.timezone]
         if member.stack:
-            details.append("stack: " + plain(", ".join(member.stack)))
+            details.append("stack: " + inert(", ".join(member.stack)))
         if member.project:
-            details.append("project: " + plain(member.project))
+            details.append("project: " + inert(member.project))
         lines.append(f"• <@{member.user_id}> — " + " · ".join(details))
     lines.append(
         f"🕒 You share **{intro.overlap_hours:.1f} hours** of working time "
         "(09:00–18:00 in each of your time zones)."
     )
     if intro.shared:
-        lines.append("🤝 In common: " + plain(", ".join(intro.shared)))
+        lines.append("🤝 In common: " + inert(", ".join(intro.shared)))
     lines.append(
         "**First step:** agree your API contract — endpoints, request and response "
         "shapes, authentication and error format — before either of you builds on it. "
@@ -205,14 +200,14 @@ def round_embed(report: RoundReport, *, title: str) -> discord.Embed:
     """The groups of a round with their scores, and who is left out."""
 
     def name(user_id: int) -> str:
-        return plain(report.names.get(user_id, str(user_id)))
+        return inert(report.names.get(user_id, str(user_id)))
 
     lines = []
     for number, group in enumerate(report.result.groups, start=1):
         members = " + ".join(
             f"{name(m)} ({'frontend' if m in group.frontend else 'backend'})" for m in group.members
         )
-        shared = f" · shared: {plain(', '.join(group.shared[:4]))}" if group.shared else ""
+        shared = f" · shared: {inert(', '.join(group.shared[:4]))}" if group.shared else ""
         lines.append(
             f"{number}. {members} — score {group.score:.2f} · "
             f"{group.overlap_hours:.1f} h overlap{shared}"
@@ -311,7 +306,7 @@ class Pair(
         verb = "You're in the pool" if joined else "Profile updated"
         details = f"**{row.role}** · {row.timezone}"
         if row.stack:
-            details += " · " + plain(", ".join(row.stack))
+            details += " · " + inert(", ".join(row.stack))
         await interaction.response.send_message(
             f"{verb}: {details}. You'll be introduced to your partner in a private thread.",
             ephemeral=True,
@@ -356,7 +351,7 @@ class Pair(
         learner = profile.learner
         lines = [
             f"**{learner.role}** · {learner.timezone}"
-            + (f" · stack: {plain(', '.join(learner.stack))}" if learner.stack else "")
+            + (f" · stack: {inert(', '.join(learner.stack))}" if learner.stack else "")
         ]
         if not learner.active:
             lines.append("You left the pool.")

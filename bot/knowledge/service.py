@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.db import Database
 from bot.knowledge.entry import Entry
 from bot.knowledge.search import Hit, SearchIndex, SearchResult
@@ -27,8 +29,14 @@ class KnowledgeService:
     async def reload(self) -> ImportReport:
         """Re-import `content/` and rebuild the index from the database."""
         async with self._lock:
-            async with self.database.session() as session:
-                report = await import_directory(session, self.content_dir)
+            try:
+                async with self.database.session() as session:
+                    report = await import_directory(session, self.content_dir)
+            except IntegrityError:
+                # Another replica imported the same files at the same moment: its rows are
+                # in now, so a second pass finds them unchanged.
+                async with self.database.session() as session:
+                    report = await import_directory(session, self.content_dir)
             await self.refresh_index()
             return report
 

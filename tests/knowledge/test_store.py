@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
@@ -136,3 +137,12 @@ async def test_service_search_reflects_the_database(database: Database, tmp_path
     write(root, REDIS)
     report = await service.reload()
     assert report.added == ["redis"] and service.get("redis") is not None
+
+
+async def test_replicas_importing_at_once_both_start(database: Database, tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    write(root, DOCKER)
+    write(root, REDIS)
+    first, second = KnowledgeService(database, root), KnowledgeService(database, root)
+    await asyncio.gather(first.start(), second.start())
+    assert first.get("docker") == second.get("docker") == DOCKER
