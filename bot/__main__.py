@@ -123,10 +123,18 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
 def cmd_content_validate(args: argparse.Namespace) -> int:
     """Check every content file; print `file:line: message` per problem."""
     settings = _settings_or_exit()
-    from bot.knowledge.files import load_directory
+    from bot.knowledge.files import Problem, load_directory
+    from bot.reminders.timeline import load_timeline
 
     root = Path(args.path) if args.path else settings.content_dir
     entries, problems = load_directory(root)
+    problems = list(problems)
+    timeline = root / "timeline.yaml"
+    if timeline.exists():
+        try:
+            load_timeline(timeline)
+        except ValueError as error:
+            problems.append(Problem(str(timeline), 1, str(error).split(": ", 1)[-1]))
     for problem in problems:
         print(problem)
     print(f"{len(entries)} entries, {len(problems)} problem(s)", file=sys.stderr)

@@ -43,7 +43,11 @@ def load_timeline_if_present(path: Path) -> Timeline | None:
     if not path.exists():
         log.warning("no timeline file at %s: /milestone cohort is unavailable", path)
         return None
-    return load_timeline(path)
+    try:
+        return load_timeline(path)
+    except ValueError as error:
+        log.error("%s; /milestone cohort is unavailable until it is fixed", error)
+        return None
 
 
 class NexusTree(app_commands.CommandTree["NexusBot"]):
