@@ -31,6 +31,8 @@ Type a slash command as you would in Discord, for example:
   /help
   /learn query: docker          (or simply: /learn docker)
   /topics category: challenge
+  /pair join role: backend timezone: Africa/Lagos
+As grace (a moderator) try /milestone cohort start start: 2026-12-01 or /content add.
 Click a button by typing its number (1), pick a select option with 2.1.
   :complete /learn query: dock   what autocomplete offers while you type
   :as grace                      act as another member (:who lists them)
