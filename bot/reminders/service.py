@@ -24,6 +24,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
 from bot.db.models import (
@@ -155,14 +156,7 @@ class ReminderService:
         offsets = offsets or self.default_offsets
         due_at = due_at.astimezone(UTC)
         async with self.database.session() as session:
-            row = (
-                await session.exec(
-                    select(MilestoneRow).where(
-                        MilestoneRow.name == name,
-                        MilestoneRow.deleted == False,  # noqa: E712
-                    )
-                )
-            ).first()
+            row = await self._active(session, name)
             created = row is None
             if row is None:
                 row = MilestoneRow(
@@ -211,14 +205,7 @@ class ReminderService:
     async def remove_milestone(self, name: str, *, actor_id: int | None = None) -> bool:
         """Remove (soft delete) a milestone and cancel its pending reminders."""
         async with self.database.session() as session:
-            row = (
-                await session.exec(
-                    select(MilestoneRow).where(
-                        MilestoneRow.name == name,
-                        MilestoneRow.deleted == False,  # noqa: E712
-                    )
-                )
-            ).first()
+            row = await self._active(session, name)
             if row is None:
                 return False
             row.deleted, row.updated_at = True, utcnow()
@@ -236,7 +223,15 @@ class ReminderService:
         self._upcoming = None
         return True
 
-    async def _cancel_pending(self, session, milestone_id: int | None) -> list[int]:  # type: ignore[no-untyped-def]
+    @staticmethod
+    async def _active(session: AsyncSession, name: str) -> MilestoneRow | None:
+        """The milestone called `name` that is not removed."""
+        query = select(MilestoneRow).where(
+            MilestoneRow.name == name, col(MilestoneRow.deleted).is_(False)
+        )
+        return (await session.exec(query)).first()
+
+    async def _cancel_pending(self, session: AsyncSession, milestone_id: int | None) -> list[int]:
         rows = (
             await session.exec(
                 select(ReminderRow).where(
