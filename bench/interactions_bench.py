@@ -32,10 +32,37 @@ from bot.sandbox.emulator import DiscordEmulator
 from bot.sandbox.session import running_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
-PREFIXES = ["", "d", "dj", "djan", "kub", "n+", "cel", "red", "post", "gra", "jwt", "ci",
-            "docker comp", "deadline", "mentor", "rubric", "qwx"]
-QUERIES = ["docker", "kubernates", "how do I fix n+1 queries", "celery beat", "jwt refresh",
-           "project nexus deadline", "who are the mentors", "banana spaceship", "drf", "k8s"]
+PREFIXES = [
+    "",
+    "d",
+    "dj",
+    "djan",
+    "kub",
+    "n+",
+    "cel",
+    "red",
+    "post",
+    "gra",
+    "jwt",
+    "ci",
+    "docker comp",
+    "deadline",
+    "mentor",
+    "rubric",
+    "qwx",
+]
+QUERIES = [
+    "docker",
+    "kubernates",
+    "how do I fix n+1 queries",
+    "celery beat",
+    "jwt refresh",
+    "project nexus deadline",
+    "who are the mentors",
+    "banana spaceship",
+    "drf",
+    "k8s",
+]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -49,8 +76,12 @@ def rss_mb() -> float:
 
 def settings() -> Settings:
     folder = tempfile.mkdtemp()
-    return Settings(_env_file=None, DATABASE_URL=f"sqlite+aiosqlite:///{folder}/bench.db",  # type: ignore[call-arg]
-                    NEXUS_CONTENT_DIR=str(ROOT / "content"), NEXUS_LOG_LEVEL="WARNING")
+    return Settings(
+        _env_file=None,
+        DATABASE_URL=f"sqlite+aiosqlite:///{folder}/bench.db",  # type: ignore[call-arg]
+        NEXUS_CONTENT_DIR=str(ROOT / "content"),
+        NEXUS_LOG_LEVEL="WARNING",
+    )
 
 
 async def rest_baseline(api_base: str, token: str, count: int) -> list[float]:
@@ -73,14 +104,17 @@ async def autocomplete(count: int) -> None:
         times = []
         for i in range(count):
             start = time.perf_counter()
-            await emulator.autocomplete(cast.learner, "learn", "query",
-                                        query=PREFIXES[i % len(PREFIXES)])
+            await emulator.autocomplete(
+                cast.learner, "learn", "query", query=PREFIXES[i % len(PREFIXES)]
+            )
             times.append(time.perf_counter() - start)
         baseline = await rest_baseline(emulator.api_base, emulator.token, count)
     print(f"autocomplete round trip through the emulator, {count} requests")
     for name, values in (("autocomplete", times), ("REST baseline", baseline)):
-        print(f"  {name:<14} p50 {statistics.median(values) * 1000:6.2f} ms  "
-              f"p95 {pct(values, 95) * 1000:6.2f} ms  p99 {pct(values, 99) * 1000:6.2f} ms")
+        print(
+            f"  {name:<14} p50 {statistics.median(values) * 1000:6.2f} ms  "
+            f"p95 {pct(values, 95) * 1000:6.2f} ms  p99 {pct(values, 99) * 1000:6.2f} ms"
+        )
     print(f"  ratio p95 autocomplete / baseline: {pct(times, 95) / pct(baseline, 95):.1f}x")
 
 
@@ -99,22 +133,36 @@ async def load(rates: list[int], seconds: float, members: int) -> None:
     emulator = DiscordEmulator(cast.world)
     await emulator.start()
     folder = tempfile.mkdtemp()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NEXUS_GUILD_ID": str(cast.world.guild_id),
-           "NEXUS_ANNOUNCE_CHANNEL_ID": str(cast.announce.id),
-           "NEXUS_MODERATOR_ROLE_IDS": str(cast.moderator_role.id),
-           "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/bench.db",
-           "NEXUS_CONTENT_DIR": str(ROOT / "content"), "NEXUS_LOG_LEVEL": "ERROR"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "NEXUS_GUILD_ID": str(cast.world.guild_id),
+        "NEXUS_ANNOUNCE_CHANNEL_ID": str(cast.announce.id),
+        "NEXUS_MODERATOR_ROLE_IDS": str(cast.moderator_role.id),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/bench.db",
+        "NEXUS_CONTENT_DIR": str(ROOT / "content"),
+        "NEXUS_LOG_LEVEL": "ERROR",
+    }
     bot = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "bench" / "bot_process.py"), emulator.api_base,
-        emulator.gateway_url, emulator.token, env=env)
+        sys.executable,
+        str(ROOT / "bench" / "bot_process.py"),
+        emulator.api_base,
+        emulator.gateway_url,
+        emulator.token,
+        env=env,
+    )
     try:
         await emulator.wait_until_ready(timeout=120)
         await asyncio.sleep(1)
-        print(f"load: bot in its own process (pid {bot.pid}), {members} members, "
-              f"/learn 60 % /help 20 % /deadlines 10 % /topics 10 %, {seconds:.0f} s per step;"
-              f" bot RSS at start {rss_of(bot.pid):.0f} MB")
-        print("  target/s  achieved/s  acked  late(>3s)  ack p50 ms  ack p99 ms  bot RSS MB",
-              flush=True)
+        print(
+            f"load: bot in its own process (pid {bot.pid}), {members} members, "
+            f"/learn 60 % /help 20 % /deadlines 10 % /topics 10 %, {seconds:.0f} s per step;"
+            f" bot RSS at start {rss_of(bot.pid):.0f} MB"
+        )
+        print(
+            "  target/s  achieved/s  acked  late(>3s)  ack p50 ms  ack p99 ms  bot RSS MB",
+            flush=True,
+        )
         gc.disable()  # this process plays Discord: its own GC pauses must not count
         for rate in rates:
             gc.collect()
@@ -144,18 +192,25 @@ async def load(rates: list[int], seconds: float, members: int) -> None:
             for r in records:
                 if r.ack_seconds is not None:
                     by_command.setdefault(r.payload["data"]["name"], []).append(r.ack_seconds)
-            slowest = ", ".join(f"/{name} {pct(values, 99) * 1000:.0f}"
-                                for name, values in sorted(by_command.items()))
+            slowest = ", ".join(
+                f"/{name} {pct(values, 99) * 1000:.0f}"
+                for name, values in sorted(by_command.items())
+            )
             rejected = [r.rejected for r in records if r.rejected]
             if rejected:
                 print(f"  rejected by the emulator: {rejected[:3]}")
-            print(f"  {rate:8d}  {total / sent_seconds:10.1f}  {len(acks):5d}  {late:9d}  "
-                  f"{statistics.median(acks) * 1000:10.1f}  {pct(acks, 99) * 1000:10.1f}  "
-                  f"{rss_of(bot.pid):10.0f}   p99 ms by command: {slowest}", flush=True)
+            print(
+                f"  {rate:8d}  {total / sent_seconds:10.1f}  {len(acks):5d}  {late:9d}  "
+                f"{statistics.median(acks) * 1000:10.1f}  {pct(acks, 99) * 1000:10.1f}  "
+                f"{rss_of(bot.pid):10.0f}   p99 ms by command: {slowest}",
+                flush=True,
+            )
             await asyncio.sleep(1)
         baseline = await rest_baseline(emulator.api_base, emulator.token, 300)
-        print(f"  REST baseline round trip p50 {statistics.median(baseline) * 1000:.2f} ms, "
-              f"p99 {pct(baseline, 99) * 1000:.2f} ms")
+        print(
+            f"  REST baseline round trip p50 {statistics.median(baseline) * 1000:.2f} ms, "
+            f"p99 {pct(baseline, 99) * 1000:.2f} ms"
+        )
     finally:
         bot.terminate()
         await bot.wait()
@@ -163,8 +218,9 @@ async def load(rates: list[int], seconds: float, members: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="mode", required=True)
     ac = sub.add_parser("autocomplete")
     ac.add_argument("--count", type=int, default=500)

@@ -13,8 +13,11 @@ from tests.conftest import CONTENT_DIR
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_every_feature_works_on_postgresql(database_url: str) -> None:
-    settings = Settings(_env_file=None, DATABASE_URL=database_url,  # type: ignore[call-arg]
-                        NEXUS_CONTENT_DIR=str(CONTENT_DIR))
+    settings = Settings(
+        _env_file=None,
+        DATABASE_URL=database_url,  # type: ignore[call-arg]
+        NEXUS_CONTENT_DIR=str(CONTENT_DIR),
+    )
     async with running_sandbox(settings, guild_ready_timeout=0.05) as sandbox:
         emulator, cast = sandbox.emulator, sandbox.cast
         answer = await emulator.run(cast.learner, "learn", query="kubernates")
@@ -22,15 +25,23 @@ async def test_every_feature_works_on_postgresql(database_url: str) -> None:
 
         opened = await emulator.slash(cast.moderator, "content edit", entry="docker")
         await opened.wait_ack()
-        saved = await (await emulator.submit_modal(cast.moderator, opened,
-                                                   {"summary": "Edited on PostgreSQL."})
-                       ).wait_message()
+        saved = await (
+            await emulator.submit_modal(
+                cast.moderator, opened, {"summary": "Edited on PostgreSQL."}
+            )
+        ).wait_message()
         assert "version 2" in saved.content
 
-        await emulator.run(cast.moderator, "milestone add", name="PG demo", offsets="0m",
-                           due=(datetime.now(UTC) + timedelta(seconds=1)).isoformat())
+        await emulator.run(
+            cast.moderator,
+            "milestone add",
+            name="PG demo",
+            offsets="0m",
+            due=(datetime.now(UTC) + timedelta(seconds=1)).isoformat(),
+        )
         await emulator.wait_for_message(
-            lambda m: m.interaction_id is None and "PG demo" in m.content, timeout=10)
+            lambda m: m.interaction_id is None and "PG demo" in m.content, timeout=10
+        )
 
         await emulator.run(cast.learner, "pair join", role="frontend", timezone="Africa/Lagos")
         await emulator.run(cast.learner2, "pair join", role="backend", timezone="Africa/Accra")

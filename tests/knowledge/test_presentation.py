@@ -4,10 +4,13 @@ from bot.knowledge.presentation import for_discord, paginate, quote_user_text, t
 
 
 def test_headings_become_bold_and_tables_become_lists() -> None:
-    body = "## Problem\nSlow.\n\n| Challenge | Outcome |\n|---|---|\n| DB | 60% faster |\n" \
-           "| CI/CD | 70% |\n\nAfter."
-    assert for_discord(body) == ("**Problem**\nSlow.\n\n**Challenge — Outcome**\n"
-                                 "• DB — 60% faster\n• CI/CD — 70%\n\nAfter.")
+    body = (
+        "## Problem\nSlow.\n\n| Challenge | Outcome |\n|---|---|\n| DB | 60% faster |\n"
+        "| CI/CD | 70% |\n\nAfter."
+    )
+    assert for_discord(body) == (
+        "**Problem**\nSlow.\n\n**Challenge — Outcome**\n• DB — 60% faster\n• CI/CD — 70%\n\nAfter."
+    )
 
 
 def test_code_blocks_are_left_alone() -> None:

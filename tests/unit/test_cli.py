@@ -166,7 +166,8 @@ def test_db_backup_is_a_restorable_copy(tmp_path: Path) -> None:
 def test_content_validate_checks_the_timeline(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "timeline.yaml").write_text(
-        "program: P\ncohort_start: 2025-06-23\ntimezone: Mars/Base\nmilestones: []\n")
+        "program: P\ncohort_start: 2025-06-23\ntimezone: Mars/Base\nmilestones: []\n"
+    )
     result = run_cli("content", "validate", "content", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout.startswith("content/timeline.yaml:1: invalid timeline")
