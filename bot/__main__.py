@@ -34,6 +34,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    import aiohttp
     import discord
 
     from bot.runner import configure_logging, create_bot, serve
@@ -48,6 +49,12 @@ def cmd_run(_args: argparse.Namespace) -> int:
             asyncio.run(serve(create_bot(settings), settings.discord_token))
     except discord.LoginFailure:
         print("Discord rejected DISCORD_TOKEN: check the token in .env.", file=sys.stderr)
+        return 1
+    except (OSError, aiohttp.ClientError) as error:
+        print(
+            f"Could not reach Discord ({error}). Check the network, then try again.",
+            file=sys.stderr,
+        )
         return 1
     except discord.PrivilegedIntentsRequired:
         print(

@@ -171,3 +171,17 @@ def test_content_validate_checks_the_timeline(tmp_path: Path) -> None:
     result = run_cli("content", "validate", "content", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout.startswith("content/timeline.yaml:1: invalid timeline")
+
+
+def test_run_with_a_token_fails_cleanly_when_discord_refuses_or_is_unreachable(
+    tmp_path: Path,
+) -> None:
+    result = run_cli(
+        "run",
+        cwd=tmp_path,
+        DISCORD_TOKEN="not.a.token",
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/r.db",
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Could not reach Discord" in result.stderr or "rejected" in result.stderr
