@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import discord
@@ -24,3 +25,45 @@ def dynamic_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
 def inert(text: str) -> str:
     """User text made safe to echo: Markdown escaped, and no `@` that could mention anyone."""
     return discord.utils.escape_markdown(text).replace("@", "@\u200b")
+
+
+class EntryButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
+    """A button that acts on one knowledge entry; its custom_id is `<prefix>:<slug>`.
+
+    Subclasses name the prefix and default label and implement `callback`:
+    `class ReadMore(EntryButton, prefix="learn:more", label="Read more"): ...`
+    """
+
+    prefix: str
+    label: str
+    style: discord.ButtonStyle
+
+    def __init_subclass__(
+        cls,
+        *,
+        prefix: str,
+        label: str = "Open",
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    ) -> None:
+        super().__init_subclass__(template=rf"{re.escape(prefix)}:(?P<slug>[a-z0-9-]{{1,64}})")
+        cls.prefix, cls.label, cls.style = prefix, label, style
+
+    def __init__(self, slug: str, label: str | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=(label or self.label)[:80],
+                style=self.style,
+                custom_id=f"{self.prefix}:{slug}",
+            )
+        )
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> EntryButton:
+        """Rebuild the button from a click (keeping the label it was shown with)."""
+        return cls(match["slug"], item.label)

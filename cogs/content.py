@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -13,7 +12,7 @@ from discord.ext import commands
 from bot.knowledge.entry import CATEGORIES
 from bot.moderation.content import Actor, Change, ContentService, Draft, EditConflict
 from cogs.checks import ModeratorGroup, ensure_moderator, moderator_cooldown
-from cogs.components import dynamic_view
+from cogs.components import EntryButton, dynamic_view
 from cogs.errors import friendly_errors, report_error
 from cogs.knowledge import entry_embed
 
@@ -171,27 +170,8 @@ async def send_conflict(
     )
 
 
-class EditAgainButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"content:reedit:(?P<slug>[a-z0-9-]{1,64})",
-):
+class EditAgainButton(EntryButton, prefix="content:reedit", label="Edit the newer version"):
     """Opens the edit form again on the newest version."""
-
-    def __init__(self, slug: str) -> None:
-        super().__init__(
-            discord.ui.Button(label="Edit the newer version", custom_id=f"content:reedit:{slug}")
-        )
-        self.slug = slug
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> EditAgainButton:
-        """Rebuild the button from a click."""
-        return cls(match["slug"])
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
@@ -204,30 +184,9 @@ class EditAgainButton(
 
 
 class ConfirmRemoveButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"content:remove:(?P<slug>[a-z0-9-]{1,64})",
+    EntryButton, prefix="content:remove", label="Remove it", style=discord.ButtonStyle.danger
 ):
     """Confirms a removal (moderators only, checked on click)."""
-
-    def __init__(self, slug: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Remove it",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"content:remove:{slug}",
-            )
-        )
-        self.slug = slug
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> ConfirmRemoveButton:
-        """Rebuild the button from a click."""
-        return cls(match["slug"])
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:

@@ -23,7 +23,7 @@ from bot.knowledge.presentation import (
 )
 from bot.knowledge.search import Hit
 from cogs.checks import lookup_cooldown
-from cogs.components import dynamic_view, inert
+from cogs.components import EntryButton, dynamic_view, inert
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -80,30 +80,8 @@ def entry_view(knowledge: KnowledgeService, entry: Entry, *, shortened: bool) ->
     return dynamic_view(*items)
 
 
-class OpenEntryButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"learn:open:(?P<slug>[a-z0-9-]{1,64})"
-):
+class OpenEntryButton(EntryButton, prefix="learn:open"):
     """Opens an entry (related entries, 'did you mean' suggestions)."""
-
-    def __init__(self, slug: str, label: str = "Open") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label[:80],
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"learn:open:{slug}",
-            )
-        )
-        self.slug = slug
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> OpenEntryButton:
-        """Rebuild the button from a click."""
-        return cls(match["slug"], item.label or "Open")
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
@@ -112,27 +90,9 @@ class OpenEntryButton(
 
 
 class ReadMoreButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"learn:more:(?P<slug>[a-z0-9-]{1,64})"
+    EntryButton, prefix="learn:more", label="Read more", style=discord.ButtonStyle.primary
 ):
     """Shows the whole entry."""
-
-    def __init__(self, slug: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Read more", style=discord.ButtonStyle.primary, custom_id=f"learn:more:{slug}"
-            )
-        )
-        self.slug = slug
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> ReadMoreButton:
-        """Rebuild the button from a click."""
-        return cls(match["slug"])
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
