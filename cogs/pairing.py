@@ -228,8 +228,9 @@ def round_embed(report: RoundReport, *, title: str) -> discord.Embed:
 
 async def send_preview(interaction: discord.Interaction[Any]) -> None:
     """The groups a round would form now, privately; nothing is saved."""
+    await interaction.response.defer(ephemeral=True, thinking=True)  # large pools take a while
     report = await service(interaction).preview()
-    await interaction.response.send_message(
+    await interaction.followup.send(
         embed=round_embed(report, title="Pairing preview (nothing saved)"), ephemeral=True
     )
 
