@@ -103,7 +103,6 @@ class NexusBot(commands.Bot):
         self.extensions_to_load = extensions
         self.metrics = Metrics(self.service_figures)
         self.in_flight: set[int] = set()
-        self.started_at = time.monotonic()
         self._health: health.HealthServer | None = None
 
     @property

@@ -27,9 +27,11 @@ from bot.sandbox.faults import FaultPlan
 from bot.sandbox.interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
+    AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,
     MESSAGE_COMPONENT,
+    MODAL,
     MODAL_SUBMIT,
     UPDATE_MESSAGE,
     InteractionRecord,
@@ -462,9 +464,9 @@ class DiscordEmulator:
             record.original = message
         elif kind == UPDATE_MESSAGE:
             message = self._edit_message(self._component_message(record), data)
-        elif kind == 8:
+        elif kind == AUTOCOMPLETE_RESULT:
             record.choices = list(data.get("choices", []))
-        elif kind == 9:
+        elif kind == MODAL:
             record.modal = data
         record.response_type = kind
         record.ack_seconds = time.monotonic() - record.created

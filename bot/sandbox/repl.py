@@ -13,8 +13,10 @@ from bot.config import Settings
 from bot.runner import drop_voice_notice
 from bot.sandbox.emulator import DiscordEmulator, DiscordError
 from bot.sandbox.interactions import (
+    DEFERRED_UPDATE,
     SUBCOMMAND,
     SUBCOMMAND_GROUP,
+    UPDATE_MESSAGE,
     InteractionRecord,
     NoResponse,
     UsageError,
@@ -184,12 +186,12 @@ class Repl:
             return "! Discord rejected the bot's answer: " + "; ".join(record.rejected)
         if record.modal is not None:
             return await self._fill_modal(record)
-        if record.response_type == 6:  # deferred update: the clicked message changes later
+        if record.response_type == DEFERRED_UPDATE:  # the clicked message changes later
             await asyncio.sleep(0.3)
         try:
             message = await record.wait_message(timeout=15)
         except NoResponse:
-            if record.response_type in (6, 7) and self.last is not None:
+            if record.response_type in (DEFERRED_UPDATE, UPDATE_MESSAGE) and self.last is not None:
                 return self.render(self.emulator.world.messages.get(self.last[0].id, self.last[0]))
             raise
         return self.render(message)
