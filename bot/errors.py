@@ -1,6 +1,12 @@
 """Errors whose message is meant for the person who caused them."""
 
 
+def quoted(text: str, limit: int = 40) -> str:
+    """A user's text as an inline code span for an error message (cannot break out of it)."""
+    text = " ".join(text.replace("`", "'").split())
+    return f"`{text if len(text) <= limit else text[: limit - 1] + '…'}`"
+
+
 class UserError(Exception):
     """Bad input or a refused action; the message is shown to the user as is (escaped)."""
 

@@ -18,7 +18,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import AuditRow, EntryRow, EntryVersionRow, utcnow
-from bot.errors import UserError
+from bot.errors import UserError, quoted
 from bot.knowledge.entry import CATEGORIES, Entry, content_hash
 from bot.knowledge.files import MAX_BODY, check_entry, dump_entry
 from bot.knowledge.service import KnowledgeService
@@ -148,7 +148,7 @@ class ContentService:
             for name in (other.slug, other.title, *other.aliases):
                 if normalize(name) in mine:
                     problems.append(
-                        f"{mine[normalize(name)]!r} is already a name of "
+                        f"{quoted(mine[normalize(name)])} is already a name of "
                         f"'{other.title}' ({other.slug})"
                     )
         return problems
@@ -157,7 +157,7 @@ class ContentService:
     async def _row(self, session: AsyncSession, slug: str) -> EntryRow:
         row = (await session.exec(select(EntryRow).where(EntryRow.slug == slug))).first()
         if row is None:
-            raise UserError(f"There is no entry `{slug[:64]}`.")
+            raise UserError(f"There is no entry {quoted(slug, 64)}.")
         return row
 
     def _audit(
@@ -248,7 +248,9 @@ class ContentService:
                 )
             ).first()
             if old is None:
-                raise UserError(f"`{slug}` has no version {version}; see /content history.")
+                raise UserError(
+                    f"{quoted(slug, 64)} has no version {version}; see /content history."
+                )
             before = entry_from_row(row).to_dict()
             restored = Entry(
                 **{

@@ -36,7 +36,7 @@ from bot.db.models import (
     UnplacedRow,
     utcnow,
 )
-from bot.errors import DeliveryError, UserError
+from bot.errors import DeliveryError, UserError, quoted
 from bot.pairing.matching import match
 from bot.pairing.model import Learner, MatchResult
 from bot.pairing.schedule import last_occurrence
@@ -200,7 +200,7 @@ class PairingService:
         if zone is None:
             close = ", ".join(f"`{z}`" for z in suggest_timezones(timezone, limit=5))
             raise UserError(
-                f"I don't know the time zone `{timezone[:40]}`. Did you mean {close or '`UTC`'}?"
+                f"I don't know the time zone {quoted(timezone)}. Did you mean {close or '`UTC`'}?"
             )
         async with self.database.session() as session:
             row = await session.get(LearnerRow, user_id)

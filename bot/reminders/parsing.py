@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import UserError
+from bot.errors import UserError, quoted
 
 OFFSET = re.compile(r"^(\d{1,4})([wdhm])$")
 UNIT_SECONDS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60}
@@ -24,7 +24,9 @@ def parse_offsets(text: str) -> tuple[int, ...]:
     for part in parts:
         match = OFFSET.match(part)
         if match is None:
-            raise UserError(f"`{part[:20]}` is not an offset; write them like {OFFSETS_EXAMPLE}.")
+            raise UserError(
+                f"{quoted(part, 20)} is not an offset; write them like {OFFSETS_EXAMPLE}."
+            )
         value = int(match[1]) * UNIT_SECONDS[match[2]]
         if value > 365 * 86400:
             raise UserError(f"`{part}` is more than a year before the due time.")
@@ -66,7 +68,7 @@ def parse_due(text: str) -> datetime:
             zone = ZoneInfo("UTC" if parts[1].upper() == "UTC" else parts[1])
         except (ZoneInfoNotFoundError, ValueError):
             raise UserError(
-                f"`{parts[1][:40]}` is not a time zone I know; use an IANA name "
+                f"{quoted(parts[1])} is not a time zone I know; use an IANA name "
                 "such as `Africa/Lagos` or `Europe/London`."
             ) from None
         try:
@@ -79,7 +81,7 @@ def parse_due(text: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
-        raise UserError(f"I can't read `{text[:40]}` as a time; use {DUE_EXAMPLE}.") from None
+        raise UserError(f"I can't read {quoted(text)} as a time; use {DUE_EXAMPLE}.") from None
     if parsed.tzinfo is None:
         raise UserError(f"Add a time zone so everyone gets the same moment, e.g. {DUE_EXAMPLE}.")
     return parsed
