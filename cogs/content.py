@@ -13,7 +13,7 @@ from bot.knowledge.entry import CATEGORIES
 from bot.moderation.content import Actor, Change, ContentService, Draft, EditConflict
 from cogs.checks import ModeratorGroup, ensure_moderator, moderator_cooldown
 from cogs.components import EntryButton, dynamic_view
-from cogs.errors import friendly_errors, report_error
+from cogs.errors import friendly_errors
 from cogs.knowledge import entry_embed
 
 if TYPE_CHECKING:
@@ -119,6 +119,7 @@ class EntryModal(discord.ui.Modal):
             self.body_input.value,
         )
 
+    @friendly_errors
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
         """Save (moderators only, checked again here)."""
         ensure_moderator(interaction)
@@ -142,10 +143,6 @@ class EntryModal(discord.ui.Modal):
         await interaction.response.send_message(note, embed=embed, ephemeral=True)
         if change.action != "unchanged":
             await modlog(interaction, describe(change, interaction.user.mention))
-
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:  # type: ignore[override]
-        """Failures reach the moderator like command errors do."""
-        await report_error(interaction, error)
 
 
 async def send_conflict(

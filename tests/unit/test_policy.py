@@ -8,10 +8,3 @@ def test_moderator_role_manage_server_or_admin() -> None:
     assert is_moderator([], MANAGE_GUILD, [7])
     assert is_moderator([], ADMINISTRATOR, [])
     assert not is_moderator([5], 1 << 13, [7])  # Manage Messages alone is not enough
-
-
-def test_quoted_user_text_cannot_leave_its_code_span() -> None:
-    from bot.errors import quoted
-
-    assert quoted("a`b\nc") == "`a'b c`"
-    assert quoted("x" * 50) == "`" + "x" * 39 + "…`"
