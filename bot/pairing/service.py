@@ -269,16 +269,9 @@ class PairingService:
             if mine is not None:
                 group = await session.get(GroupRow, mine.group_id)
                 thread_id = group.thread_id if group else None
-                others = (
-                    await session.exec(
-                        select(MembershipRow).where(
-                            MembershipRow.group_id == mine.group_id,
-                            MembershipRow.user_id != user_id,
-                            col(MembershipRow.active).is_(True),
-                        )
-                    )
-                ).all()
-                for other in others:
+                for other in await self._active_members(session, mine.group_id):
+                    if other.user_id == user_id:
+                        continue
                     learner = await session.get(LearnerRow, other.user_id)
                     partners.append((other.user_id, learner.name if learner else "?"))
             pool = await self._pool(session)
@@ -476,14 +469,7 @@ class PairingService:
         async with self.database.session() as session:
             group = await session.get(GroupRow, group_id)
             assert group is not None
-            members = (
-                await session.exec(
-                    select(MembershipRow).where(
-                        MembershipRow.group_id == group_id,
-                        col(MembershipRow.active).is_(True),
-                    )
-                )
-            ).all()
+            members = await self._active_members(session, group_id)
             learners = {m.user_id: await session.get(LearnerRow, m.user_id) for m in members}
             gone = [m for m in members if not (learners[m.user_id] and learners[m.user_id].active)]  # type: ignore[union-attr]
             for membership in gone:  # left mid-round: never announced
@@ -581,18 +567,12 @@ class PairingService:
                     )
                     .values(checkin_status="claimed", checkin_claimed_at=now)
                 )
-                members = (
-                    await session.exec(
-                        select(MembershipRow.user_id).where(
-                            MembershipRow.group_id == group.id, col(MembershipRow.active).is_(True)
-                        )
-                    )
-                ).all()
+                members = [m.user_id for m in await self._active_members(session, group.id)]
             if claimed.rowcount != 1 or group.thread_id is None:
                 continue
             try:
                 await self.notifier.checkin(
-                    group.thread_id, group.id or 0, list(members), nonce=f"nexus-c{group.id}"
+                    group.thread_id, group.id or 0, members, nonce=f"nexus-c{group.id}"
                 )
             except DeliveryError as error:
                 log.warning("check-in for group %s failed: %s", group.id, error)
@@ -619,18 +599,19 @@ class PairingService:
             if collaborating:
                 return "Great, keep going! 🎉"
             await self._release(session, user_id)
-            rest = (
-                await session.exec(
-                    select(MembershipRow).where(
-                        MembershipRow.group_id == group_id,
-                        col(MembershipRow.active).is_(True),
-                    )
-                )
-            ).all()
+            rest = await self._active_members(session, group_id)
             if {m.role for m in rest} != {"frontend", "backend"}:
                 for membership in rest:
                     membership.active = False
         return "Thanks for telling us. You're back in the pool for the next round."
+
+    @staticmethod
+    async def _active_members(session: AsyncSession, group_id: int | None) -> list[MembershipRow]:
+        """The memberships of a group that are still active."""
+        query = select(MembershipRow).where(
+            MembershipRow.group_id == group_id, col(MembershipRow.active).is_(True)
+        )
+        return list((await session.exec(query)).all())
 
     async def _release(self, session: AsyncSession, user_id: int) -> None:
         rows = (

@@ -354,22 +354,19 @@ class ReminderService:
             query = query.where(ReminderRow.milestone_id == milestone_id)
         async with self.database.session() as session:
             rows = (await session.exec(query)).all()
-        now = self.clock()
         for row in rows:
-            run_at = max(row.retry_at or row.due_at, row.due_at)
-            if run_at <= now:
-                self.scheduler.add_job(
-                    self.deliver, args=(row.id,), id=f"reminder-{row.id}", replace_existing=True
-                )
-            else:
-                self.scheduler.add_job(
-                    self.deliver,
-                    "date",
-                    run_date=run_at,
-                    args=(row.id,),
-                    id=f"reminder-{row.id}",
-                    replace_existing=True,
-                )
+            self._schedule(row.id, max(row.retry_at or row.due_at, row.due_at))
+
+    def _schedule(self, reminder_id: int | None, run_at: datetime) -> None:
+        """One in-memory job per pending reminder (a past time runs at once: no misfire grace)."""
+        self.scheduler.add_job(
+            self.deliver,
+            "date",
+            run_date=run_at,
+            args=(reminder_id,),
+            id=f"reminder-{reminder_id}",
+            replace_existing=True,
+        )
 
     def _unschedule(self, reminder_id: int | None) -> None:
         with contextlib.suppress(JobLookupError):
@@ -497,14 +494,7 @@ class ReminderService:
                 )
             log.warning("reminder %s failed (%s); retrying at %s", row.id, error, retry_at)
             if self.scheduler.running:
-                self.scheduler.add_job(
-                    self.deliver,
-                    "date",
-                    run_date=retry_at,
-                    args=(row.id,),
-                    id=f"reminder-{row.id}",
-                    replace_existing=True,
-                )
+                self._schedule(row.id, retry_at)
             return
         await self._finish(row.id or 0, token, status="failed", note=str(error)[:200])
         self.stats["failed"] += 1
