@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.knowledge.entry import Entry
+from bot.knowledge.files import dump_entry
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
 
@@ -15,3 +19,23 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+DOCKER = Entry(
+    "docker",
+    "Docker",
+    "technology",
+    ("containers",),
+    ("devops",),
+    "Containers for consistent environments.",
+    (),
+    ("seed-000",),
+    "About Docker.",
+)
+
+
+def write_entry(root: Path, entry: Entry) -> None:
+    """Write `entry` as its content file under `root`."""
+    folder = root / entry.category
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{entry.slug}.md").write_text(dump_entry(entry), encoding="utf-8")

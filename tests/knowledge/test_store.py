@@ -11,21 +11,10 @@ from sqlmodel import select
 from bot.db import Database
 from bot.db.models import AuditRow, EntryRow, EntryVersionRow
 from bot.knowledge.entry import Entry
-from bot.knowledge.files import dump_entry
 from bot.knowledge.service import KnowledgeService
 from bot.knowledge.store import import_directory, live_entries
+from tests.helpers import DOCKER, write_entry
 
-DOCKER = Entry(
-    "docker",
-    "Docker",
-    "technology",
-    ("containers",),
-    ("devops",),
-    "Containers for consistent environments.",
-    (),
-    ("seed-000",),
-    "Body about Docker.",
-)
 REDIS = Entry(
     "redis",
     "Redis",
@@ -39,12 +28,6 @@ REDIS = Entry(
 )
 
 
-def write(root: Path, entry: Entry) -> None:
-    folder = root / entry.category
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{entry.slug}.md").write_text(dump_entry(entry), encoding="utf-8")
-
-
 async def run_import(database: Database, root: Path):  # type: ignore[no-untyped-def]
     async with database.session() as session:
         return await import_directory(session, root)
@@ -54,8 +37,8 @@ async def test_first_import_adds_and_second_changes_nothing(
     database: Database, tmp_path: Path
 ) -> None:
     root = tmp_path / "content"
-    write(root, DOCKER)
-    write(root, REDIS)
+    write_entry(root, DOCKER)
+    write_entry(root, REDIS)
     first = await run_import(database, root)
     second = await run_import(database, root)
     assert sorted(first.added) == ["docker", "redis"]
@@ -68,9 +51,9 @@ async def test_first_import_adds_and_second_changes_nothing(
 
 async def test_changed_file_updates_with_a_new_version(database: Database, tmp_path: Path) -> None:
     root = tmp_path / "content"
-    write(root, DOCKER)
+    write_entry(root, DOCKER)
     await run_import(database, root)
-    write(root, replace(DOCKER, summary="Changed summary."))
+    write_entry(root, replace(DOCKER, summary="Changed summary."))
     report = await run_import(database, root)
     assert report.updated == ["docker"]
     async with database.session() as session:
@@ -82,14 +65,14 @@ async def test_removed_file_retires_and_returning_file_restores(
     database: Database, tmp_path: Path
 ) -> None:
     root = tmp_path / "content"
-    write(root, DOCKER)
-    write(root, REDIS)
+    write_entry(root, DOCKER)
+    write_entry(root, REDIS)
     await run_import(database, root)
     (root / "technology" / "redis.md").unlink()
     assert (await run_import(database, root)).retired == ["redis"]
     async with database.session() as session:
         assert [e.slug for e in await live_entries(session)] == ["docker"]
-    write(root, replace(REDIS, body="Back again."))
+    write_entry(root, replace(REDIS, body="Back again."))
     assert (await run_import(database, root)).updated == ["redis"]
 
 
@@ -97,19 +80,19 @@ async def test_moderator_edit_is_kept_and_conflict_reported(
     database: Database, tmp_path: Path
 ) -> None:
     root = tmp_path / "content"
-    write(root, DOCKER)
+    write_entry(root, DOCKER)
     await run_import(database, root)
     async with database.session() as session:
         row = (await session.exec(select(EntryRow))).one()
         row.summary, row.edited_in_discord = "Edited by a moderator.", True
-    write(root, replace(DOCKER, summary="Changed on disk."))
+    write_entry(root, replace(DOCKER, summary="Changed on disk."))
     report = await run_import(database, root)
     assert report.conflicts == ["docker"] and report.updated == []
     async with database.session() as session:
         row = (await session.exec(select(EntryRow))).one()
         assert row.summary == "Edited by a moderator." and row.conflict_file_hash
     # Once the file says what the moderator wrote (an export), the conflict is resolved.
-    write(root, replace(DOCKER, summary="Edited by a moderator."))
+    write_entry(root, replace(DOCKER, summary="Edited by a moderator."))
     report = await run_import(database, root)
     assert report.conflicts == [] and report.unchanged == 1
     async with database.session() as session:
@@ -119,7 +102,7 @@ async def test_moderator_edit_is_kept_and_conflict_reported(
 
 async def test_broken_file_does_not_retire_its_entry(database: Database, tmp_path: Path) -> None:
     root = tmp_path / "content"
-    write(root, DOCKER)
+    write_entry(root, DOCKER)
     await run_import(database, root)
     (root / "technology" / "docker.md").write_text("---\nnot: [valid\n---\n", encoding="utf-8")
     report = await run_import(database, root)
@@ -130,19 +113,19 @@ async def test_broken_file_does_not_retire_its_entry(database: Database, tmp_pat
 
 async def test_service_search_reflects_the_database(database: Database, tmp_path: Path) -> None:
     root = tmp_path / "content"
-    write(root, DOCKER)
+    write_entry(root, DOCKER)
     service = KnowledgeService(database, root)
     await service.start()
     assert service.search("dokcer").hits[0].slug == "docker"
-    write(root, REDIS)
+    write_entry(root, REDIS)
     report = await service.reload()
     assert report.added == ["redis"] and service.get("redis") is not None
 
 
 async def test_replicas_importing_at_once_both_start(database: Database, tmp_path: Path) -> None:
     root = tmp_path / "content"
-    write(root, DOCKER)
-    write(root, REDIS)
+    write_entry(root, DOCKER)
+    write_entry(root, REDIS)
     first, second = KnowledgeService(database, root), KnowledgeService(database, root)
     await asyncio.gather(first.start(), second.start())
     assert first.get("docker") == second.get("docker") == DOCKER

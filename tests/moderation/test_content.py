@@ -10,23 +10,11 @@ from sqlmodel import select
 from bot.db import Database
 from bot.db.models import AuditRow, EntryVersionRow
 from bot.errors import UserError
-from bot.knowledge.entry import Entry
-from bot.knowledge.files import dump_entry
 from bot.knowledge.service import KnowledgeService
 from bot.moderation.content import Actor, ContentService, Draft, EditConflict, slugify
+from tests.helpers import DOCKER, write_entry
 
 GRACE, OLIVIA = Actor(1, "grace"), Actor(2, "olivia")
-DOCKER = Entry(
-    "docker",
-    "Docker",
-    "technology",
-    ("containers",),
-    ("devops",),
-    "Containers for consistent environments.",
-    (),
-    ("seed-000",),
-    "About Docker.",
-)
 DRAFT = Draft(
     "Celery Beat",
     "tool",
@@ -39,8 +27,7 @@ DRAFT = Draft(
 @pytest.fixture
 async def content(database: Database, tmp_path: Path) -> ContentService:
     root = tmp_path / "content"
-    (root / "technology").mkdir(parents=True)
-    (root / "technology" / "docker.md").write_text(dump_entry(DOCKER), encoding="utf-8")
+    write_entry(root, DOCKER)
     knowledge = KnowledgeService(database, root)
     await knowledge.start()
     return ContentService(knowledge)
