@@ -119,6 +119,7 @@ class DiscordEmulator:
         self.token = token
         self.faults = FaultPlan()
         self.interactions: dict[int, InteractionRecord] = {}
+        self._by_token: dict[str, InteractionRecord] = {}
         self.sync_rejections: list[list[str]] = []
         self.closed_dm_user_ids: set[int] = set()
         self.message_listeners: list[MessageListener] = []
@@ -428,12 +429,12 @@ class DiscordEmulator:
         return json_response(stored)
 
     def _interaction_for(self, token: str) -> InteractionRecord:
-        for record in self.interactions.values():
-            if record.token == token:
-                if time.monotonic() - record.created > INTERACTION_TOKEN_TTL:
-                    raise DiscordError(401, 50027, "Invalid Webhook Token")
-                return record
-        raise DiscordError(404, 10015, "Unknown Webhook")
+        record = self._by_token.get(token)
+        if record is None:
+            raise DiscordError(404, 10015, "Unknown Webhook")
+        if time.monotonic() - record.created > INTERACTION_TOKEN_TTL:
+            raise DiscordError(401, 50027, "Invalid Webhook Token")
+        return record
 
     async def _callback(
         self, _request: web.Request, params: dict[str, str], body: Any
@@ -772,6 +773,7 @@ class DiscordEmulator:
             payload["message"] = message.payload(self.world.users)
         record.payload = payload
         self.interactions[record.id] = record
+        self._by_token[record.token] = record
         return record
 
     @property
