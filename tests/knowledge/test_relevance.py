@@ -35,7 +35,7 @@ class Case:
 
 def load_cases() -> list[Case]:
     cases: list[Case] = []
-    for path in sorted(RELEVANCE.glob("*.yaml")):
+    for path in sorted((RELEVANCE / "names").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
         for item in data:
             expect = item.get("expect") or []

@@ -1,0 +1,116 @@
+"""Relevance benchmark of /learn's search on the real content (not a test).
+
+Run from the repository root:
+
+    python bench/relevance.py [--misses tuning|heldout|names] [--bm25s]
+
+Prints top-1, top-3, MRR, wrong confident answers and the share of off-topic questions that got
+nothing, for three sets: the held-out questions (frozen before the engine changed, never used for
+tuning), the tuning questions, and the names/typos/abbreviations set. `--bm25s` adds plain
+bm25s (`pip install bm25s`) over the same entries as a reference ranking, in the same run: it
+always returns something, so its off-topic figure is not comparable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.knowledge.entry import Entry  # noqa: E402
+from bot.knowledge.files import load_directory  # noqa: E402
+from bot.knowledge.relevance import Scores, describe, evaluate, load_cases  # noqa: E402
+from bot.knowledge.search import Hit, SearchIndex, SearchResult  # noqa: E402
+from bot.knowledge.text import stem, tokenize  # noqa: E402
+
+RELEVANCE = ROOT / "tests" / "knowledge" / "relevance"
+SETS: dict[str, Sequence[Path]] = {
+    "heldout": [RELEVANCE / "questions" / "heldout.yaml"],
+    "tuning": [RELEVANCE / "questions" / "tuning.yaml"],
+    "names": sorted((RELEVANCE / "names").glob("*.yaml")),
+}
+
+
+def bm25s_search(entries: list[Entry]) -> Callable[[str], SearchResult]:
+    """Plain bm25s over title, aliases, tags, summary and body (the same tokenizer)."""
+    import bm25s  # type: ignore[import-not-found]
+
+    def tokens(text: str) -> list[str]:
+        return [stem(t) for t in tokenize(text)]
+
+    corpus = [
+        tokens(" ".join((e.title, *e.aliases, *e.tags, e.summary, e.body))) for e in entries
+    ]
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenization.Tokenized(*_vocab_ids(corpus)), show_progress=False)
+
+    def search(query: str) -> SearchResult:
+        known = [t for t in tokens(query) if t in _VOCAB]
+        if not known:
+            return SearchResult()
+        ids = [[_VOCAB[t] for t in known]]
+        docs, scores = retriever.retrieve(
+            bm25s.tokenization.Tokenized(ids, _VOCAB), k=5, show_progress=False
+        )
+        hits = tuple(
+            Hit(entries[d].slug, entries[d].title, entries[d].category, 100)
+            for d, s in zip(docs[0], scores[0], strict=True)
+            if s > 0
+        )
+        return SearchResult(hits)
+
+    return search
+
+
+_VOCAB: dict[str, int] = {}
+
+
+def _vocab_ids(corpus: list[list[str]]) -> tuple[list[list[int]], dict[str, int]]:
+    ids = [[_VOCAB.setdefault(t, len(_VOCAB)) for t in doc] for doc in corpus]
+    return ids, _VOCAB
+
+
+def row(name: str, engine: str, scores: Scores) -> str:
+    off = f"{scores.off_topic_empty:.1%} of {scores.off_topic}" if scores.off_topic else "-"
+    return (
+        f"| {name} | {engine} | {scores.questions} | {scores.top1:.1%} | {scores.top3:.1%} "
+        f"| {scores.mrr:.3f} | {scores.wrong_answer:.1%} | {off} |"
+    )
+
+
+def main() -> None:
+    """Print a Markdown table of the three sets' scores."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", choices=sorted(SETS), action="append", default=[])
+    parser.add_argument("--bm25s", action="store_true", help="also rank with plain bm25s")
+    args = parser.parse_args()
+    entries, problems = load_directory(ROOT / "content")
+    if problems:
+        raise SystemExit(f"{len(problems)} content problems: run python -m bot content validate")
+    index = SearchIndex(entries)
+    engines: dict[str, Callable[[str], SearchResult]] = {"nexus": index.search}
+    if args.bm25s:
+        engines["bm25s"] = bm25s_search(entries)
+    print(
+        "| set | engine | questions | top-1 | top-3 | MRR | wrong answer | off-topic empty |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|"
+    )
+    reports: list[str] = []
+    for name, paths in SETS.items():
+        cases = load_cases(paths)
+        for engine, search in engines.items():
+            scores = evaluate(search, cases)
+            print(row(name, engine, scores))
+            if name in args.misses and engine == "nexus":
+                reports.append(f"\n{name}: {len(scores.misses)} misses")
+                reports.extend(f"  {describe(miss)}" for miss in scores.misses)
+    print("\n".join(reports))
+
+
+if __name__ == "__main__":
+    main()
