@@ -27,6 +27,7 @@ from bot.knowledge.files import load_directory  # noqa: E402
 from bot.knowledge.relevance import Scores, describe, evaluate, load_cases  # noqa: E402
 from bot.knowledge.search import Hit, SearchIndex, SearchResult  # noqa: E402
 from bot.knowledge.text import stem, tokenize  # noqa: E402
+from bot.knowledge.vocabulary import load_vocabulary  # noqa: E402
 
 RELEVANCE = ROOT / "tests" / "knowledge" / "relevance"
 SETS: dict[str, Sequence[Path]] = {
@@ -43,9 +44,7 @@ def bm25s_search(entries: list[Entry]) -> Callable[[str], SearchResult]:
     def tokens(text: str) -> list[str]:
         return [stem(t) for t in tokenize(text)]
 
-    corpus = [
-        tokens(" ".join((e.title, *e.aliases, *e.tags, e.summary, e.body))) for e in entries
-    ]
+    corpus = [tokens(" ".join((e.title, *e.aliases, *e.tags, e.summary, e.body))) for e in entries]
     retriever = bm25s.BM25()
     retriever.index(bm25s.tokenization.Tokenized(*_vocab_ids(corpus)), show_progress=False)
 
@@ -92,7 +91,10 @@ def main() -> None:
     entries, problems = load_directory(ROOT / "content")
     if problems:
         raise SystemExit(f"{len(problems)} content problems: run python -m bot content validate")
-    index = SearchIndex(entries)
+    vocabulary, vocabulary_problems = load_vocabulary(ROOT / "content")
+    if vocabulary_problems:
+        raise SystemExit(f"content/vocabulary.yaml: {vocabulary_problems[0]}")
+    index = SearchIndex(entries, vocabulary)
     engines: dict[str, Callable[[str], SearchResult]] = {"nexus": index.search}
     if args.bm25s:
         engines["bm25s"] = bm25s_search(entries)

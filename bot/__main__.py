@@ -131,11 +131,13 @@ def cmd_content_validate(args: argparse.Namespace) -> int:
     """Check every content file; print `file:line: message` per problem."""
     settings = _settings_or_exit()
     from bot.knowledge.files import Problem, load_directory
+    from bot.knowledge.vocabulary import FILE_NAME, load_vocabulary
     from bot.reminders.timeline import load_timeline
 
     root = Path(args.path) if args.path else settings.content_dir
     entries, problems = load_directory(root)
     problems = list(problems)
+    problems += [Problem(str(root / FILE_NAME), 1, m) for m in load_vocabulary(root)[1]]
     timeline = root / "timeline.yaml"
     if timeline.exists():
         try:

@@ -24,6 +24,12 @@ class EntryRow(SQLModel, table=True):
     title: str = Field(max_length=256)
     category: str = Field(max_length=32, index=True)
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    misspellings: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    questions: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     summary: str = Field(sa_column=Column(Text, nullable=False))
     related: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

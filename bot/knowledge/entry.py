@@ -23,8 +23,10 @@ FIELD_ORDER: tuple[str, ...] = (
     "title",
     "category",
     "aliases",
+    "misspellings",
     "tags",
     "summary",
+    "questions",
     "related",
     "sources",
 )
@@ -33,7 +35,11 @@ FIELD_ORDER: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One knowledge entry: front-matter fields plus the Markdown body."""
+    """One knowledge entry: front-matter fields plus the Markdown body.
+
+    `aliases` are other names, shown under "Also known as"; `misspellings` and `questions` (the
+    ways learners ask for the entry) are only searched, never shown.
+    """
 
     slug: str
     title: str
@@ -44,6 +50,8 @@ class Entry:
     related: tuple[str, ...]
     sources: tuple[str, ...]
     body: str
+    misspellings: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the fields as plain JSON-friendly values (tuples become lists), in order."""
@@ -52,8 +60,10 @@ class Entry:
             "title": self.title,
             "category": self.category,
             "aliases": list(self.aliases),
+            "misspellings": list(self.misspellings),
             "tags": list(self.tags),
             "summary": self.summary,
+            "questions": list(self.questions),
             "related": list(self.related),
             "sources": list(self.sources),
             "body": self.body,

@@ -27,10 +27,19 @@ MAX_BODY = 3500
 MAX_ALIAS = 100
 MAX_TAG = 40
 MAX_RELATED = 5
+MAX_QUESTION = 100
+MAX_QUESTIONS = 8
 CHALLENGE_SECTIONS: tuple[str, ...] = ("Problem", "Solution", "Outcome")
 
 REQUIRED_FIELDS: tuple[str, ...] = ("slug", "title", "category", "summary")
-LIST_FIELDS: tuple[str, ...] = ("aliases", "tags", "related", "sources")
+LIST_FIELDS: tuple[str, ...] = (
+    "aliases",
+    "misspellings",
+    "tags",
+    "questions",
+    "related",
+    "sources",
+)
 _STRING_FIELDS: tuple[str, ...] = ("slug", "title", "category", "summary")
 
 _FENCE = re.compile(r"^---[ \t]*$")
@@ -197,6 +206,8 @@ def _parse(text: str, path: str) -> tuple[Entry, dict[str, int]]:
         related=lists["related"],
         sources=lists["sources"],
         body=body,
+        misspellings=lists["misspellings"],
+        questions=lists["questions"],
     )
     return entry, key_lines
 
@@ -337,16 +348,33 @@ def check_entry(entry: Entry, path: str, lines: Mapping[str, int] | None = None)
             if positions != sorted(positions):
                 add(BODY_KEY, "challenge sections must be in the order Problem, Solution, Outcome")
 
-    seen_aliases: set[str] = set()
-    for alias in entry.aliases:
-        if len(alias) > MAX_ALIAS:
-            add("aliases", f"alias {alias[:30]!r}... is {len(alias)} characters (max {MAX_ALIAS})")
-        key = normalize(alias)
+    seen_names: set[str] = {normalize(title), normalize(slug.replace("-", " "))}
+    for field, kind in (("aliases", "alias"), ("misspellings", "misspelling")):
+        for name in getattr(entry, field):
+            if len(name) > MAX_ALIAS:
+                add(field, f"{kind} {name[:30]!r}... is {len(name)} characters (max {MAX_ALIAS})")
+            key = normalize(name)
+            if not key:
+                add(field, f"{kind} {name!r} has no letters or digits")
+            elif key in seen_names:
+                add(field, f"{kind} {name!r} repeats a name of the entry")
+            seen_names.add(key)
+
+    if len(entry.questions) > MAX_QUESTIONS:
+        add("questions", f"{len(entry.questions)} questions (max {MAX_QUESTIONS})")
+    seen_questions: set[str] = set()
+    for question in entry.questions:
+        if len(question) > MAX_QUESTION:
+            add(
+                "questions",
+                f"question {question[:30]!r}... is {len(question)} characters (max {MAX_QUESTION})",
+            )
+        key = normalize(question)
         if not key:
-            add("aliases", f"alias {alias!r} has no letters or digits")
-        elif key in seen_aliases:
-            add("aliases", f"alias {alias!r} is listed twice")
-        seen_aliases.add(key)
+            add("questions", f"question {question!r} has no letters or digits")
+        elif key in seen_questions:
+            add("questions", f"question {question!r} is listed twice")
+        seen_questions.add(key)
 
     for tag in entry.tags:
         if not tag.strip() or len(tag) > MAX_TAG or tag != tag.lower():
@@ -424,24 +452,25 @@ def validate(
                     Problem(path, line(path, "related"), f"related slug {slug!r} does not exist")
                 )
 
-    # Names: an alias must not equal (after normalization) another entry's slug/title/alias.
+    # Names: an alias or misspelling must not equal (after normalization) a name of another entry.
     owners: dict[str, set[str]] = {}
     for entry, _ in items:
-        for name in (entry.slug, entry.title, *entry.aliases):
+        for name in (entry.slug, entry.title, *entry.aliases, *entry.misspellings):
             key = normalize(name)
             if key:
                 owners.setdefault(key, set()).add(entry.slug)
     for entry, path in items:
-        for alias in entry.aliases:
-            others = sorted(owners.get(normalize(alias), set()) - {entry.slug})
-            if others:
-                problems.append(
-                    Problem(
-                        path,
-                        line(path, "aliases"),
-                        f"alias {alias!r} collides with a name of {', '.join(others)}",
+        for field, kind in (("aliases", "alias"), ("misspellings", "misspelling")):
+            for name in getattr(entry, field):
+                others = sorted(owners.get(normalize(name), set()) - {entry.slug})
+                if others:
+                    problems.append(
+                        Problem(
+                            path,
+                            line(path, field),
+                            f"{kind} {name!r} collides with a name of {', '.join(others)}",
+                        )
                     )
-                )
     problems.sort(key=lambda p: (p.path, p.line))
     return problems
 

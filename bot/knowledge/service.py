@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -11,14 +12,22 @@ from bot.db import Database
 from bot.knowledge.entry import Entry
 from bot.knowledge.search import Hit, SearchIndex, SearchResult
 from bot.knowledge.store import ImportReport, import_directory, live_entries
+from bot.knowledge.vocabulary import Vocabulary, load_vocabulary
+
+log = logging.getLogger(__name__)
 
 
 class KnowledgeService:
-    """Owns the search index built from the database's live entries."""
+    """Owns the search index built from the database's live entries.
+
+    The index is immutable: every change builds a new one in a worker thread and swaps it in,
+    so queries never see a half-built index and the event loop keeps answering meanwhile.
+    """
 
     def __init__(self, database: Database, content_dir: Path) -> None:
         self.database = database
         self.content_dir = Path(content_dir)
+        self.vocabulary = Vocabulary()
         self.index = SearchIndex(())
         self._lock = asyncio.Lock()
 
@@ -41,10 +50,28 @@ class KnowledgeService:
             return report
 
     async def refresh_index(self) -> None:
-        """Rebuild the in-memory index from the database."""
+        """Rebuild the in-memory index from the database (and the vocabulary from its file)."""
+        vocabulary, problems = load_vocabulary(self.content_dir)
+        for problem in problems:
+            log.warning("content/vocabulary.yaml is not used: %s", problem)
+        self.vocabulary = vocabulary
         async with self.database.session() as session:
             entries = await live_entries(session)
-        self.index = SearchIndex(entries)
+        await self._rebuild(entries)
+
+    async def put(self, entry: Entry) -> None:
+        """Make `entry` (new or changed) searchable now."""
+        async with self._lock:
+            others = [e for e in self.index.entries() if e.slug != entry.slug]
+            await self._rebuild([*others, entry])
+
+    async def drop(self, slug: str) -> None:
+        """Stop finding the entry `slug`."""
+        async with self._lock:
+            await self._rebuild([e for e in self.index.entries() if e.slug != slug])
+
+    async def _rebuild(self, entries: list[Entry]) -> None:
+        self.index = await asyncio.to_thread(SearchIndex, entries, self.vocabulary)
 
     def search(self, query: str, limit: int = 5) -> SearchResult:
         """Confident hits (and suggestions) for a free-text query."""

@@ -16,7 +16,18 @@ from bot.knowledge.files import Problem, load_directory
 
 log = logging.getLogger(__name__)
 
-ENTRY_FIELDS = ("title", "category", "aliases", "tags", "summary", "related", "sources", "body")
+ENTRY_FIELDS = (
+    "title",
+    "category",
+    "aliases",
+    "misspellings",
+    "tags",
+    "summary",
+    "questions",
+    "related",
+    "sources",
+    "body",
+)
 
 
 @dataclass
@@ -46,6 +57,8 @@ def entry_from_row(row: EntryRow) -> Entry:
         title=row.title,
         category=row.category,
         aliases=tuple(row.aliases),
+        misspellings=tuple(row.misspellings),
+        questions=tuple(row.questions),
         tags=tuple(row.tags),
         summary=row.summary,
         related=tuple(row.related),

@@ -16,8 +16,9 @@ MAX_QUERY_CHARS = 200
 _DISCORD_MARKUP = re.compile(r"<(?:@[!&]?|#|a?:\w*:)\d+>|<t:\d+(?::\w)?>")
 _URL = re.compile(r"https?://\S+")
 _APOSTROPHES = re.compile(r"['’`´]")
-_SEPARATORS = re.compile(r"[^\w+#]+|_+")
-_EDGE_JUNK = re.compile(r"^[+#]+|#+$")
+# A token starts with a letter or digit; `+` may follow anywhere, `#` only before more of the
+# token or as the second of two characters (`c#`, `n+1`, `c++`, but `#tag` -> `tag`).
+_TOKEN = re.compile(r"[^\W_]#(?![^\W_]|[+#])|[^\W_](?:[^\W_]|\+|#+(?=[^\W_]|\+))*")
 
 _STOP_TEXT = """
     a about actually after again all also am an and any anyone anything are as at be been
@@ -92,15 +93,8 @@ def tokenize(text: str) -> list[str]:
     Punctuation separates words, except `+` and `#` which are meaningful inside tokens such as
     `n+1`, `c++` and `c#`; apostrophes are removed (`don't` -> `dont`).
     """
-    folded = _APOSTROPHES.sub("", fold(text))
-    out: list[str] = []
-    for raw in _SEPARATORS.split(folded):
-        if not raw:
-            continue
-        token = raw if (len(raw) == 2 and raw[1] == "#") else _EDGE_JUNK.sub("", raw)
-        if token:
-            out.append(token)
-    return out
+    folded = _APOSTROPHES.sub("", text.casefold() if text.isascii() else fold(text))
+    return _TOKEN.findall(folded)
 
 
 def normalize(text: str) -> str:

@@ -27,7 +27,17 @@ from bot.knowledge.text import normalize
 
 MAX_ALIASES = 15
 SAME_TEXT = {"remove": "removed", "revert": "restored", "retire": "retired (file removed)"}
-FIELDS = ("title", "category", "aliases", "tags", "summary", "related", "body")
+FIELDS = (
+    "title",
+    "category",
+    "aliases",
+    "misspellings",
+    "tags",
+    "summary",
+    "questions",
+    "related",
+    "body",
+)
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,8 @@ class ContentService:
             related=base.related if base else (),
             sources=base.sources if base else (),
             body=draft.body.strip(),
+            misspellings=base.misspellings if base else (),
+            questions=base.questions if base else (),
         )
         if not problems:
             problems = [p.message for p in check_entry(entry, "")]
@@ -140,12 +152,16 @@ class ContentService:
         return entry
 
     def _collisions(self, entry: Entry) -> list[str]:
-        mine = {normalize(n): n for n in (entry.title, *entry.aliases) if normalize(n)}
+        mine = {
+            normalize(n): n
+            for n in (entry.title, *entry.aliases, *entry.misspellings)
+            if normalize(n)
+        }
         problems = []
         for other in self.knowledge.index.entries():
             if other.slug == entry.slug:
                 continue
-            for name in (other.slug, other.title, *other.aliases):
+            for name in (other.slug, other.title, *other.aliases, *other.misspellings):
                 if normalize(name) in mine:
                     problems.append(
                         f"{quoted(mine[normalize(name)])} is already a name of "
@@ -194,7 +210,7 @@ class ContentService:
             await session.flush()
             add_version(session, row, "discord", author_id=actor.id, author_name=actor.name)
             self._audit(session, actor, "content.add", slug, entry.title)
-        self.knowledge.index.upsert(entry)
+        await self.knowledge.put(entry)
         return Change("added", entry, 1, ("created",))
 
     async def edit(self, slug: str, draft: Draft, based_on: int, actor: Actor) -> Change:
@@ -217,7 +233,7 @@ class ContentService:
             add_version(session, row, "discord", author_id=actor.id, author_name=actor.name)
             self._audit(session, actor, "content.edit", slug, ", ".join(changed))
             version = row.version
-        self.knowledge.index.upsert(entry)
+        await self.knowledge.put(entry)
         return Change("edited", entry, version, changed)
 
     async def remove(self, slug: str, actor: Actor) -> Change:
@@ -233,7 +249,7 @@ class ContentService:
             add_version(session, row, "remove", author_id=actor.id, author_name=actor.name)
             self._audit(session, actor, "content.remove", slug, "removed")
             entry, version = entry_from_row(row), row.version
-        self.knowledge.index.remove(slug)
+        await self.knowledge.drop(slug)
         return Change("removed", entry, version, ("removed",))
 
     async def revert(self, slug: str, version: int, actor: Actor) -> Change:
@@ -268,7 +284,7 @@ class ContentService:
             changed = changed_fields(before, restored.to_dict())
             self._audit(session, actor, "content.revert", slug, f"to version {version}")
             new_version = row.version
-        self.knowledge.index.upsert(restored)
+        await self.knowledge.put(restored)
         return Change("reverted", restored, new_version, changed)
 
     # ---------------------------------------------------------------- reading

@@ -122,6 +122,30 @@ async def test_service_search_reflects_the_database(database: Database, tmp_path
     assert report.added == ["redis"] and service.get("redis") is not None
 
 
+async def test_put_and_drop_are_live_at_once(database: Database, tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    write_entry(root, DOCKER)
+    service = KnowledgeService(database, root)
+    await service.start()
+    await asyncio.gather(service.put(REDIS), service.put(replace(DOCKER, aliases=())))
+    assert service.get("redis") is not None and service.get("docker") is not None
+    await service.drop("redis")
+    assert service.get("redis") is None and service.search("redis").hits == ()
+    assert service.search("docker").hits[0].slug == "docker"
+
+
+async def test_vocabulary_from_the_content_folder(database: Database, tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    write_entry(root, REDIS)
+    (root / "vocabulary.yaml").write_text("- [stale data, cache]\n", encoding="utf-8")
+    service = KnowledgeService(database, root)
+    await service.start()
+    assert len(service.vocabulary) == 1
+    (root / "vocabulary.yaml").write_text("- [only one member]\n", encoding="utf-8")
+    await service.reload()
+    assert len(service.vocabulary) == 0  # a broken vocabulary is left out, not fatal
+
+
 async def test_replicas_importing_at_once_both_start(database: Database, tmp_path: Path) -> None:
     root = tmp_path / "content"
     write_entry(root, DOCKER)

@@ -102,6 +102,29 @@ ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
             },
         ),
     ],
+    "0004": [
+        (
+            "entry",
+            {
+                "id": 2,
+                "slug": "celery",
+                "title": "Celery",
+                "category": "technology",
+                "aliases": "[]",
+                "misspellings": '["celry"]',
+                "tags": "[]",
+                "summary": "s",
+                "questions": '["how do i run tasks in the background"]',
+                "related": "[]",
+                "sources": "[]",
+                "body": "b",
+                "version": 1,
+                "deleted": False,
+                "edited_in_discord": False,
+                "updated_at": NOW,
+            },
+        ),
+    ],
 }
 
 

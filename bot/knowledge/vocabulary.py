@@ -1,0 +1,114 @@
+"""The concept vocabulary (`content/vocabulary.yaml`): learners' words for the entries' terms.
+
+Each group lists words and phrases that mean the same thing when searching ("slow", "latency",
+"performance"). A query that contains one member also looks for the others, at a lower weight,
+so "people keep spamming my api" finds rate limiting. Phrases are matched on stemmed tokens,
+stop words included ("hand in", "log in").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.knowledge.text import STOP_WORDS, stem, tokenize
+
+FILE_NAME = "vocabulary.yaml"
+MAX_PHRASE_WORDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A vocabulary phrase found in a query: tokens `start:end` belong to `group`."""
+
+    start: int
+    end: int
+    group: int
+
+
+def _key(phrase: str) -> tuple[str, ...]:
+    return tuple(stem(t) for t in tokenize(phrase))
+
+
+class Vocabulary:
+    """Groups of equivalent search terms, matched greedily (longest phrase first)."""
+
+    def __init__(self, groups: list[list[str]] | tuple[tuple[str, ...], ...] = ()) -> None:
+        self.groups: tuple[tuple[str, ...], ...] = tuple(tuple(g) for g in groups)
+        self._phrases: dict[tuple[str, ...], int] = {}
+        self._stems: list[tuple[str, ...]] = []
+        for number, group in enumerate(self.groups):
+            stems: dict[str, None] = {}
+            for member in group:
+                key = _key(member)
+                if key:
+                    self._phrases.setdefault(key, number)
+                    stems.update((s, None) for s in key if s not in STOP_WORDS)
+            self._stems.append(tuple(stems))
+        self._longest = max((len(k) for k in self._phrases), default=0)
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def find(self, stems: list[str]) -> list[Match]:
+        """Non-overlapping vocabulary phrases in a query's stemmed tokens, left to right."""
+        found: list[Match] = []
+        position = 0
+        while position < len(stems):
+            for size in range(min(self._longest, len(stems) - position), 0, -1):
+                group = self._phrases.get(tuple(stems[position : position + size]))
+                if group is not None:
+                    found.append(Match(position, position + size, group))
+                    position += size
+                    break
+            else:
+                position += 1
+        return found
+
+    def stems(self, group: int) -> tuple[str, ...]:
+        """The content stems of every member of `group`."""
+        return self._stems[group]
+
+
+def load_vocabulary(content_dir: Path) -> tuple[Vocabulary, list[str]]:
+    """Read `content_dir/vocabulary.yaml`; return it and its problems (an empty vocabulary when
+    the file is absent or has problems)."""
+    path = Path(content_dir) / FILE_NAME
+    if not path.is_file():
+        return Vocabulary(), []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return Vocabulary(), [f"cannot read: {exc}"]
+    problems = check_groups(data)
+    if problems:
+        return Vocabulary(), problems
+    return Vocabulary(data), []
+
+
+def check_groups(data: object) -> list[str]:
+    """Problems of a vocabulary document: a list of groups of 2+ distinct phrases."""
+    if not isinstance(data, list):
+        return ["must be a list of groups (lists of words or phrases)"]
+    problems: list[str] = []
+    owner: dict[tuple[str, ...], int] = {}
+    for number, group in enumerate(data, 1):
+        where = f"group {number}"
+        if not isinstance(group, list) or not all(isinstance(m, str) for m in group):
+            problems.append(f"{where} must be a list of strings")
+            continue
+        if len(group) < 2:
+            problems.append(f"{where} needs at least two members")
+        for member in group:
+            key = _key(member)
+            if not key or all(s in STOP_WORDS for s in key):
+                problems.append(f"{where}: {member!r} has no searchable word")
+            elif len(key) > MAX_PHRASE_WORDS:
+                problems.append(f"{where}: {member!r} is longer than {MAX_PHRASE_WORDS} words")
+            elif owner.get(key, number) != number:
+                problems.append(f"{where}: {member!r} is also in group {owner[key]}")
+            else:
+                owner[key] = number
+    return problems
