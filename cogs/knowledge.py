@@ -18,6 +18,7 @@ from bot.knowledge.presentation import (
     CATEGORY_LABELS,
     for_discord,
     paginate,
+    preview,
     quote_user_text,
     trim,
 )
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
     from bot.app import NexusBot
     from bot.knowledge.service import KnowledgeService
 
-PREVIEW_CHARS = 1200
+PREVIEW_CHARS = 900  # about one phone screen before "Read more"
+MAX_SUGGESTIONS = 3
 PAGE_SIZE = 10
 MAX_RELATED_BUTTONS = 4
 CATEGORY_COLORS = {
@@ -60,15 +62,15 @@ def safe(text: str) -> str:
 def entry_embed(entry: Entry, *, full: bool = False) -> tuple[discord.Embed, bool]:
     """The embed for an entry and whether its body was shortened."""
     limit = 4096 - len(entry.summary) - 8 if full else PREVIEW_CHARS
-    body, shortened = trim(for_discord(entry.body), limit)
+    body, shortened = (trim if full else preview)(for_discord(entry.body), limit)
     embed = discord.Embed(
         title=entry.title[:256],
-        description=f"**{entry.summary}**\n\n{body}"[:4096],
+        description=f"{entry.summary}\n\n{body}"[:4096],
         color=CATEGORY_COLORS.get(entry.category, 0x5865F2),
     )
-    if entry.aliases:
+    if entry.aliases:  # real other names; search-only misspellings are never shown
         embed.add_field(name="Also known as", value=", ".join(entry.aliases)[:1024], inline=False)
-    embed.set_footer(text=f"{CATEGORY_LABELS.get(entry.category, entry.category)} · {entry.slug}")
+    embed.set_footer(text=CATEGORY_LABELS.get(entry.category, entry.category))
     return embed, shortened
 
 
@@ -81,7 +83,7 @@ def entry_view(knowledge: KnowledgeService, entry: Entry, *, shortened: bool) ->
 
 
 class OpenEntryButton(EntryButton, prefix="learn:open"):
-    """Opens an entry (related entries, 'did you mean' suggestions)."""
+    """Opens an entry (related entries, closest matches)."""
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
@@ -117,8 +119,8 @@ async def send_entry(
 
 
 def suggestions_view(hits: tuple[Hit, ...]) -> discord.ui.View:
-    """One button per suggestion."""
-    return dynamic_view(*(OpenEntryButton(hit.slug, hit.title) for hit in hits[:5]))
+    """One button per closest match."""
+    return dynamic_view(*(OpenEntryButton(hit.slug, hit.title) for hit in hits[:MAX_SUGGESTIONS]))
 
 
 # ---------------------------------------------------------------------------------- /topics
@@ -237,7 +239,7 @@ class Knowledge(commands.Cog):
     async def learn(
         self, interaction: discord.Interaction, query: str, public: bool = False
     ) -> None:
-        """Answer with the best entry, a 'did you mean' list, or a clear 'not found'."""
+        """Answer with the best entry, the closest matches, or a clear 'not found'."""
         knowledge = self.bot.knowledge
         if knowledge.get(query.strip()) is not None:  # a slug chosen from autocomplete
             await send_entry(interaction, query.strip(), ephemeral=not public)
@@ -251,9 +253,8 @@ class Knowledge(commands.Cog):
         if result.hits:
             await send_entry(interaction, result.hits[0].slug, ephemeral=not public)
         elif result.suggestions:
-            names = "\n".join(f"• {hit.title}" for hit in result.suggestions[:5])
             await interaction.response.send_message(
-                f"I'm not sure what “{safe(query)}” means. Did you mean:\n{names}",
+                f"Closest matches for “{safe(query)}”:",
                 view=suggestions_view(result.suggestions),
                 ephemeral=True,
             )

@@ -14,22 +14,25 @@ from bot.knowledge.service import KnowledgeService
 
 
 def answers(service: KnowledgeService, result: SearchResult) -> list[dict[str, Any]]:
-    """The confident hits of a search as JSON-able dicts, best first."""
+    """A search as JSON-able dicts: the confident hits, then the closest matches
+    (`"confident": false`), best first."""
     found = []
-    for hit in result.hits:
-        entry = service.get(hit.slug)
-        assert entry is not None
-        found.append(
-            {
-                "slug": hit.slug,
-                "title": hit.title,
-                "category": hit.category,
-                "score": hit.score,
-                "aliases": list(entry.aliases),
-                "tags": list(entry.tags),
-                "summary": entry.summary,
-            }
-        )
+    for confident, hits in ((True, result.hits), (False, result.suggestions)):
+        for hit in hits:
+            entry = service.get(hit.slug)
+            assert entry is not None
+            found.append(
+                {
+                    "slug": hit.slug,
+                    "title": hit.title,
+                    "category": hit.category,
+                    "score": hit.score,
+                    "confident": confident,
+                    "aliases": list(entry.aliases),
+                    "tags": list(entry.tags),
+                    "summary": entry.summary,
+                }
+            )
     return found
 
 
@@ -40,7 +43,7 @@ def table(query: str, result: SearchResult) -> str:
     if not rows:
         return "\n".join([*lines, "  no confident match"])
     if not result.hits:
-        lines.append("  no confident match; did you mean:")
+        lines.append("  no confident match; closest matches:")
     for hit in rows:
         lines.append(f"  {hit.score:>3}  {hit.slug:<40} {hit.category:<11} {hit.title}")
     return "\n".join(lines)

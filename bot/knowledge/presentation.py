@@ -66,6 +66,21 @@ def trim(text: str, limit: int) -> tuple[str, bool]:
     return cut.rstrip() + "…", True
 
 
+FENCE = "```"
+
+
+def preview(text: str, limit: int) -> tuple[str, bool]:
+    """Like `trim`, but never ends inside a code block: it stops before the block when enough
+    text comes first, or else closes the fence."""
+    cut, shortened = trim(text, limit - len(FENCE) - 1)
+    if not shortened or cut.count(FENCE) % 2 == 0:
+        return cut, shortened
+    opening = cut.rfind(FENCE)
+    if opening > limit // 3:
+        return cut[:opening].rstrip() + "\n…", True
+    return f"{cut}\n{FENCE}", True
+
+
 def quote_user_text(text: str, limit: int = 100) -> str:
     """A user's text shortened for echoing (escape it as well before sending)."""
     text = " ".join(text.split())

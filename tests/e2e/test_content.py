@@ -60,7 +60,7 @@ async def test_add_then_learn_and_autocomplete_find_it(sandbox: Sandbox) -> None
     saved = await add_entry(sandbox)
     assert "version 1" in saved.content and saved.embeds[0]["title"] == "Flask blueprints"
     found = await sandbox.emulator.run(sandbox.cast.learner, "learn", query="flask blueprint")
-    assert found.embeds[0]["footer"]["text"].endswith("flask-blueprints")
+    assert found.embeds[0]["title"] == sandbox.bot.knowledge.get("flask-blueprints").title
     choices = await sandbox.emulator.autocomplete(
         sandbox.cast.learner, "learn", "query", query="blueprin"
     )
@@ -128,13 +128,13 @@ async def test_remove_then_gone_from_learn_and_autocomplete_then_revert(sandbox:
     await record.wait_ack()
     assert "Removed" in prompt.content
     answer = await emulator.run(learner, "learn", query="celery beat")
-    assert not answer.embeds or not answer.embeds[0]["footer"]["text"].endswith("celery-beat")
+    assert not answer.embeds or answer.embeds[0]["title"] != "Celery Beat"
     choices = await emulator.autocomplete(learner, "learn", "query", query="celery be")
     assert "celery-beat" not in [c["value"] for c in choices]
     back = await emulator.run(moderator, "content revert", entry="celery-beat", version="1")
     assert "Restored version 1" in back.content
     answer = await emulator.run(learner, "learn", query="celery beat")
-    assert answer.embeds[0]["footer"]["text"].endswith("celery-beat")
+    assert answer.embeds[0]["title"] == "Celery Beat"
 
 
 async def test_mentions_in_content_never_ping(sandbox: Sandbox) -> None:

@@ -21,7 +21,7 @@ async def test_every_feature_works_on_postgresql(database_url: str) -> None:
     async with running_sandbox(settings, guild_ready_timeout=0.05) as sandbox:
         emulator, cast = sandbox.emulator, sandbox.cast
         answer = await emulator.run(cast.learner, "learn", query="kubernates")
-        assert answer.embeds[0]["footer"]["text"].endswith("kubernetes")
+        assert answer.embeds[0]["title"] == sandbox.bot.knowledge.get("kubernetes").title
 
         opened = await emulator.slash(cast.moderator, "content edit", entry="docker")
         await opened.wait_ack()

@@ -137,7 +137,17 @@ def test_search_json_answers_and_rejects_nonsense(tmp_path: Path) -> None:
     )
     first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert first[0]["slug"] == "kubernetes" and 0 <= first[0]["score"] <= 100
-    assert set(first[0]) == {"slug", "title", "category", "score", "aliases", "tags", "summary"}
+    assert set(first[0]) == {
+        "slug",
+        "title",
+        "category",
+        "score",
+        "confident",
+        "aliases",
+        "tags",
+        "summary",
+    }
+    assert first[0]["confident"] is True
     assert second == []
 
 
