@@ -4,21 +4,25 @@ Run from the repository root:
 
     python bench/search_bench.py
 
-Builds indexes of 150, 1,000 and 10,000 entries (the real `content/` entries plus synthetic
-variants of them with perturbed titles, aliases and bodies), runs a fixed set of realistic, typo
-and nonsense queries, and prints p50/p99 latencies of `search` and `autocomplete` next to
-`difflib.get_close_matches` over the same names, in the same run.
+Builds indexes of 1,000, 10,000 and 100,000 entries (the real `content/` entries plus
+synthetic variants of them with perturbed titles, aliases and bodies), runs a fixed set of short,
+typo and nonsense queries plus learners' natural questions (the tuning relevance set), and prints
+the build time, the memory the index keeps, and p50/p99 latencies of `search` and
+`autocomplete`, next to `difflib.get_close_matches` over the same names and plain bm25s
+(`pip install bm25s`, skipped when absent) over the same texts, in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import dataclasses
 import difflib
 import gc
+import os
 import platform
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -30,9 +34,13 @@ if str(ROOT) not in sys.path:
 
 from bot.knowledge.entry import Entry  # noqa: E402
 from bot.knowledge.files import load_directory  # noqa: E402
+from bot.knowledge.relevance import load_cases  # noqa: E402
 from bot.knowledge.search import SearchIndex  # noqa: E402
+from bot.knowledge.text import stem, tokenize  # noqa: E402
+from bot.knowledge.vocabulary import load_vocabulary  # noqa: E402
 
-SIZES = (150, 1_000, 10_000)
+SIZES = (1_000, 10_000, 100_000)
+NATURAL = 60  # natural questions taken from the tuning relevance set
 QUERIES: tuple[str, ...] = (
     # realistic
     "django orm",
@@ -115,6 +123,47 @@ def names_of(entries: Sequence[Entry]) -> list[str]:
     return names
 
 
+def rss() -> int:
+    """Resident memory of this process in bytes, after returning freed memory to the system."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def bm25s_searcher(entries: Sequence[Entry]) -> Callable[[str], object] | None:
+    """Plain bm25s over the same texts and tokens, or None when bm25s is not installed."""
+    try:
+        import bm25s  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+
+    def tokens(text: str) -> list[str]:
+        return [stem(t) for t in tokenize(text)]
+
+    vocab: dict[str, int] = {}
+    corpus = [
+        [
+            vocab.setdefault(t, len(vocab))
+            for t in tokens(f"{e.title} {' '.join(e.aliases)} {e.body}")
+        ]
+        for e in entries
+    ]
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenization.Tokenized(corpus, vocab), show_progress=False)
+
+    def search(query: str) -> object:
+        ids = [vocab[t] for t in tokens(query) if t in vocab]
+        if not ids:
+            return None
+        return retriever.retrieve(
+            bm25s.tokenization.Tokenized([ids], vocab), k=5, show_progress=False
+        )
+
+    return search
+
+
 def measure(call: Callable[[str], object], queries: Sequence[str], rounds: int) -> list[float]:
     """Per-call latencies in milliseconds."""
     for q in queries:  # warm-up (lazy structures, caches)
@@ -150,43 +199,51 @@ def main() -> None:
     real, problems = load_directory(ROOT / "content")
     if not real:
         raise SystemExit("no entries in content/")
+    vocabulary, _ = load_vocabulary(ROOT / "content")
+    tuning = ROOT / "tests" / "knowledge" / "relevance" / "questions" / "tuning.yaml"
+    natural = [c.query for c in load_cases([tuning]) if c.expect][:NATURAL]
     print(
         f"Python {platform.python_version()} on {platform.machine()}, "
         f"{len(real)} real entries ({len(problems)} content problems), "
-        f"{len(QUERIES)} queries x {args.rounds} rounds, {len(PREFIXES)} prefixes"
+        f"{len(QUERIES)} short/typo/nonsense queries and {len(natural)} natural questions "
+        f"x {args.rounds} rounds, {len(PREFIXES)} prefixes"
     )
     print()
     print(
-        "| entries | names | build s | search p50 / p99 ms | autocomplete p50 / p99 ms "
-        "| difflib p50 / p99 ms | difflib / search (p50, p99) |"
+        "| entries | build s | index KB/entry | short p50 / p99 ms | questions p50 / p99 ms "
+        "| autocomplete p50 / p99 ms | difflib p50 / p99 ms | bm25s questions p50 / p99 ms |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in args.sizes:
         entries = synthetic(real, size)
+        before = rss()
         start = time.perf_counter()
-        index = SearchIndex(entries)
+        index = SearchIndex(entries, vocabulary)
         build = time.perf_counter() - start
+        kept = (rss() - before) / size / 1000
         names = names_of(entries)
-        search = measure(index.search, QUERIES, args.rounds)
+        short = measure(index.search, QUERIES, args.rounds)
+        questions = measure(index.search, natural, args.rounds)
         complete = measure(index.autocomplete, PREFIXES, args.rounds)
         difflib_rounds = max(1, min(args.rounds, 30_000 // len(names)))
         baseline = measure(
             lambda q, names=names: difflib.get_close_matches(q, names, n=5, cutoff=0.6),
-            QUERIES,
+            QUERIES[:8],
             difflib_rounds,
         )
-        s50, s99 = pct(search, 50), pct(search, 99)
-        d50, d99 = pct(baseline, 50), pct(baseline, 99)
+        del index
+        bm25 = bm25s_searcher(entries)
+        plain = measure(bm25, natural, args.rounds) if bm25 else None
         print(
-            f"| {size:,} | {len(names):,} | {build:.2f} "
-            f"| {s50:.3f} / {s99:.3f} "
+            f"| {size:,} | {build:.2f} | {kept:.1f} "
+            f"| {pct(short, 50):.3f} / {pct(short, 99):.3f} "
+            f"| {pct(questions, 50):.3f} / {pct(questions, 99):.3f} "
             f"| {pct(complete, 50):.3f} / {pct(complete, 99):.3f} "
-            f"| {d50:.2f} / {d99:.2f} "
-            f"| {d50 / s50:.0f}x, {d99 / s99:.0f}x |"
+            f"| {pct(baseline, 50):.2f} / {pct(baseline, 99):.2f} "
+            + (f"| {pct(plain, 50):.3f} / {pct(plain, 99):.3f} |" if plain else "| - |")
         )
         sys.stdout.flush()
-    print()
-    print(f"mean search latency at the last size: {statistics.fmean(search):.3f} ms")
+        del bm25, entries
 
 
 if __name__ == "__main__":

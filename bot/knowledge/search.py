@@ -431,6 +431,7 @@ class SearchIndex:
         for bit, word in enumerate(words):
             best: np.ndarray | None = None
             ids: np.ndarray = _EMPTY
+            several = False
             for s, confidence in word.variants:
                 term = self._terms.get(s)
                 if term is None:
@@ -443,9 +444,13 @@ class SearchIndex:
                 value = np.minimum(value, weights[bit])
                 if best is None:
                     best = np.zeros(n, dtype=np.float64)
+                    ids = docs
+                else:
+                    several = True
                 best[docs] = np.maximum(best[docs], value)
-                ids = docs if not len(ids) else np.union1d(ids, docs)
             if best is not None:
+                if several:
+                    ids = np.flatnonzero(best)
                 total[ids] += best[ids]
                 mask[ids] |= 1 << bit
         return total * (_TEXT_MAX / (sum(weights) or 1.0)), mask
@@ -501,12 +506,15 @@ class SearchIndex:
         # Names whose every word is in the query: look up small subsets of the query's stems.
         known = sorted({s for w in words for s, _ in w.variants} & self._terms.keys())
         largest = min(len(known), _SUBSET_MAX if len(known) <= 8 else _SUBSET_MAX - 1)
-        for size in range(1, largest + 1):
-            for subset in combinations(known, size):
-                key = self._stemset_key(subset)
-                for name in self._stemsets.get([key]):
-                    if self._name_stems(self._names[name]) == frozenset(subset):
-                        selected.setdefault(int(name), 0.0)
+        keys = [
+            self._stemset_key(subset)
+            for size in range(1, largest + 1)
+            for subset in combinations(known, size)
+        ]
+        available = set(known)
+        for name in self._stemsets.get(keys).tolist():
+            if self._name_stems(self._names[name]) <= available:
+                selected.setdefault(name, 0.0)
 
         lengths = [w.length * w.importance for w in words]
         query_length = sum(lengths) or 1.0
