@@ -23,7 +23,7 @@ vocabulary ("spamming" -> rate limit, throttle) also look for the rest of their 
 English words (`text.WEAK_WORDS`) weigh less; two typed words forming a known word ("roll back")
 also match it; unknown words are corrected through a symmetric-delete spelling index.
 
-The index is immutable and compact (numpy arrays, about 5 KB per entry): a change builds a new
+The index is immutable and compact (numpy arrays, a few KB per entry): a change builds a new
 one (`KnowledgeService` does that off the event loop). Nothing here touches a database or
 Discord.
 """
