@@ -84,7 +84,7 @@ class EntryModal(discord.ui.Modal):
             required=False,
             max_length=1000,
             default=draft.aliases or None,
-            placeholder="k8s, kube, kubernates",
+            placeholder="k8s, kube (other real names; not typos)",
         )
         self.summary_input = discord.ui.TextInput(
             label="Summary",

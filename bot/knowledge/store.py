@@ -11,23 +11,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import AuditRow, EntryRow, EntryVersionRow, utcnow
-from bot.knowledge.entry import Entry, content_hash
+from bot.knowledge.entry import FIELD_ORDER, Entry, content_hash
 from bot.knowledge.files import Problem, load_directory
 
 log = logging.getLogger(__name__)
 
-ENTRY_FIELDS = (
-    "title",
-    "category",
-    "aliases",
-    "misspellings",
-    "tags",
-    "summary",
-    "questions",
-    "related",
-    "sources",
-    "body",
-)
+ENTRY_FIELDS = (*(name for name in FIELD_ORDER if name != "slug"), "body")
+"""The fields a row stores besides its slug."""
 
 
 @dataclass

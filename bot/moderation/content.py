@@ -22,22 +22,13 @@ from bot.errors import UserError, quoted
 from bot.knowledge.entry import CATEGORIES, Entry, content_hash
 from bot.knowledge.files import MAX_BODY, check_entry, dump_entry
 from bot.knowledge.service import KnowledgeService
-from bot.knowledge.store import add_version, apply_entry, entry_from_row
+from bot.knowledge.store import ENTRY_FIELDS, add_version, apply_entry, entry_from_row
 from bot.knowledge.text import normalize
 
 MAX_ALIASES = 15
 SAME_TEXT = {"remove": "removed", "revert": "restored", "retire": "retired (file removed)"}
-FIELDS = (
-    "title",
-    "category",
-    "aliases",
-    "misspellings",
-    "tags",
-    "summary",
-    "questions",
-    "related",
-    "body",
-)
+FIELDS = tuple(name for name in ENTRY_FIELDS if name != "sources")
+"""The fields a change can touch (what version history compares)."""
 
 
 @dataclass(frozen=True)

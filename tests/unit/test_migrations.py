@@ -19,28 +19,27 @@ REVISIONS = [
     )
 ]
 
+ENTRY: dict[str, object] = {
+    "id": 1,
+    "slug": "docker",
+    "title": "Docker",
+    "category": "technology",
+    "aliases": "[]",
+    "tags": "[]",
+    "summary": "s",
+    "related": "[]",
+    "sources": "[]",
+    "body": "b",
+    "version": 1,
+    "deleted": False,
+    "edited_in_discord": False,
+    "updated_at": NOW,
+}
+
 # Rows that each revision's tables can hold; inserted for every revision up to the start.
 ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
     "0001": [
-        (
-            "entry",
-            {
-                "id": 1,
-                "slug": "docker",
-                "title": "Docker",
-                "category": "technology",
-                "aliases": "[]",
-                "tags": "[]",
-                "summary": "s",
-                "related": "[]",
-                "sources": "[]",
-                "body": "b",
-                "version": 1,
-                "deleted": False,
-                "edited_in_discord": False,
-                "updated_at": NOW,
-            },
-        ),
+        ("entry", ENTRY),
         (
             "entry_version",
             {
@@ -106,22 +105,11 @@ ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
         (
             "entry",
             {
+                **ENTRY,
                 "id": 2,
                 "slug": "celery",
-                "title": "Celery",
-                "category": "technology",
-                "aliases": "[]",
                 "misspellings": '["celry"]',
-                "tags": "[]",
-                "summary": "s",
                 "questions": '["how do i run tasks in the background"]',
-                "related": "[]",
-                "sources": "[]",
-                "body": "b",
-                "version": 1,
-                "deleted": False,
-                "edited_in_discord": False,
-                "updated_at": NOW,
             },
         ),
     ],
