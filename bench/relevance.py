@@ -7,7 +7,7 @@ Run from the repository root:
 Prints top-1, top-3, MRR, wrong confident answers and the share of off-topic questions that got
 nothing, for three sets: the held-out questions (frozen before the engine changed, never used for
 tuning), the tuning questions, and the names/typos/abbreviations set. `--bm25s` adds plain
-bm25s (`pip install bm25s`) over the same entries as a reference ranking, in the same run: it
+bm25s (`pip install -e ".[bench]"`, ranked by `search_bench.bm25s_ranker`) over the same entries as a reference ranking, in the same run: it
 always returns something, so its off-topic figure is not comparable.
 """
 
@@ -22,11 +22,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from search_bench import bm25s_ranker  # noqa: E402
+
 from bot.knowledge.entry import Entry  # noqa: E402
 from bot.knowledge.files import load_directory  # noqa: E402
 from bot.knowledge.relevance import Scores, describe, evaluate, load_cases  # noqa: E402
 from bot.knowledge.search import Hit, SearchIndex, SearchResult  # noqa: E402
-from bot.knowledge.text import stem, tokenize  # noqa: E402
 from bot.knowledge.vocabulary import load_vocabulary  # noqa: E402
 
 RELEVANCE = ROOT / "tests" / "knowledge" / "relevance"
@@ -38,40 +39,16 @@ SETS: dict[str, Sequence[Path]] = {
 
 
 def bm25s_search(entries: list[Entry]) -> Callable[[str], SearchResult]:
-    """Plain bm25s over title, aliases, tags, summary and body (the same tokenizer)."""
-    import bm25s  # type: ignore[import-not-found]
-
-    def tokens(text: str) -> list[str]:
-        return [stem(t) for t in tokenize(text)]
-
-    corpus = [tokens(" ".join((e.title, *e.aliases, *e.tags, e.summary, e.body))) for e in entries]
-    retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenization.Tokenized(*_vocab_ids(corpus)), show_progress=False)
+    """bm25s as a search: its best 5 entries as hits."""
+    rank = bm25s_ranker(entries)
+    if rank is None:
+        raise SystemExit('--bm25s needs bm25s: pip install -e ".[bench]"')
 
     def search(query: str) -> SearchResult:
-        known = [t for t in tokens(query) if t in _VOCAB]
-        if not known:
-            return SearchResult()
-        ids = [[_VOCAB[t] for t in known]]
-        docs, scores = retriever.retrieve(
-            bm25s.tokenization.Tokenized(ids, _VOCAB), k=5, show_progress=False
-        )
-        hits = tuple(
-            Hit(entries[d].slug, entries[d].title, entries[d].category, 100)
-            for d, s in zip(docs[0], scores[0], strict=True)
-            if s > 0
-        )
-        return SearchResult(hits)
+        found = (entries[d] for d in rank(query))
+        return SearchResult(tuple(Hit(e.slug, e.title, e.category, 100) for e in found))
 
     return search
-
-
-_VOCAB: dict[str, int] = {}
-
-
-def _vocab_ids(corpus: list[list[str]]) -> tuple[list[list[int]], dict[str, int]]:
-    ids = [[_VOCAB.setdefault(t, len(_VOCAB)) for t in doc] for doc in corpus]
-    return ids, _VOCAB
 
 
 def row(name: str, engine: str, scores: Scores) -> str:
