@@ -7,8 +7,8 @@ Run from the repository root:
 Prints top-1, top-3, MRR, wrong confident answers and the share of off-topic questions that got
 nothing, for three sets: the held-out questions (frozen before the engine changed, never used for
 tuning), the tuning questions, and the names/typos/abbreviations set. `--bm25s` adds plain
-bm25s (`pip install -e ".[bench]"`, ranked by `search_bench.bm25s_ranker`) over the same entries as a reference ranking, in the same run: it
-always returns something, so its off-topic figure is not comparable.
+bm25s (`pip install -e ".[bench]"`) over the same entries as a reference ranking, in the same
+run: it always returns something, so its off-topic figure is not comparable.
 """
 
 from __future__ import annotations
