@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.knowledge.entry import CATEGORIES, Entry
 from bot.knowledge.presentation import (
     CATEGORY_LABELS,
+    SHOWN_MATCHES,
     for_discord,
     paginate,
     preview,
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from bot.knowledge.service import KnowledgeService
 
 PREVIEW_CHARS = 900  # about one phone screen before "Read more"
-MAX_SUGGESTIONS = 3
 PAGE_SIZE = 10
 MAX_RELATED_BUTTONS = 4
 CATEGORY_COLORS = {
@@ -74,10 +74,17 @@ def entry_embed(entry: Entry, *, full: bool = False) -> tuple[discord.Embed, boo
     return embed, shortened
 
 
-def entry_view(knowledge: KnowledgeService, entry: Entry, *, shortened: bool) -> discord.ui.View:
-    """Read more (when shortened) and one button per related entry."""
+def entry_view(
+    knowledge: KnowledgeService, entry: Entry, *, shortened: bool, others: tuple[Hit, ...] = ()
+) -> discord.ui.View:
+    """Read more (when shortened), "Or: …" for the other confident matches of the question, and
+    one button per related entry."""
     items: list[discord.ui.Item[Any]] = [ReadMoreButton(entry.slug)] if shortened else []
-    related = [e for slug in entry.related if (e := knowledge.get(slug)) is not None]
+    items += [OpenEntryButton(hit.slug, f"Or: {hit.title}") for hit in others]
+    shown = {hit.slug for hit in others}
+    related = [
+        e for slug in entry.related if slug not in shown and (e := knowledge.get(slug)) is not None
+    ]
     items += [OpenEntryButton(other.slug, other.title) for other in related[:MAX_RELATED_BUTTONS]]
     return dynamic_view(*items)
 
@@ -103,9 +110,15 @@ class ReadMoreButton(
 
 
 async def send_entry(
-    interaction: discord.Interaction[Any], slug: str, *, full: bool = False, ephemeral: bool = True
+    interaction: discord.Interaction[Any],
+    slug: str,
+    *,
+    full: bool = False,
+    ephemeral: bool = True,
+    others: tuple[Hit, ...] = (),
 ) -> None:
-    """Reply with an entry, or say it is gone."""
+    """Reply with an entry (and buttons for the question's `others` matches), or say it is
+    gone."""
     knowledge = service(interaction)
     entry = knowledge.get(slug)
     if entry is None:
@@ -114,13 +127,13 @@ async def send_entry(
         )
         return
     embed, shortened = entry_embed(entry, full=full)
-    view = entry_view(knowledge, entry, shortened=shortened and not full)
+    view = entry_view(knowledge, entry, shortened=shortened and not full, others=others)
     await interaction.response.send_message(embed=embed, view=view, ephemeral=ephemeral)
 
 
 def suggestions_view(hits: tuple[Hit, ...]) -> discord.ui.View:
     """One button per closest match."""
-    return dynamic_view(*(OpenEntryButton(hit.slug, hit.title) for hit in hits[:MAX_SUGGESTIONS]))
+    return dynamic_view(*(OpenEntryButton(hit.slug, hit.title) for hit in hits[:SHOWN_MATCHES]))
 
 
 # ---------------------------------------------------------------------------------- /topics
@@ -251,7 +264,8 @@ class Knowledge(commands.Cog):
             return
         result = knowledge.search(query)
         if result.hits:
-            await send_entry(interaction, result.hits[0].slug, ephemeral=not public)
+            answer, *others = result.hits[:SHOWN_MATCHES]
+            await send_entry(interaction, answer.slug, ephemeral=not public, others=tuple(others))
         elif result.suggestions:
             await interaction.response.send_message(
                 f"Closest matches for “{safe(query)}”:",

@@ -20,6 +20,9 @@ CATEGORY_LABELS = {
 }
 
 
+SHOWN_MATCHES = 3
+"""Entries a /learn reply offers: the answer and two "Or: …" buttons, or three closest matches."""
+
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")

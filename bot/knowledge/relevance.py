@@ -6,7 +6,8 @@ question that must get nothing. `bench/relevance.py` prints these scores and
 `tests/knowledge/test_relevance.py` guards them.
 
 What the learner sees decides the score: the first confident hit is the answer `/learn`
-shows; when nothing is confident, the suggestions are the "closest matches" buttons.
+shows, with the next two confident hits as "Or: …" buttons under it; when nothing is confident,
+the first three suggestions are the "closest matches" buttons.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from pathlib import Path
 
 import yaml
 
+from bot.knowledge.presentation import SHOWN_MATCHES
 from bot.knowledge.search import SearchResult
 
-TOP_K = 3
+TOP_K = SHOWN_MATCHES
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,7 @@ def outcome(case: Case, result: SearchResult) -> Outcome:
     rows = result.hits or result.suggestions
     return Outcome(
         case,
-        tuple(hit.slug for hit in rows),
+        tuple(hit.slug for hit in rows[:TOP_K]),
         result.hits[0].slug if result.hits else None,
     )
 

@@ -118,6 +118,21 @@ async def test_unsure_answers_offer_three_closest_matches_as_buttons(sandbox: Sa
     ]
 
 
+async def test_answer_offers_the_other_confident_matches(sandbox: Sandbox) -> None:
+    query = "how do i write tests for my django app"
+    result = sandbox.bot.knowledge.search(query)
+    assert len(result.hits) >= 2
+    message = await sandbox.emulator.run(sandbox.cast.learner, "learn", query=query)
+    assert message.embeds[0]["title"] == result.hits[0].title
+    buttons = {c["custom_id"]: c["label"] for row in message.components for c in row["components"]}
+    for hit in result.hits[1:3]:
+        assert buttons[f"learn:open:{hit.slug}"] == f"Or: {hit.title}"[:80]
+    opened = await (
+        await sandbox.emulator.click(sandbox.cast.learner, message, f"learn:open:{hit.slug}")
+    ).wait_message()
+    assert opened.embeds[0]["title"] == hit.title
+
+
 async def test_answer_reads_well_on_a_phone(sandbox: Sandbox) -> None:
     entry = sandbox.bot.knowledge.get("sql-injection")
     assert entry is not None and entry.misspellings
