@@ -266,6 +266,12 @@ class SearchIndex:
             for name, weight in _names_of(entry).items():
                 owners.setdefault(name, {})[doc] = weight
         self._names = sorted(owners)  # a name's id is its position: prefix search by bisect
+        number_of = {name: number for number, name in enumerate(self._names)}
+        self._title_name = np.fromiter(  # per entry, the id of its title among the names
+            (number_of.get(normalize(e.title), -1) for e in self._entries),
+            dtype=np.int32,
+            count=len(self._entries),
+        )
         self._owners = _Lists([list(owners[n]) for n in self._names])
         self._owner_weights = np.fromiter(
             chain.from_iterable(owners[n].values() for n in self._names),
@@ -665,7 +671,7 @@ class SearchIndex:
                 self._owner_weights[start:end].tolist(),
                 strict=True,
             ):
-                if self._names[name] != normalize(self._entries[doc].title):
+                if name != self._title_name[doc]:
                     weight *= _OTHER_NAME_COMPLETION  # titles first
                 score = (base + span * closeness) * weight
                 if score > found.get(doc, -1.0):
