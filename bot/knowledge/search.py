@@ -585,32 +585,31 @@ class SearchIndex:
             w * (_KNOWN_ABSENT if word.known else 1.0)
             for w, word in zip(weights, words, strict=True)
         ]
-        text_score, text_mask = self._text_scores(words, weights)
-        candidates = np.flatnonzero(text_score >= min_score / (1.0 + _AGREEMENT))
-        explained = np.ones(len(candidates))
-        for bit, cost in enumerate(missing_cost):
-            explained -= cost / total_weight * ((text_mask[candidates] >> bit) & 1 == 0)
-        scores = text_score[candidates] * (
-            1.0 - _UNEXPLAINED_PENALTY * (1.0 - np.clip(explained, 0, 1))
-        )
         several = sum(1 for w in words if w.importance == 1.0) > 1
-        if several:
-            masks = text_mask[candidates]
-            scores = np.where(masks & (masks - 1) == 0, scores * _LONE_WORD, scores)
-        combined = dict(zip(candidates.tolist(), (scores * vague).tolist(), strict=True))
-        for doc, (name, similar, name_mask) in self._name_scores(words).items():
-            t, t_mask = float(text_score[doc]), int(text_mask[doc])
-            high, low = (name, t) if name >= t else (t, name)
-            score = high + _AGREEMENT * low
-            mask = name_mask | t_mask
+
+        def factor(mask: int, similar: float = 0.0) -> float:
+            """Score factor of an entry whose names and text contain the query words in `mask`."""
             unexplained = sum(c for bit, c in enumerate(missing_cost) if not mask >> bit & 1)
             share = min(max(similar, 1.0 - unexplained / total_weight), 1.0)
-            score *= 1.0 - _UNEXPLAINED_PENALTY * (1.0 - share)
+            value = 1.0 - _UNEXPLAINED_PENALTY * (1.0 - share)
             if similar < _SAME_NAME:
-                score *= vague
+                value *= vague
                 if several and mask & (mask - 1) == 0:
-                    score *= _LONE_WORD
-            combined[doc] = score
+                    value *= _LONE_WORD  # one word of a longer question is weak evidence
+            return value
+
+        text_score, text_mask = self._text_scores(words, weights)
+        candidates = np.flatnonzero(text_score >= min_score / (1.0 + _AGREEMENT))
+        masks, where = np.unique(text_mask[candidates], return_inverse=True)
+        factors = np.array([factor(int(m)) for m in masks.tolist()], dtype=np.float64)
+        scores = text_score[candidates] * factors[where]
+        combined = dict(zip(candidates.tolist(), scores.tolist(), strict=True))
+        for doc, (name, similar, name_mask) in self._name_scores(words).items():
+            t = float(text_score[doc])
+            high, low = (name, t) if name >= t else (t, name)
+            combined[doc] = (high + _AGREEMENT * low) * factor(
+                name_mask | int(text_mask[doc]), similar
+            )
         ranked = [(score, doc) for doc, score in combined.items() if score >= min_score]
         ranked.sort(key=lambda pair: (-pair[0], self._rank[pair[1]]))
         return ranked
