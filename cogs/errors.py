@@ -15,6 +15,9 @@ from bot.errors import UserError
 
 log = logging.getLogger(__name__)
 
+MAX_MESSAGE = 2000
+"""Discord refuses longer message content (400), and the user would get no answer at all."""
+
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 
@@ -50,6 +53,8 @@ async def report_error(interaction: discord.Interaction[Any], error: Exception) 
         error_id = new_error_id()
         log.error("error %s in %s", error_id, describe(interaction), exc_info=original)
         text = f"Something went wrong on our side (error id `{error_id}`). Please try again later."
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 1] + "…"
     try:
         if interaction.type is discord.InteractionType.autocomplete:
             if not interaction.response.is_done():

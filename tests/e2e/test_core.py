@@ -58,6 +58,14 @@ async def test_user_error_is_shown_escaped_and_cannot_ping(sandbox: Sandbox) -> 
     assert not message.mention_everyone and message.mention_role_ids == []
 
 
+async def test_a_long_user_error_still_reaches_the_user(sandbox: Sandbox) -> None:
+    record = await sandbox.emulator.slash(sandbox.cast.learner, "refuse", text="a" * 6000)
+    message = await record.wait_message()
+    assert record.rejected == []
+    assert message.ephemeral and message.content.startswith("cannot do that")
+    assert len(message.content) <= 2000
+
+
 async def test_no_message_can_ping_everyone_or_roles(sandbox: Sandbox) -> None:
     role = sandbox.cast.moderator_role
     channel = sandbox.bot.get_channel(sandbox.cast.announce.id)
