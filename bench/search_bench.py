@@ -7,9 +7,11 @@ Run from the repository root:
 Builds indexes of 1,000, 10,000 and 100,000 entries (the real `content/` entries plus
 synthetic variants of them with perturbed titles, aliases and bodies), runs a fixed set of short,
 typo and nonsense queries plus learners' natural questions (the tuning relevance set), and prints
-the build time, the memory the index keeps, and p50/p99 latencies of `search` and
-`autocomplete`, next to `difflib.get_close_matches` over the same names and plain bm25s
-(`pip install bm25s`, skipped when absent) over the same texts, in the same run.
+the build time, the memory the index keeps (its traced allocations, numpy arrays included), the
+process's RSS growth across the first build (that adds what the allocator keeps of the build's
+freed temporaries for reuse), and p50/p99 latencies of `search` and `autocomplete`, next to
+`difflib.get_close_matches` over the same names and plain bm25s (`pip install bm25s`, skipped
+when absent) over the same texts, in the same run.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import platform
 import random
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -132,6 +135,21 @@ def rss() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def traced_size(build: Callable[[], object]) -> int:
+    """Bytes that the object made by `build` keeps allocated (Python objects and numpy arrays)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = build()
+        gc.collect()
+        size = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    del kept
+    return size
+
+
 def bm25s_ranker(entries: Sequence[Entry]) -> Callable[[str], list[int]] | None:
     """Plain bm25s over every entry's title, aliases, tags, summary and body, with the index's
     own tokenizer; the ranker returns the positions of the best 5 entries. None when bm25s is
@@ -214,17 +232,19 @@ def main() -> None:
     )
     print()
     print(
-        "| entries | build s | index KB/entry | short p50 / p99 ms | questions p50 / p99 ms "
-        "| autocomplete p50 / p99 ms | difflib p50 / p99 ms | bm25s questions p50 / p99 ms |"
+        "| entries | build s | index KB/entry | RSS growth KB/entry | short p50 / p99 ms "
+        "| questions p50 / p99 ms | autocomplete p50 / p99 ms | difflib p50 / p99 ms "
+        "| bm25s questions p50 / p99 ms |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in args.sizes:
         entries = synthetic(real, size)
         before = rss()
         start = time.perf_counter()
         index = SearchIndex(entries, vocabulary)
         build = time.perf_counter() - start
-        kept = (rss() - before) / size / 1000
+        grown = (rss() - before) / size / 1000
+        kept = traced_size(lambda entries=entries: SearchIndex(entries, vocabulary)) / size / 1000
         names = names_of(entries)
         short = measure(index.search, QUERIES, args.rounds)
         questions = measure(index.search, natural, args.rounds)
@@ -239,7 +259,7 @@ def main() -> None:
         bm25 = bm25s_ranker(entries)
         plain = measure(bm25, natural, args.rounds) if bm25 else None
         print(
-            f"| {size:,} | {build:.2f} | {kept:.1f} "
+            f"| {size:,} | {build:.2f} | {kept:.1f} | {grown:.1f} "
             f"| {pct(short, 50):.3f} / {pct(short, 99):.3f} "
             f"| {pct(questions, 50):.3f} / {pct(questions, 99):.3f} "
             f"| {pct(complete, 50):.3f} / {pct(complete, 99):.3f} "

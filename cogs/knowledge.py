@@ -77,8 +77,8 @@ def entry_embed(entry: Entry, *, full: bool = False) -> tuple[discord.Embed, boo
 def entry_view(
     knowledge: KnowledgeService, entry: Entry, *, shortened: bool, others: tuple[Hit, ...] = ()
 ) -> discord.ui.View:
-    """Read more (when shortened), "Or: …" for the other confident matches of the question, and
-    one button per related entry."""
+    """Read more (when shortened), "Or: …" for the question's next matches, and one button per
+    related entry."""
     items: list[discord.ui.Item[Any]] = [ReadMoreButton(entry.slug)] if shortened else []
     items += [OpenEntryButton(hit.slug, f"Or: {hit.title}") for hit in others]
     shown = {hit.slug for hit in others}
@@ -264,7 +264,7 @@ class Knowledge(commands.Cog):
             return
         result = knowledge.search(query)
         if result.hits:
-            answer, *others = result.hits[:SHOWN_MATCHES]
+            answer, *others = result.ranked[:SHOWN_MATCHES]
             await send_entry(interaction, answer.slug, ephemeral=not public, others=tuple(others))
         elif result.suggestions:
             await interaction.response.send_message(

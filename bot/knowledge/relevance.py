@@ -6,8 +6,8 @@ question that must get nothing. `bench/relevance.py` prints these scores and
 `tests/knowledge/test_relevance.py` guards them.
 
 What the learner sees decides the score: the first confident hit is the answer `/learn`
-shows, with the next two confident hits as "Or: …" buttons under it; when nothing is confident,
-the first three suggestions are the "closest matches" buttons.
+shows, with the next two matches (confident or not) as "Or: …" buttons under it; when nothing is
+confident, the first three suggestions are the "closest matches" buttons.
 """
 
 from __future__ import annotations
@@ -82,10 +82,9 @@ def load_cases(paths: Iterable[Path]) -> list[Case]:
 
 def outcome(case: Case, result: SearchResult) -> Outcome:
     """What a learner would see for `case` given the search `result`."""
-    rows = result.hits or result.suggestions
     return Outcome(
         case,
-        tuple(hit.slug for hit in rows[:TOP_K]),
+        tuple(hit.slug for hit in result.ranked[:TOP_K]),
         result.hits[0].slug if result.hits else None,
     )
 

@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, combinations
+from itertools import chain
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -66,8 +67,9 @@ HIT_MARGIN = 22
 MAX_QUERY_WORDS = 16
 """Words beyond this many (after stop words are dropped) are ignored."""
 
-_FIELD_BOOST = {"name": 2.0, "question": 1.6, "tag": 1.5, "summary": 1.2, "body": 1.0}
-_FIELD_B = {"name": 0.3, "question": 0.5, "tag": 0.3, "summary": 0.5, "body": 0.75}
+_FIELDS = ("name", "question", "tag", "summary", "body")
+_FIELD_BOOST = np.array([2.0, 1.6, 1.5, 1.2, 1.0])  # per field of `_FIELDS`
+_FIELD_B = np.array([0.3, 0.5, 0.3, 0.5, 0.75])  # BM25 length normalization per field
 _K1 = 1.2
 _TEXT_MAX = 90.0  # full-text evidence alone never looks like an exact name match
 _UNEXPLAINED_PENALTY = 0.5  # score factor lost when no query word is accounted for
@@ -89,7 +91,6 @@ _AMBIGUOUS_BELOW = 6  # shorter words are only corrected when exactly one known 
 _NAME_CUTOFF = 50.0  # fuzzy name similarities below this are ignored
 _NAME_SHORTLIST = 32  # at most this many names per kind of name match are examined
 _FUZZY_POOL = 800  # names compared as whole strings (the rarest query words' names first)
-_SUBSET_MAX = 4  # names made only of query words are found among subsets up to this size
 _OTHER_NAME_COMPLETION = 0.96  # autocomplete: an alias or slug prefix ranks below a title's
 _COMPLETION_BUDGET = 4  # autocomplete examines about this many names per requested result
 _QUESTION_WORDS = 3  # autocomplete: typed text of this many words is searched as a question
@@ -129,6 +130,11 @@ class SearchResult:
     def __bool__(self) -> bool:
         return bool(self.hits or self.suggestions)
 
+    @property
+    def ranked(self) -> tuple[Hit, ...]:
+        """Hits, then suggestions: every match, best first."""
+        return self.hits + self.suggestions
+
 
 class _Lists:
     """Rows of integers in two flat arrays (compressed sparse rows)."""
@@ -140,6 +146,15 @@ class _Lists:
         self.start = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=self.start[1:])
         self.items = np.fromiter(chain.from_iterable(rows), dtype=dtype, count=int(self.start[-1]))
+
+    @classmethod
+    def from_sorted(cls, rows: np.ndarray, items: np.ndarray, count: int) -> _Lists:
+        """`count` rows from parallel arrays of row numbers (sorted) and items."""
+        lists = cls.__new__(cls)
+        lists.start = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=count), out=lists.start[1:])
+        lists.items = items
+        return lists
 
     def row(self, index: int) -> np.ndarray:
         return self.items[self.start[index] : self.start[index + 1]]
@@ -187,15 +202,29 @@ def _names_of(entry: Entry) -> dict[str, float]:
     return names
 
 
-def _field_tokens(entry: Entry) -> dict[str, list[str]]:
-    names = [entry.title, *entry.aliases, *entry.misspellings, entry.slug.replace("-", " ")]
-    return {
-        "name": [t for n in names for t in tokenize(n)],
-        "question": [t for q in entry.questions for t in tokenize(q)],
-        "tag": [t for tag in entry.tags for t in tokenize(tag)],
-        "summary": tokenize(entry.summary),
-        "body": tokenize(entry.body),
-    }
+def _field_texts(entry: Entry) -> tuple[str, ...]:
+    """The text of each of `_FIELDS`, names and questions joined by spaces."""
+    names = (entry.title, *entry.aliases, *entry.misspellings, entry.slug.replace("-", " "))
+    return (
+        " ".join(names),
+        " ".join(entry.questions),
+        " ".join(entry.tags),
+        entry.summary,
+        entry.body,
+    )
+
+
+class _TermIds(dict[str, int]):
+    """Folded token -> term id (the id of its stem), filled on first sight."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.terms: dict[str, int] = {}
+
+    def __missing__(self, token: str) -> int:
+        term = self.terms.setdefault(stem(token), len(self.terms))
+        self[token] = term
+        return term
 
 
 class SearchIndex:
@@ -224,38 +253,45 @@ class SearchIndex:
     # ----------------------------------------------------------------- building
 
     def _build_text(self) -> None:
-        fields = [_field_tokens(e) for e in self._entries]
-        count = max(len(fields), 1)
-        average = {f: max(sum(len(d[f]) for d in fields) / count, 1.0) for f in _FIELD_B}
-        terms: dict[str, int] = {}
-        docs: list[list[int]] = []
-        weights: list[list[float]] = []
+        """BM25F postings: per term, the entries containing it and its field-weighted tf.
+
+        Python only counts each field's tokens; weighting and merging the fields is numpy.
+        """
+        n, width = len(self._entries), len(_FIELDS)
+        term_ids = _TermIds()
+        terms, counts, sizes = array("i"), array("i"), array("i")
+        lengths = np.zeros((n, width), dtype=np.float64)
         token_df: Counter[str] = Counter()
-        for doc, field in enumerate(fields):
-            term_weights: dict[str, float] = {}
-            for name, tokens in field.items():
-                if not tokens:
-                    continue
-                norm = 1 - _FIELD_B[name] + _FIELD_B[name] * len(tokens) / average[name]
-                boost = _FIELD_BOOST[name] / norm
-                for s, tf in Counter(map(stem, tokens)).items():
-                    term_weights[s] = term_weights.get(s, 0.0) + boost * tf
-            token_df.update(set(chain.from_iterable(field.values())))
-            for s, weight in term_weights.items():
-                term = terms.setdefault(s, len(terms))
-                if term == len(docs):
-                    docs.append([])
-                    weights.append([])
-                docs[term].append(doc)
-                weights[term].append(weight)
-        self._terms = terms
-        self._postings = _Lists(docs)
-        self._weights = np.fromiter(
-            chain.from_iterable(weights), dtype=np.float32, count=len(self._postings.items)
+        for doc, entry in enumerate(self._entries):
+            seen: set[str] = set()
+            for field, text in enumerate(_field_texts(entry)):
+                tokens = Counter(tokenize(text))
+                lengths[doc, field] = tokens.total()
+                terms.extend(map(term_ids.__getitem__, tokens))
+                counts.extend(tokens.values())
+                sizes.append(len(tokens))
+                seen.update(tokens)
+            token_df.update(seen)
+        segment = np.repeat(np.arange(n * width), np.frombuffer(sizes, dtype=np.int32))
+        field, doc = segment % width, segment // width
+        average = np.maximum(lengths.mean(axis=0), 1.0) if n else np.ones(width)
+        b = _FIELD_B[field]
+        norm = 1 - b + b * lengths.ravel()[segment] / average[field]
+        weight = _FIELD_BOOST[field] / norm * np.frombuffer(counts, dtype=np.int32)
+        # One posting per (term, entry): the fields' weights summed, sorted by term then entry.
+        key = np.frombuffer(terms, dtype=np.int32).astype(np.int64) * max(n, 1) + doc
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        first = np.flatnonzero(np.diff(key, prepend=-1))
+        self._weights = np.add.reduceat(weight[order], first).astype(np.float32)
+        key = key[first]
+        self._terms = term_ids.terms
+        self._postings = _Lists.from_sorted(
+            key // max(n, 1), (key % max(n, 1)).astype(np.int32), len(self._terms)
         )
-        self._token_df = dict(token_df)
         spelling = sorted(t for t in token_df if len(t) >= _MIN_CORRECTABLE and t.isalpha())
         self._spelling_words = spelling
+        self._spelling_df = np.array([token_df[t] for t in spelling], dtype=np.int32)
         self._spelling = _HashMultimap(
             (key, i) for i, word in enumerate(spelling) for key in (word, *_deletes(word))
         )
@@ -280,27 +316,27 @@ class SearchIndex:
         )
         by_term: dict[int, list[int]] = {}
         by_token: dict[str, list[int]] = {}
+        stem_counts, lengths = array("i"), array("i")
         for number, name in enumerate(self._names):
             tokens = name.split()
-            for term in dict.fromkeys(self._terms[stem(t)] for t in tokens):
+            stems = self._name_stems(name)
+            for term in map(self._terms.__getitem__, stems):
                 by_term.setdefault(term, []).append(number)
             for token in dict.fromkeys(tokens):
                 by_token.setdefault(token, []).append(number)
+            stem_counts.append(len(stems))
+            lengths.append(max(sum(map(len, stems)), 1))
         self._term_names = _Lists([by_term.get(t, []) for t in range(len(self._terms))])
+        self._name_stem_counts = np.frombuffer(stem_counts, dtype=np.int32)
+        self._name_lengths = np.frombuffer(lengths, dtype=np.int32)
         self._name_tokens = sorted(by_token)
         self._token_names = _Lists([by_token[t] for t in self._name_tokens])
-        self._stemsets = _HashMultimap(
-            (self._stemset_key(self._name_stems(n)), i) for i, n in enumerate(self._names)
-        )
         self._compact = _HashMultimap((n.replace(" ", ""), i) for i, n in enumerate(self._names))
 
     @staticmethod
-    def _name_stems(name: str) -> frozenset[str]:
-        return frozenset(stem(t) for t in name.split())
-
-    @staticmethod
-    def _stemset_key(stems: Iterable[str]) -> str:
-        return " ".join(sorted(stems))
+    def _name_stems(name: str) -> dict[str, None]:
+        """The distinct stems of a normalized name, in order."""
+        return dict.fromkeys(map(stem, name.split()))
 
     # ----------------------------------------------------------------- entries
 
@@ -330,7 +366,11 @@ class SearchIndex:
         return int(self._postings.start[term + 1] - self._postings.start[term])
 
     def _known(self, word: str) -> bool:
-        return word in self._token_df or stem(word) in self._terms
+        return stem(word) in self._terms
+
+    def _is_word(self, word: str) -> bool:
+        """Whether `word` occurs as typed in the knowledge base (alphabetic words only)."""
+        return any(self._spelling_words[i] == word for i in self._spelling.get([word]).tolist())
 
     def _corrections(self, word: str) -> list[tuple[str, float]]:
         """Known words within a small edit distance of an unknown `word`, best first."""
@@ -340,17 +380,18 @@ class SearchIndex:
         keys = {word} | _deletes(word)
         if max_distance == 2:
             keys |= {d for k in list(keys) for d in _deletes(k)}
-        found: dict[str, float] = {}
-        for number in self._spelling.get(keys):
+        found: dict[int, float] = {}
+        for number in self._spelling.get(keys).tolist():
             candidate = self._spelling_words[number]
             distance = OSA.distance(word, candidate, score_cutoff=max_distance)
             if distance <= max_distance:
                 # A one-letter slip in a short word is often another real word.
-                found[candidate] = 1.0 - distance * (0.12 if len(word) >= 6 else 0.2)
+                found[number] = 1.0 - distance * (0.12 if len(word) >= 6 else 0.2)
         if len(word) < _AMBIGUOUS_BELOW and len(found) > 1:
             return []  # "love" could be "live", "move" or "lose": don't guess
-        ranked = sorted(found.items(), key=lambda kv: (-kv[1], -self._token_df[kv[0]], kv[0]))
-        return ranked[:_MAX_CORRECTIONS]
+        words = self._spelling_words
+        ranked = sorted(found, key=lambda i: (-found[i], -self._spelling_df[i], words[i]))
+        return [(words[i], found[i]) for i in ranked[:_MAX_CORRECTIONS]]
 
     def _analyze(self, text: str) -> list[_Word]:
         """Split a query into content words with their stem variants (never raises)."""
@@ -389,7 +430,7 @@ class SearchIndex:
         variants: dict[str, float] = {}
         # Two typed words that form a known word ("roll back", "data base") also match it.
         for joined in (previous + token, token + following):
-            if len(joined) > len(token) and len(joined) >= 6 and joined in self._token_df:
+            if len(joined) > len(token) and len(joined) >= 6 and self._is_word(joined):
                 variants[stem(joined)] = 1.0
         if self._known(token):
             variants[stem(token)] = 1.0
@@ -509,24 +550,19 @@ class SearchIndex:
             shortest = heapq.nsmallest(_NAME_SHORTLIST, inside.tolist(), key=self._name_length)
             for name in shortest:
                 selected.setdefault(name, 0.0)
-        # Names whose every word is in the query: look up small subsets of the query's stems.
-        known = sorted({s for w in words for s, _ in w.variants} & self._terms.keys())
-        largest = min(len(known), _SUBSET_MAX if len(known) <= 8 else _SUBSET_MAX - 1)
-        keys = [
-            self._stemset_key(subset)
-            for size in range(1, largest + 1)
-            for subset in combinations(known, size)
-        ]
-        available = set(known)
-        for name in self._stemsets.get(keys).tolist():
-            if self._name_stems(self._names[name]) <= available:
+        # Names whose every word is in the query: as many of their stems match as they have.
+        terms = {self._terms[s] for w in words for s, _ in w.variants if s in self._terms}
+        if terms:
+            rows = np.concatenate([self._term_names.row(t) for t in terms])
+            names, matched = np.unique(rows, return_counts=True)
+            for name in names[matched == self._name_stem_counts[names]].tolist():
                 selected.setdefault(name, 0.0)
 
         lengths = [w.length * w.importance for w in words]
         query_length = sum(lengths) or 1.0
         scores: dict[int, tuple[float, float, int]] = {}
         for name, fuzzy in selected.items():
-            stems = self._name_stems(self._names[name])
+            stems = self._name_stems(self._names[name]).keys()
             score = fuzzy
             similar = max(0.0, (fuzzy - 50.0) / 50.0)
             matched_length = 0.0
@@ -561,7 +597,7 @@ class SearchIndex:
         return scores
 
     def _name_length(self, name: int) -> int:
-        return max(sum(len(s) for s in self._name_stems(self._names[name])), 1)
+        return int(self._name_lengths[name])
 
     def _scored(self, text: str, min_score: float = 0.0) -> list[tuple[float, int]]:
         """(raw score, entry id) pairs at or above `min_score`, best first (ties by title).

@@ -18,7 +18,7 @@ _URL = re.compile(r"https?://\S+")
 _APOSTROPHES = re.compile(r"['’`´]")
 # A token starts with a letter or digit; `+` may follow anywhere, `#` only before more of the
 # token or as the second of two characters (`c#`, `n+1`, `c++`, but `#tag` -> `tag`).
-_TOKEN = re.compile(r"[^\W_]#(?![^\W_]|[+#])|[^\W_](?:[^\W_]|\+|#+(?=[^\W_]|\+))*")
+_TOKEN = re.compile(r"[^\W_]#(?![^\W_]|[+#])|[^\W_](?:[^\W_]+|\+|#+(?=[^\W_]|\+))*")
 
 _STOP_TEXT = """
     a about actually after again all also am an and any anyone anything are as at be been

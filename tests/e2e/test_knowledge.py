@@ -7,6 +7,9 @@ import pytest
 from bot.sandbox.emulator import find_component
 from bot.sandbox.session import Sandbox
 
+ONE_CONFIDENT_ANSWER = "jwt token expiry"
+"""A query with exactly one confident match and several close ones (asserted where used)."""
+
 
 def title_of(message) -> str:  # type: ignore[no-untyped-def]
     return message.embeds[0]["title"] if message.embeds else ""
@@ -118,19 +121,31 @@ async def test_unsure_answers_offer_three_closest_matches_as_buttons(sandbox: Sa
     ]
 
 
-async def test_answer_offers_the_other_confident_matches(sandbox: Sandbox) -> None:
+async def test_answer_offers_the_next_matches(sandbox: Sandbox) -> None:
     query = "how do i write tests for my django app"
     result = sandbox.bot.knowledge.search(query)
     assert len(result.hits) >= 2
     message = await sandbox.emulator.run(sandbox.cast.learner, "learn", query=query)
     assert message.embeds[0]["title"] == result.hits[0].title
     buttons = {c["custom_id"]: c["label"] for row in message.components for c in row["components"]}
-    for hit in result.hits[1:3]:
+    for hit in result.ranked[1:3]:
         assert buttons[f"learn:open:{hit.slug}"] == f"Or: {hit.title}"[:80]
     opened = await (
         await sandbox.emulator.click(sandbox.cast.learner, message, f"learn:open:{hit.slug}")
     ).wait_message()
     assert opened.embeds[0]["title"] == hit.title
+
+
+async def test_answer_offers_close_matches_that_are_not_confident(sandbox: Sandbox) -> None:
+    """One confident answer: the next two "Or: …" buttons are the closest other matches."""
+    query = ONE_CONFIDENT_ANSWER
+    result = sandbox.bot.knowledge.search(query)
+    assert len(result.hits) == 1 and len(result.suggestions) >= 2
+    message = await sandbox.emulator.run(sandbox.cast.learner, "learn", query=query)
+    assert message.embeds[0]["title"] == result.hits[0].title
+    labels = [c["label"] for row in message.components for c in row["components"]]
+    expected = [f"Or: {hit.title}"[:80] for hit in result.suggestions[:2]]
+    assert [label for label in labels if label.startswith("Or: ")] == expected
 
 
 async def test_answer_reads_well_on_a_phone(sandbox: Sandbox) -> None:
