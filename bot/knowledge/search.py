@@ -1,7 +1,7 @@
 """In-memory search over knowledge entries: one index for `/learn`, autocomplete and the CLI.
 
-Two signals are combined into one score per entry (0-100 as shown; raw scores may exceed 100
-when both signals agree):
+Three signals are combined into one score per entry (0-100 as shown; raw scores may exceed
+100 when signals agree):
 
 * **Names** (titles, aliases, misspellings, slugs): rapidfuzz `ratio` between the folded query
   and each name (typos), plus word containment: a name wholly inside the query, or the query
@@ -10,11 +10,17 @@ when both signals agree):
 * **Full text** (names, learners' questions, tags, summary, body): BM25F over folded, lightly
   stemmed tokens: the idf-weighted, saturated coverage of the query's words, capped below an
   exact name match.
+* **Phrasings** (each learner question, title and alias on its own): how closely the best one
+  matches the query word for word (idf-weighted share of the query it contains, and share of
+  itself the query contains); added on top, so a question asked almost as an entry lists it
+  wins over an entry that merely has the words spread through its text.
 
 Then the entry's score is scaled down by the share of the query (idf-weighted) that neither its
 names nor its text contain (a word the knowledge base does not know at all counts fully, a word
 it knows but this entry lacks counts less: "protect my app" is on-topic filler, "banana" is
-not), and for vague queries (only common or generic words) unless a name equals the query.
+not), for vague queries (only common or generic words) and for questions naming something the
+program does not cover (the vocabulary's `out_of_scope`: "android", "css"), unless a name equals
+the query.
 That is how nonsense ("banana spaceship", "capital of peru") ends with nothing, not with the
 least bad entry.
 
@@ -54,12 +60,12 @@ from bot.knowledge.text import (
     stem,
     tokenize,
 )
-from bot.knowledge.vocabulary import Vocabulary
+from bot.knowledge.vocabulary import OUT_OF_SCOPE, Vocabulary
 
 # Thresholds of the final 0-100 score (calibrated on the tuning and names relevance sets).
-HIT_SCORE = 62
+HIT_SCORE = 65
 """A result at or above this score is confident."""
-SUGGEST_SCORE = 52
+SUGGEST_SCORE = 60
 """A result at or above this score (and below `HIT_SCORE`) is a "closest match" suggestion."""
 HIT_MARGIN = 22
 """Confident results more than this far below the best one are demoted to suggestions."""
@@ -95,6 +101,8 @@ _OTHER_NAME_COMPLETION = 0.96  # autocomplete: an alias or slug prefix ranks bel
 _COMPLETION_BUDGET = 4  # autocomplete examines about this many names per requested result
 _QUESTION_WORDS = 3  # autocomplete: typed text of this many words is searched as a question
 _LONE_WORD = 0.8  # score factor of an entry that matches one word of a several-word query
+_PHRASING_MAX = 100.0  # score added by a question or name matched word for word
+_OUT_OF_SCOPE = 0.7  # score factor of a question naming something the program does not cover
 
 _EMPTY = np.zeros(0, dtype=np.int32)
 
@@ -108,6 +116,7 @@ class _Word:
     importance: float  # 1, or less for generic English words
     length: int  # length of the best stem, for length-weighted name coverage
     known: bool  # the word as typed (or a synonym) occurs in the knowledge base
+    out_of_scope: bool = False  # names something the program does not cover (vocabulary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +245,7 @@ class SearchIndex:
 
     def __init__(self, entries: Iterable[Entry] = (), vocabulary: Vocabulary | None = None) -> None:
         by_slug = {e.slug: e for e in entries}
-        self.vocabulary = vocabulary or Vocabulary()
+        self.vocabulary = Vocabulary() if vocabulary is None else vocabulary
         self._entries: list[Entry] = list(by_slug.values())
         self._ids = {e.slug: i for i, e in enumerate(self._entries)}
         order = sorted(range(len(self._entries)), key=self._sort_key)
@@ -245,6 +254,7 @@ class SearchIndex:
         self._by_title = [self._entries[i] for i in order]
         self._build_text()
         self._build_names()
+        self._build_phrasings()
 
     def _sort_key(self, doc: int) -> tuple[str, str]:
         entry = self._entries[doc]
@@ -333,6 +343,27 @@ class SearchIndex:
         self._token_names = _Lists([by_token[t] for t in self._name_tokens])
         self._compact = _HashMultimap((n.replace(" ", ""), i) for i, n in enumerate(self._names))
 
+    def _build_phrasings(self) -> None:
+        """Every way an entry is asked for or named (questions, title, aliases) on its own: a
+        question that matches one phrasing closely beats words scattered over a whole entry."""
+        owners, sizes, terms, rows = array("i"), array("i"), array("i"), array("i")
+        for doc, entry in enumerate(self._entries):
+            for phrasing in (*entry.questions, entry.title, *entry.aliases):
+                stems = {stem(t) for t in tokenize(phrasing) if t not in STOP_WORDS}
+                ids = [self._terms[s] for s in stems if s in self._terms]
+                if ids:
+                    rows.extend([len(owners)] * len(ids))
+                    terms.extend(ids)
+                    owners.append(doc)
+                    sizes.append(len(ids))
+        term = np.frombuffer(terms, dtype=np.int32)
+        order = np.argsort(term, kind="stable")
+        self._phrasing_owner = np.frombuffer(owners, dtype=np.int32)
+        self._phrasing_size = np.frombuffer(sizes, dtype=np.int32)
+        self._phrasing_postings = _Lists.from_sorted(
+            term[order], np.frombuffer(rows, dtype=np.int32)[order], len(self._terms)
+        )
+
     @staticmethod
     def _name_stems(name: str) -> dict[str, None]:
         """The distinct stems of a normalized name, in order."""
@@ -367,6 +398,11 @@ class SearchIndex:
 
     def _known(self, word: str) -> bool:
         return stem(word) in self._terms
+
+    def _is_name(self, text: str) -> bool:
+        """Whether normalized `text` is a title, alias or slug of an entry."""
+        position = bisect_left(self._names, text)
+        return position < len(self._names) and self._names[position] == text
 
     def _is_word(self, word: str) -> bool:
         """Whether `word` occurs as typed in the knowledge base (alphabetic words only)."""
@@ -415,16 +451,19 @@ class SearchIndex:
         return words
 
     def _phrase(self, tokens: list[str], group: int) -> _Word:
+        text = " ".join(tokens)
+        if group == OUT_OF_SCOPE and not self._is_name(text):
+            # Matches nothing and makes the whole question weigh less (see `_scored`).
+            return _Word(text, [("", 1.0)], 1.0, len(text), known=False, out_of_scope=True)
         own = [stem(t) for t in tokens if t not in STOP_WORDS]
-        synonyms = [
-            (s, _SYNONYM) for s in self.vocabulary.stems(group) if s not in own and s in self._terms
-        ]
+        group_stems = () if group == OUT_OF_SCOPE else self.vocabulary.stems(group)
+        synonyms = [(s, _SYNONYM) for s in group_stems if s not in own and s in self._terms]
         known = bool(synonyms) or any(s in self._terms for s in own)
         weak = len(own) == 1 and tokens[0] in WEAK_WORDS
         length = max((len(s) for s in own), default=1)
         variants = [(s, 1.0) for s in own] + synonyms
         importance = _WEAK_IMPORTANCE if weak else 1.0
-        return _Word(" ".join(tokens), variants, importance, length, known)
+        return _Word(text, variants, importance, length, known)
 
     def _word(self, token: str, previous: str, following: str) -> _Word:
         variants: dict[str, float] = {}
@@ -596,6 +635,41 @@ class SearchIndex:
                     scores[doc] = (value, similar, mask)
         return scores
 
+    def _phrasing_scores(self, words: list[_Word]) -> np.ndarray:
+        """Per entry, in [0, 1], how closely its best phrasing matches the query: the
+        idf-weighted share of the query's words it contains, times (1 + the share of its own
+        words the query contains) / 2.
+
+        Only words as typed count (no spelling guesses or vocabulary synonyms: the other
+        signals weigh those), and a phrasing must share two of them with the query, or be a
+        one-word name the query contains.
+        """
+        count = len(self._phrasing_owner)
+        best = np.zeros(len(self._entries), dtype=np.float64)
+        matched = np.zeros(count, dtype=np.float64)
+        stems_in = np.zeros(count, dtype=np.int32)
+        total = 0.0
+        for word in words:
+            own = [self._terms[s] for s, c in word.variants if c == 1.0 and s in self._terms]
+            rows = [self._phrasing_postings.row(term) for term in own] if word.known else []
+            df = max((len(r) for r in rows), default=0)
+            weight = word.importance * self._idf_of(df, count)
+            total += weight
+            for r in rows:
+                stems_in[r] += 1
+            if rows:
+                matched[np.unique(np.concatenate(rows))] += weight
+        hit = np.flatnonzero(stems_in >= np.minimum(self._phrasing_size, 2))
+        if not len(hit):
+            return best
+        share = np.minimum(stems_in[hit] / self._phrasing_size[hit], 1.0)
+        np.maximum.at(best, self._phrasing_owner[hit], matched[hit] / total * (1 + share) / 2)
+        return best
+
+    @staticmethod
+    def _idf_of(df: int, count: int) -> float:
+        return math.log(1.0 + (count - df + 0.5) / (df + 0.5))
+
     def _name_length(self, name: int) -> int:
         return int(self._name_lengths[name])
 
@@ -616,6 +690,7 @@ class SearchIndex:
         if len(self._entries) >= _MIN_STATS_DOCS:  # document frequencies mean little below that
             specific = min(total_weight / self._idf(_SPECIFIC_SHARE * len(self._entries)), 1.0)
         vague = _VAGUE_FLOOR + (1.0 - _VAGUE_FLOOR) * specific
+        scope = _OUT_OF_SCOPE if any(word.out_of_scope for word in words) else 1.0
         # What a missing word costs: all of its weight if the knowledge base does not know it.
         missing_cost = [
             w * (_KNOWN_ABSENT if word.known else 1.0)
@@ -629,23 +704,26 @@ class SearchIndex:
             share = min(max(similar, 1.0 - unexplained / total_weight), 1.0)
             value = 1.0 - _UNEXPLAINED_PENALTY * (1.0 - share)
             if similar < _SAME_NAME:
-                value *= vague
+                value *= vague * scope
                 if several and mask & (mask - 1) == 0:
                     value *= _LONE_WORD  # one word of a longer question is weak evidence
             return value
 
         text_score, text_mask = self._text_scores(words, weights)
-        candidates = np.flatnonzero(text_score >= min_score / (1.0 + _AGREEMENT))
+        phrasing = self._phrasing_scores(words) * (_PHRASING_MAX * vague * scope)
+        candidates = np.flatnonzero(
+            text_score * (1.0 + _AGREEMENT) + phrasing * (1.0 + _AGREEMENT) >= min_score
+        )
         masks, where = np.unique(text_mask[candidates], return_inverse=True)
         factors = np.array([factor(int(m)) for m in masks.tolist()], dtype=np.float64)
-        scores = text_score[candidates] * factors[where]
+        scores = text_score[candidates] * factors[where] + phrasing[candidates]
         combined = dict(zip(candidates.tolist(), scores.tolist(), strict=True))
         for doc, (name, similar, name_mask) in self._name_scores(words).items():
             t = float(text_score[doc])
             high, low = (name, t) if name >= t else (t, name)
             combined[doc] = (high + _AGREEMENT * low) * factor(
                 name_mask | int(text_mask[doc]), similar
-            )
+            ) + float(phrasing[doc])
         ranked = [(score, doc) for doc, score in combined.items() if score >= min_score]
         ranked.sort(key=lambda pair: (-pair[0], self._rank[pair[1]]))
         return ranked

@@ -1,9 +1,14 @@
 """The concept vocabulary (`content/vocabulary.yaml`): learners' words for the entries' terms.
 
-Each group lists words and phrases that mean the same thing when searching ("slow", "latency",
-"performance"). A query that contains one member also looks for the others, at a lower weight,
-so "people keep spamming my api" finds rate limiting. Phrases are matched on stemmed tokens,
-stop words included ("hand in", "log in").
+`groups`: each group lists words and phrases that mean the same thing when searching ("slow",
+"latency", "performance"). A query that contains one member also looks for the others, at a
+lower weight, so "people keep spamming my api" finds rate limiting.
+
+`out_of_scope`: technologies and subjects the program does not cover ("android", "css",
+"neural network"). A question naming one is mostly about something else, so every entry's score
+for it is lowered (`search.py`), unless the phrase is an entry's name.
+
+Phrases are matched on stemmed tokens, stop words included ("hand in", "log in").
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ from bot.knowledge.text import STOP_WORDS, stem, tokenize
 
 FILE_NAME = "vocabulary.yaml"
 MAX_PHRASE_WORDS = 5
+OUT_OF_SCOPE = -1
+"""The `Match.group` of an out-of-scope phrase."""
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """A vocabulary phrase found in a query: tokens `start:end` belong to `group`."""
+    """A vocabulary phrase found in a query: tokens `start:end` belong to `group` (or are
+    `OUT_OF_SCOPE`)."""
 
     start: int
     end: int
@@ -33,11 +41,20 @@ def _key(phrase: str) -> tuple[str, ...]:
 
 
 class Vocabulary:
-    """Groups of equivalent search terms, matched greedily (longest phrase first)."""
+    """Groups of equivalent search terms and out-of-scope phrases, matched greedily (longest
+    phrase first)."""
 
-    def __init__(self, groups: list[list[str]] | tuple[tuple[str, ...], ...] = ()) -> None:
+    def __init__(
+        self,
+        groups: list[list[str]] | tuple[tuple[str, ...], ...] = (),
+        out_of_scope: list[str] | tuple[str, ...] = (),
+    ) -> None:
         self.groups: tuple[tuple[str, ...], ...] = tuple(tuple(g) for g in groups)
+        self.out_of_scope: tuple[str, ...] = tuple(out_of_scope)
         self._phrases: dict[tuple[str, ...], int] = {}
+        for phrase in self.out_of_scope:
+            if key := _key(phrase):
+                self._phrases[key] = OUT_OF_SCOPE
         self._stems: list[tuple[str, ...]] = []
         for number, group in enumerate(self.groups):
             stems: dict[str, None] = {}
@@ -79,22 +96,37 @@ def load_vocabulary(content_dir: Path) -> tuple[Vocabulary, list[str]]:
     if not path.is_file():
         return Vocabulary(), []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return Vocabulary(), [f"cannot read: {exc}"]
-    problems = check_groups(data)
+    problems = check_vocabulary(data)
     if problems:
         return Vocabulary(), problems
-    return Vocabulary(data), []
+    return Vocabulary(data.get("groups") or [], _phrases(data.get("out_of_scope")) or []), []
 
 
-def check_groups(data: object) -> list[str]:
-    """Problems of a vocabulary document: a list of groups of 2+ distinct phrases."""
-    if not isinstance(data, list):
-        return ["must be a list of groups (lists of words or phrases)"]
+def _phrases(fields: object) -> list[str] | None:
+    """The phrases of `out_of_scope` (lists of strings, one per field); None if malformed."""
+    fields = fields or []
+    if not isinstance(fields, list) or not all(isinstance(f, list) for f in fields):
+        return None
+    phrases = [phrase for field in fields for phrase in field]
+    return phrases if all(isinstance(p, str) for p in phrases) else None
+
+
+def check_vocabulary(data: object) -> list[str]:
+    """Problems of a vocabulary document: a mapping with `groups` (a list of groups of 2+
+    distinct phrases) and `out_of_scope` (a list of phrases in no group)."""
+    if not isinstance(data, dict) or not set(data) <= {"groups", "out_of_scope"}:
+        return ["must be a mapping with `groups` and `out_of_scope` lists"]
+    groups, excluded = data.get("groups") or [], _phrases(data.get("out_of_scope"))
+    if not isinstance(groups, list):
+        return ["`groups` must be a list of groups (lists of words or phrases)"]
+    if excluded is None:
+        return ["`out_of_scope` must be a list of lists of words or phrases (one list per field)"]
     problems: list[str] = []
     owner: dict[tuple[str, ...], int] = {}
-    for number, group in enumerate(data, 1):
+    for number, group in enumerate(groups, 1):
         where = f"group {number}"
         if not isinstance(group, list) or not all(isinstance(m, str) for m in group):
             problems.append(f"{where} must be a list of strings")
@@ -111,4 +143,12 @@ def check_groups(data: object) -> list[str]:
                 problems.append(f"{where}: {member!r} is also in group {owner[key]}")
             else:
                 owner[key] = number
+    for member in excluded:
+        key = _key(member)
+        if not key or all(s in STOP_WORDS for s in key):
+            problems.append(f"out_of_scope: {member!r} has no searchable word")
+        elif len(key) > MAX_PHRASE_WORDS:
+            problems.append(f"out_of_scope: {member!r} is longer than {MAX_PHRASE_WORDS} words")
+        elif key in owner:
+            problems.append(f"out_of_scope: {member!r} is also in group {owner[key]}")
     return problems

@@ -110,7 +110,7 @@ async def test_buttons_of_a_removed_entry_answer_politely(sandbox: Sandbox) -> N
 
 
 async def test_unsure_answers_offer_three_closest_matches_as_buttons(sandbox: Sandbox) -> None:
-    query = "how do i draw the diagram of my tables before coding anything"
+    query = "my server"
     result = sandbox.bot.knowledge.search(query)
     assert not result.hits and len(result.suggestions) >= 3
     message = await sandbox.emulator.run(sandbox.cast.learner, "learn", query=query)
@@ -124,7 +124,7 @@ async def test_unsure_answers_offer_three_closest_matches_as_buttons(sandbox: Sa
 async def test_answer_offers_the_next_matches(sandbox: Sandbox) -> None:
     query = "how do i write tests for my django app"
     result = sandbox.bot.knowledge.search(query)
-    assert len(result.hits) >= 2
+    assert result.hits and len(result.ranked) >= 3
     message = await sandbox.emulator.run(sandbox.cast.learner, "learn", query=query)
     assert message.embeds[0]["title"] == result.hits[0].title
     buttons = {c["custom_id"]: c["label"] for row in message.components for c in row["components"]}

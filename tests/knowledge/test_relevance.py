@@ -27,8 +27,8 @@ TUNING = RELEVANCE / "questions" / "tuning.yaml"
 
 # Recorded in docs/benchmarks.md: (top-1, top-3, off-topic answered with nothing).
 RECORDED = {
-    HELDOUT: (0.613, 0.750, 0.974),
-    TUNING: (0.607, 0.757, 0.978),
+    HELDOUT: (0.786, 0.920, 0.948),
+    TUNING: (0.792, 0.904, 1.0),
 }
 
 
@@ -71,6 +71,8 @@ def test_questions_answered_at_least_as_recorded(index: SearchIndex, path: Path)
     scores = evaluate(index.search, load_cases([path]))
     top1, top3, off_topic = RECORDED[path]
     measured = (scores.top1, scores.top3, scores.off_topic_empty)
+    # The held-out misses stay unprinted: whoever fixes a failure must not tune to them.
+    misses = "" if path == HELDOUT else f":\n{report(scores)}"
     assert all(m >= r for m, r in zip(measured, (top1, top3, off_topic), strict=True)), (
-        f"{path.name}: {measured} below the recorded {RECORDED[path]}:\n{report(scores)}"
+        f"{path.name}: {measured} below the recorded {RECORDED[path]}{misses}"
     )

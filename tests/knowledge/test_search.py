@@ -350,3 +350,22 @@ def test_autocomplete_unique_entries_and_limit(index: SearchIndex) -> None:
     hits = index.autocomplete("d", limit=25)
     assert len({h.slug for h in hits}) == len(hits)
     assert len(index.autocomplete("c", limit=2)) == 2
+
+
+def test_a_question_matched_word_for_word_outranks_scattered_words() -> None:
+    """The entry whose own learner question matches wins over one that has the words spread
+    across its text; one shared word with a question is not enough."""
+    scattered = entry(
+        "deploys",
+        "Deployments",
+        summary="Staging servers, production servers and users.",
+        body="Two users of staging saw the same booking screen at the same time of the deploy.",
+    )
+    locking = dataclasses.replace(
+        entry("locking", "Row locking", summary="Lock rows while you change them."),
+        questions=("two users booked the same room at the same time",),
+    )
+    index = SearchIndex([*ENTRIES, scattered, locking])
+    assert top(index.search("two users booked the same room at once")) == "locking"
+    words = index._analyze("users of the world")
+    assert index._phrasing_scores(words)[index._ids["locking"]] == 0.0

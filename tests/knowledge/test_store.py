@@ -137,11 +137,11 @@ async def test_put_and_drop_are_live_at_once(database: Database, tmp_path: Path)
 async def test_vocabulary_from_the_content_folder(database: Database, tmp_path: Path) -> None:
     root = tmp_path / "content"
     write_entry(root, REDIS)
-    (root / "vocabulary.yaml").write_text("- [stale data, cache]\n", encoding="utf-8")
+    (root / "vocabulary.yaml").write_text("groups:\n- [stale data, cache]\n", encoding="utf-8")
     service = KnowledgeService(database, root)
     await service.start()
     assert len(service.vocabulary) == 1
-    (root / "vocabulary.yaml").write_text("- [only one member]\n", encoding="utf-8")
+    (root / "vocabulary.yaml").write_text("groups:\n- [only one member]\n", encoding="utf-8")
     await service.reload()
     assert len(service.vocabulary) == 0  # a broken vocabulary is left out, not fatal
 
