@@ -1,4 +1,5 @@
-"""`/content`: moderators add, edit, remove, revert and reload knowledge entries."""
+"""`/content`: moderators add, edit, remove, revert and reload knowledge entries, and edit the
+learner questions and misspellings that search matches."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.knowledge.entry import CATEGORIES
-from bot.moderation.content import Actor, Change, ContentService, Draft, EditConflict
+from bot.knowledge.files import MAX_QUESTION, MAX_QUESTIONS
+from bot.moderation.content import (
+    Actor,
+    Change,
+    ContentService,
+    Draft,
+    EditConflict,
+    SearchTerms,
+)
 from cogs.checks import ModeratorGroup, ensure_moderator, moderator_cooldown
 from cogs.components import EntryButton, dynamic_view
 from cogs.errors import friendly_errors
@@ -124,6 +133,7 @@ class EntryModal(discord.ui.Modal):
         """Save (moderators only, checked again here)."""
         ensure_moderator(interaction)
         content = service(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # saving may take time
         try:
             if self.slug is None:
                 change = await content.add(self.draft(), actor(interaction))
@@ -134,21 +144,83 @@ class EntryModal(discord.ui.Modal):
         except EditConflict as conflict:
             await send_conflict(interaction, conflict, self.draft())
             return
-        embed, _ = entry_embed(change.entry)
-        note = (
-            "Nothing changed."
-            if change.action == "unchanged"
-            else f"Saved as version {change.version}; /learn finds it now."
+        await report_saved(interaction, change)
+
+
+async def report_saved(interaction: discord.Interaction[Any], change: Change) -> None:
+    """Answer a deferred form submission with the saved entry, and tell the mod-log."""
+    embed, _ = entry_embed(change.entry)
+    note = (
+        "Nothing changed."
+        if change.action == "unchanged"
+        else f"Saved as version {change.version}; /learn finds it now."
+    )
+    await interaction.followup.send(note, embed=embed, ephemeral=True)
+    if change.action != "unchanged":
+        await modlog(interaction, describe(change, interaction.user.mention))
+
+
+class SearchTermsModal(discord.ui.Modal):
+    """An entry's learner questions and misspellings: what search matches, never shown."""
+
+    def __init__(self, title: str, terms: SearchTerms, *, slug: str, version: int) -> None:
+        custom_id = f"content:terms:{slug}:{version}"
+        super().__init__(title=f"Search terms: {title}"[:45], custom_id=custom_id[:100])
+        self.slug, self.version = slug, version
+        self.questions_input = discord.ui.TextInput(
+            label=f"Learners' questions (one per line, max {MAX_QUESTIONS})",
+            custom_id="questions",
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=MAX_QUESTIONS * (MAX_QUESTION + 1),
+            default=terms.questions or None,
+            placeholder="people keep spamming my endpoint (their words, symptoms)",
         )
-        await interaction.response.send_message(note, embed=embed, ephemeral=True)
-        if change.action != "unchanged":
-            await modlog(interaction, describe(change, interaction.user.mention))
+        self.misspellings_input = discord.ui.TextInput(
+            label="Misspellings (comma-separated)",
+            custom_id="misspellings",
+            required=False,
+            max_length=1000,
+            default=terms.misspellings or None,
+            placeholder="kubernates, kubernets (typos that should still find it)",
+        )
+        self.add_item(self.questions_input)
+        self.add_item(self.misspellings_input)
+
+    def terms(self) -> SearchTerms:
+        """What was typed."""
+        return SearchTerms(self.questions_input.value, self.misspellings_input.value)
+
+    @friendly_errors
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
+        """Save (moderators only, checked again here)."""
+        ensure_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            change = await service(interaction).edit_search_terms(
+                self.slug, self.terms(), self.version, actor(interaction)
+            )
+        except EditConflict as conflict:
+            await interaction.followup.send(
+                f"⚠️ {conflict} Your search terms were not saved; here they are to try again:\n"
+                + code_block(f"{self.terms().questions}\n\n{self.terms().misspellings}"),
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
+            )
+            return
+        await report_saved(interaction, change)
+
+
+def code_block(text: str, limit: int = 1800) -> str:
+    """`text` in a code block that no backticks inside can break, cut to `limit`."""
+    return "```\n" + text.replace("`", "ˋ")[:limit] + "\n```"
 
 
 async def send_conflict(
     interaction: discord.Interaction[Any], conflict: EditConflict, mine: Draft
 ) -> None:
-    """Tell the second editor what happened: the newer text, and theirs so nothing is lost."""
+    """Tell the second editor what happened (in answer to their deferred form): the newer
+    text, and theirs so nothing is lost."""
     newer, _ = entry_embed(conflict.current)
     newer.set_author(name=f"Now version {conflict.version}")
     yours = discord.Embed(
@@ -158,7 +230,7 @@ async def send_conflict(
         f"Aliases: {mine.aliases}\n\n{mine.summary}\n\n{mine.body}"[:4000],
     )
     view = dynamic_view(EditAgainButton(conflict.current.slug))
-    await interaction.response.send_message(
+    await interaction.followup.send(
         f"⚠️ {conflict} Your changes were not saved; compare and edit again.",
         embeds=[newer, yours],
         view=view,
@@ -233,6 +305,20 @@ class ContentGroup(
             EntryModal(Draft.of(current), slug=current.slug, version=version)
         )
 
+    @app_commands.command(
+        name="search-terms", description="Edit the questions and misspellings search matches"
+    )
+    @app_commands.describe(entry="The entry whose search terms to edit")
+    @moderator_cooldown
+    async def search_terms(self, interaction: discord.Interaction, entry: str) -> None:
+        """Open the search terms form prefilled with the current version."""
+        current, version = await service(interaction).current(entry)
+        await interaction.response.send_modal(
+            SearchTermsModal(
+                current.title, SearchTerms.of(current), slug=current.slug, version=version
+            )
+        )
+
     @app_commands.command(name="remove", description="Remove an entry (it can be reverted)")
     @app_commands.describe(entry="The entry to remove")
     @moderator_cooldown
@@ -305,6 +391,7 @@ class ContentGroup(
         await interaction.followup.send("\n".join(lines)[:2000], ephemeral=True)
 
     @edit.autocomplete("entry")
+    @search_terms.autocomplete("entry")
     @remove.autocomplete("entry")
     async def live_entries(
         self, interaction: discord.Interaction, current: str

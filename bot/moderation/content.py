@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -45,6 +46,28 @@ class Draft:
     def of(cls, entry: Entry) -> Draft:
         """The draft that shows an existing entry in the modal."""
         return cls(entry.title, entry.category, ", ".join(entry.aliases), entry.summary, entry.body)
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """What a moderator typed into the search terms modal."""
+
+    questions: str  # one per line
+    misspellings: str  # comma- or line-separated
+
+    @classmethod
+    def of(cls, entry: Entry) -> SearchTerms:
+        """The terms that show an existing entry in the modal."""
+        return cls("\n".join(entry.questions), ", ".join(entry.misspellings))
+
+    def question_list(self) -> tuple[str, ...]:
+        """The questions, one per non-empty line, without repeats."""
+        return tuple(dict.fromkeys(q.strip() for q in self.questions.splitlines() if q.strip()))
+
+    def name_list(self) -> tuple[str, ...]:
+        """The misspellings, without repeats."""
+        parts = re.split(r"[,\n]", self.misspellings)
+        return tuple(dict.fromkeys(m.strip() for m in parts if m.strip()))
 
 
 @dataclass(frozen=True)
@@ -142,6 +165,13 @@ class ContentService:
             raise UserError("Not saved: " + "; ".join(dict.fromkeys(problems)) + ".")
         return entry
 
+    def _with_terms(self, current: Entry, terms: SearchTerms) -> Entry:
+        entry = replace(current, questions=terms.question_list(), misspellings=terms.name_list())
+        problems = [p.message for p in check_entry(entry, "")] + self._collisions(entry)
+        if problems:
+            raise UserError("Not saved: " + "; ".join(dict.fromkeys(problems)) + ".")
+        return entry
+
     def _collisions(self, entry: Entry) -> list[str]:
         mine = {
             normalize(n): n
@@ -206,6 +236,24 @@ class ContentService:
 
     async def edit(self, slug: str, draft: Draft, based_on: int, actor: Actor) -> Change:
         """Save a draft over an entry, unless it changed since version `based_on`."""
+        return await self._save(
+            slug, based_on, actor, lambda current: self._entry_from(draft, slug, current)
+        )
+
+    async def edit_search_terms(
+        self, slug: str, terms: SearchTerms, based_on: int, actor: Actor
+    ) -> Change:
+        """Replace an entry's learner questions and misspellings (search only, never shown),
+        unless it changed since version `based_on`."""
+        return await self._save(
+            slug, based_on, actor, lambda current: self._with_terms(current, terms)
+        )
+
+    async def _save(
+        self, slug: str, based_on: int, actor: Actor, make: Callable[[Entry], Entry]
+    ) -> Change:
+        """Save `make(current entry)` as the next version, unless the entry changed since
+        version `based_on` (`EditConflict`)."""
         async with self.database.session() as session:
             row = await self._row(session, slug)
             if row.deleted:
@@ -213,7 +261,7 @@ class ContentService:
             current = entry_from_row(row)
             if row.version != based_on:
                 raise EditConflict(current, row.version)
-            entry = self._entry_from(draft, slug, current)
+            entry = make(current)
             changed = changed_fields(current.to_dict(), entry.to_dict())
             if content_hash(entry) == content_hash(current):
                 return Change("unchanged", current, row.version, ())

@@ -54,6 +54,15 @@ async def test_non_moderators_are_refused_everywhere(sandbox: Sandbox) -> None:
     prompt = await emulator.run(moderator, "content remove", entry="docker")
     click = await (await emulator.click(learner, prompt, "Remove it")).wait_message()
     assert "Only moderators" in click.content and sandbox.bot.knowledge.get("docker")
+    # And the search terms form.
+    with pytest.raises(UsageError, match="hidden"):
+        await emulator.slash(learner, "content search-terms", entry="docker")
+    terms = await open_modal(sandbox, moderator, "content search-terms", entry="docker")
+    sneaky = await (
+        await emulator.submit_modal(learner, terms, {"questions": "hijacked"})
+    ).wait_message()
+    assert "Only moderators" in sneaky.content
+    assert "hijacked" not in sandbox.bot.knowledge.get("docker").questions  # type: ignore[union-attr]
 
 
 async def test_add_then_learn_and_autocomplete_find_it(sandbox: Sandbox) -> None:
@@ -154,3 +163,39 @@ async def test_reload_summarizes(sandbox: Sandbox) -> None:
     record = await sandbox.emulator.slash(sandbox.cast.moderator, "content reload")
     message = await record.wait_message()
     assert "Reloaded:" in message.content and "0 added" in message.content
+
+
+async def test_search_terms_are_prefilled_saved_and_searched_at_once(sandbox: Sandbox) -> None:
+    grace = sandbox.cast.moderator
+    docker = sandbox.bot.knowledge.get("docker")
+    assert docker is not None and docker.questions
+    opened = await open_modal(sandbox, grace, "content search-terms", entry="docker")
+    fields = {
+        row["components"][0]["custom_id"]: row["components"][0].get("value")
+        for row in opened.modal["components"]  # type: ignore[index]
+    }
+    assert fields["questions"] == "\n".join(docker.questions)
+    question = "my laptop and the grading server disagree about which library versions exist"
+    saved = await (
+        await sandbox.emulator.submit_modal(
+            grace, opened, {"questions": question, "misspellings": "dokker, doker"}
+        )
+    ).wait_message()
+    assert "version 2" in saved.content
+    entry = sandbox.bot.knowledge.get("docker")
+    assert entry is not None and entry.questions == (question,)
+    assert entry.misspellings == ("dokker", "doker")
+    assert sandbox.bot.knowledge.search(question).hits[0].slug == "docker"
+    history = await sandbox.emulator.run(grace, "content history", entry="docker")
+    assert "questions" in history.embeds[0]["description"]
+
+
+async def test_invalid_search_terms_are_refused_with_the_reason(sandbox: Sandbox) -> None:
+    grace = sandbox.cast.moderator
+    opened = await open_modal(sandbox, grace, "content search-terms", entry="docker")
+    nine = "\n".join(f"question number {n} about containers" for n in range(9))
+    refused = await (
+        await sandbox.emulator.submit_modal(grace, opened, {"questions": nine})
+    ).wait_message()
+    assert "Not saved" in refused.content and "max 8" in refused.content
+    assert len(sandbox.bot.knowledge.get("docker").questions) <= 8  # type: ignore[union-attr]
