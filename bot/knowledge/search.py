@@ -67,6 +67,8 @@ HIT_SCORE = 65
 """A result at or above this score is confident."""
 SUGGEST_SCORE = 60
 """A result at or above this score (and below `HIT_SCORE`) is a "closest match" suggestion."""
+ALTERNATIVE_SCORE = 40
+"""Below a confident answer, results at or above this score are offered as alternatives."""
 HIT_MARGIN = 22
 """Confident results more than this far below the best one are demoted to suggestions."""
 
@@ -197,30 +199,22 @@ def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-def _names_of(entry: Entry) -> dict[str, float]:
-    """Normalized names of an entry with the weight of their kind."""
-    names: dict[str, float] = {}
-    for kind, raw in (
-        ("title", entry.title),
-        *(("alias", a) for a in (*entry.aliases, *entry.misspellings)),
-        ("slug", entry.slug.replace("-", " ")),
-    ):
-        key = normalize(raw)
-        if key:
-            names[key] = max(names.get(key, 0.0), _NAME_FIELDS_WEIGHT[kind])
-    return names
+_SEPARATOR = "zqxseparatorxqz"
+"""A word no text contains: marks the borders of texts tokenized in one call."""
 
 
-def _field_texts(entry: Entry) -> tuple[str, ...]:
-    """The text of each of `_FIELDS`, names and questions joined by spaces."""
-    names = (entry.title, *entry.aliases, *entry.misspellings, entry.slug.replace("-", " "))
-    return (
-        " ".join(names),
-        " ".join(entry.questions),
-        " ".join(entry.tags),
-        entry.summary,
-        entry.body,
-    )
+def _tokenize_each(texts: Sequence[str]) -> list[list[str]]:
+    """The tokens of each text, from one tokenizer call when possible (it is the cost)."""
+    tokens = tokenize(f" {_SEPARATOR} ".join(texts))
+    if tokens.count(_SEPARATOR) != len(texts) - 1:
+        return [tokenize(text) for text in texts]
+    parts, start = [], 0
+    for _ in range(len(texts) - 1):
+        end = tokens.index(_SEPARATOR, start)
+        parts.append(tokens[start:end])
+        start = end + 1
+    parts.append(tokens[start:])
+    return parts
 
 
 class _TermIds(dict[str, int]):
@@ -252,9 +246,7 @@ class SearchIndex:
         self._rank = np.empty(len(order), dtype=np.int32)  # position in title order
         self._rank[order] = np.arange(len(order), dtype=np.int32)
         self._by_title = [self._entries[i] for i in order]
-        self._build_text()
-        self._build_names()
-        self._build_phrasings()
+        self._build_names(self._build_text())
 
     def _sort_key(self, doc: int) -> tuple[str, str]:
         entry = self._entries[doc]
@@ -262,26 +254,54 @@ class SearchIndex:
 
     # ----------------------------------------------------------------- building
 
-    def _build_text(self) -> None:
-        """BM25F postings: per term, the entries containing it and its field-weighted tf.
+    def _build_text(self) -> list[dict[str, float]]:
+        """BM25F postings (per term, the entries containing it and its field-weighted tf), the
+        spelling index and the phrasings; returns each entry's normalized names with the
+        weight of their kind, for `_build_names`.
 
         Python only counts each field's tokens; weighting and merging the fields is numpy.
         """
         n, width = len(self._entries), len(_FIELDS)
         term_ids = _TermIds()
         terms, counts, sizes = array("i"), array("i"), array("i")
+        phrasing = (array("i"), array("i"), array("i"))  # owner, size, term ids
         lengths = np.zeros((n, width), dtype=np.float64)
         token_df: Counter[str] = Counter()
+        entry_names: list[dict[str, float]] = []
         for doc, entry in enumerate(self._entries):
+            kinds = (
+                ("title",) + ("alias",) * (len(entry.aliases) + len(entry.misspellings)) + ("slug",)
+            )
+            names = (entry.title, *entry.aliases, *entry.misspellings, entry.slug.replace("-", " "))
+            each = _tokenize_each((*names, *entry.questions))
+            name_tokens, question_tokens = each[: len(names)], each[len(names) :]
+            fields = (
+                chain.from_iterable(name_tokens),
+                chain.from_iterable(question_tokens),
+                tokenize(" ".join(entry.tags)),
+                tokenize(entry.summary),
+                tokenize(entry.body),
+            )
             seen: set[str] = set()
-            for field, text in enumerate(_field_texts(entry)):
-                tokens = Counter(tokenize(text))
+            for field, field_tokens in enumerate(fields):
+                tokens = Counter(field_tokens)
                 lengths[doc, field] = tokens.total()
                 terms.extend(map(term_ids.__getitem__, tokens))
                 counts.extend(tokens.values())
                 sizes.append(len(tokens))
                 seen.update(tokens)
             token_df.update(seen)
+            mine: dict[str, float] = {}
+            for kind, tokens in zip(kinds, name_tokens, strict=True):
+                if key := " ".join(tokens):
+                    mine[key] = max(mine.get(key, 0.0), _NAME_FIELDS_WEIGHT[kind])
+            entry_names.append(mine)
+            for tokens in (*question_tokens, *name_tokens[: 1 + len(entry.aliases)]):
+                ids = {term_ids[t] for t in tokens if t not in STOP_WORDS}
+                if ids:
+                    phrasing[0].append(doc)
+                    phrasing[1].append(len(ids))
+                    phrasing[2].extend(ids)
         segment = np.repeat(np.arange(n * width), np.frombuffer(sizes, dtype=np.int32))
         field, doc = segment % width, segment // width
         average = np.maximum(lengths.mean(axis=0), 1.0) if n else np.ones(width)
@@ -299,17 +319,30 @@ class SearchIndex:
         self._postings = _Lists.from_sorted(
             key // max(n, 1), (key % max(n, 1)).astype(np.int32), len(self._terms)
         )
+        self._index_phrasings(*phrasing)
         spelling = sorted(t for t in token_df if len(t) >= _MIN_CORRECTABLE and t.isalpha())
         self._spelling_words = spelling
         self._spelling_df = np.array([token_df[t] for t in spelling], dtype=np.int32)
         self._spelling = _HashMultimap(
             (key, i) for i, word in enumerate(spelling) for key in (word, *_deletes(word))
         )
+        return entry_names
 
-    def _build_names(self) -> None:
+    def _index_phrasings(self, owners: array[int], sizes: array[int], terms: array[int]) -> None:
+        """Every way an entry is asked for or named (questions, title, aliases) on its own: a
+        question that matches one phrasing closely beats words scattered over a whole entry.
+        `owners` and `sizes` have one item per phrasing, `terms` its `size` distinct terms."""
+        self._phrasing_owner = np.frombuffer(owners, dtype=np.int32)
+        self._phrasing_size = np.frombuffer(sizes, dtype=np.int32)
+        rows = np.repeat(np.arange(len(owners), dtype=np.int32), self._phrasing_size)
+        term = np.frombuffer(terms, dtype=np.int32)
+        order = np.argsort(term, kind="stable")
+        self._phrasing_postings = _Lists.from_sorted(term[order], rows[order], len(self._terms))
+
+    def _build_names(self, entry_names: list[dict[str, float]]) -> None:
         owners: dict[str, dict[int, float]] = {}
-        for doc, entry in enumerate(self._entries):
-            for name, weight in _names_of(entry).items():
+        for doc, names in enumerate(entry_names):
+            for name, weight in names.items():
                 owners.setdefault(name, {})[doc] = weight
         self._names = sorted(owners)  # a name's id is its position: prefix search by bisect
         number_of = {name: number for number, name in enumerate(self._names)}
@@ -342,27 +375,6 @@ class SearchIndex:
         self._name_tokens = sorted(by_token)
         self._token_names = _Lists([by_token[t] for t in self._name_tokens])
         self._compact = _HashMultimap((n.replace(" ", ""), i) for i, n in enumerate(self._names))
-
-    def _build_phrasings(self) -> None:
-        """Every way an entry is asked for or named (questions, title, aliases) on its own: a
-        question that matches one phrasing closely beats words scattered over a whole entry."""
-        owners, sizes, terms, rows = array("i"), array("i"), array("i"), array("i")
-        for doc, entry in enumerate(self._entries):
-            for phrasing in (*entry.questions, entry.title, *entry.aliases):
-                stems = {stem(t) for t in tokenize(phrasing) if t not in STOP_WORDS}
-                ids = [self._terms[s] for s in stems if s in self._terms]
-                if ids:
-                    rows.extend([len(owners)] * len(ids))
-                    terms.extend(ids)
-                    owners.append(doc)
-                    sizes.append(len(ids))
-        term = np.frombuffer(terms, dtype=np.int32)
-        order = np.argsort(term, kind="stable")
-        self._phrasing_owner = np.frombuffer(owners, dtype=np.int32)
-        self._phrasing_size = np.frombuffer(sizes, dtype=np.int32)
-        self._phrasing_postings = _Lists.from_sorted(
-            term[order], np.frombuffer(rows, dtype=np.int32)[order], len(self._terms)
-        )
 
     @staticmethod
     def _name_stems(name: str) -> dict[str, None]:
@@ -741,13 +753,17 @@ class SearchIndex:
         """
         if not isinstance(query, str) or limit <= 0:
             return SearchResult()
-        ranked = self._scored(query, SUGGEST_SCORE)
+        ranked = self._scored(query, min(SUGGEST_SCORE, ALTERNATIVE_SCORE))
         if not ranked:
             return SearchResult()
         best = ranked[0][0]
+        # With a confident answer the question is on topic: weaker matches are fair alternatives.
+        floor = ALTERNATIVE_SCORE if best >= HIT_SCORE else SUGGEST_SCORE
         hits: list[Hit] = []
         suggestions: list[Hit] = []
         for score, doc in ranked:
+            if score < floor:
+                break
             if score >= HIT_SCORE and score >= best - HIT_MARGIN:
                 if len(hits) < limit:
                     hits.append(self._hit(doc, score))
