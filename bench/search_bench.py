@@ -151,9 +151,10 @@ def traced_size(build: Callable[[], object]) -> int:
 
 
 def bm25s_ranker(entries: Sequence[Entry]) -> Callable[[str], list[int]] | None:
-    """Plain bm25s over every entry's title, aliases, tags, summary and body, with the index's
-    own tokenizer; the ranker returns the positions of the best 5 entries. None when bm25s is
-    not installed (`pip install -e ".[bench]"`)."""
+    """Plain bm25s over every entry's title, aliases, misspellings, questions, tags, summary and
+    body (the same data the index has), with the index's own tokenizer; the ranker returns the
+    positions of the best 5 entries. None when bm25s is not installed
+    (`pip install -e ".[bench]"`)."""
     try:
         import bm25s  # type: ignore[import-not-found]
     except ImportError:
@@ -166,7 +167,10 @@ def bm25s_ranker(entries: Sequence[Entry]) -> Callable[[str], list[int]] | None:
     corpus = [
         [
             vocab.setdefault(t, len(vocab))
-            for t in tokens(" ".join((e.title, *e.aliases, *e.tags, e.summary, e.body)))
+            for t in tokens(
+                " ".join((e.title, *e.aliases, *e.misspellings, *e.questions, *e.tags))
+                + f" {e.summary} {e.body}"
+            )
         ]
         for e in entries
     ]

@@ -334,6 +334,7 @@ class SearchIndex:
         `owners` and `sizes` have one item per phrasing, `terms` its `size` distinct terms."""
         self._phrasing_owner = np.frombuffer(owners, dtype=np.int32)
         self._phrasing_size = np.frombuffer(sizes, dtype=np.int32)
+        self._phrasing_needs = np.minimum(self._phrasing_size, 2)  # shared stems for a match
         rows = np.repeat(np.arange(len(owners), dtype=np.int32), self._phrasing_size)
         term = np.frombuffer(terms, dtype=np.int32)
         order = np.argsort(term, kind="stable")
@@ -661,6 +662,7 @@ class SearchIndex:
         matched = np.zeros(count, dtype=np.float64)
         stems_in = np.zeros(count, dtype=np.int32)
         total = 0.0
+        touched: list[np.ndarray] = []
         for word in words:
             own = [self._terms[s] for s, c in word.variants if c == 1.0 and s in self._terms]
             rows = [self._phrasing_postings.row(term) for term in own] if word.known else []
@@ -669,11 +671,15 @@ class SearchIndex:
             total += weight
             for r in rows:
                 stems_in[r] += 1
-            if rows:
+            if len(rows) == 1:
+                matched[rows[0]] += weight  # a term's postings name each phrasing once
+            elif rows:
                 matched[np.unique(np.concatenate(rows))] += weight
-        hit = np.flatnonzero(stems_in >= np.minimum(self._phrasing_size, 2))
-        if not len(hit):
+            touched += rows
+        if not touched:
             return best
+        hit = np.concatenate(touched)  # repeats are harmless below
+        hit = hit[stems_in[hit] >= self._phrasing_needs[hit]]  # two, or all of a one-word name
         share = np.minimum(stems_in[hit] / self._phrasing_size[hit], 1.0)
         np.maximum.at(best, self._phrasing_owner[hit], matched[hit] / total * (1 + share) / 2)
         return best
@@ -685,8 +691,11 @@ class SearchIndex:
     def _name_length(self, name: int) -> int:
         return int(self._name_lengths[name])
 
-    def _scored(self, text: str, min_score: float = 0.0) -> list[tuple[float, int]]:
-        """(raw score, entry id) pairs at or above `min_score`, best first (ties by title).
+    def _scored(
+        self, text: str, min_score: float = 0.0, top: int | None = None
+    ) -> list[tuple[float, int]]:
+        """(raw score, entry id) pairs at or above `min_score`, best first (ties by title); only
+        the best `top` when given.
 
         Raw scores can exceed 100 when names and text agree; `Hit.score` is clamped.
         """
@@ -710,35 +719,46 @@ class SearchIndex:
         ]
         several = sum(1 for w in words if w.importance == 1.0) > 1
 
-        def factor(mask: int, similar: float = 0.0) -> float:
-            """Score factor of an entry whose names and text contain the query words in `mask`."""
-            unexplained = sum(c for bit, c in enumerate(missing_cost) if not mask >> bit & 1)
-            share = min(max(similar, 1.0 - unexplained / total_weight), 1.0)
+        def factors(masks: np.ndarray, similar: np.ndarray | float = 0.0) -> np.ndarray:
+            """Score factor of entries whose names and text contain the query words in `masks`,
+            with a name `similar` to the whole query."""
+            unexplained = np.zeros(len(masks), dtype=np.float64)
+            for bit, cost in enumerate(missing_cost):
+                unexplained += cost * ((masks >> bit) & 1 == 0)
+            share = np.minimum(np.maximum(similar, 1.0 - unexplained / total_weight), 1.0)
             value = 1.0 - _UNEXPLAINED_PENALTY * (1.0 - share)
-            if similar < _SAME_NAME:
-                value *= vague * scope
-                if several and mask & (mask - 1) == 0:
-                    value *= _LONE_WORD  # one word of a longer question is weak evidence
+            unlike = np.broadcast_to(np.asarray(similar) < _SAME_NAME, value.shape)
+            value[unlike] *= vague * scope
+            if several:  # one word of a longer question is weak evidence
+                value[unlike & (masks & (masks - 1) == 0)] *= _LONE_WORD
             return value
 
         text_score, text_mask = self._text_scores(words, weights)
         phrasing = self._phrasing_scores(words) * (_PHRASING_MAX * vague * scope)
-        candidates = np.flatnonzero(
-            text_score * (1.0 + _AGREEMENT) + phrasing * (1.0 + _AGREEMENT) >= min_score
-        )
-        masks, where = np.unique(text_mask[candidates], return_inverse=True)
-        factors = np.array([factor(int(m)) for m in masks.tolist()], dtype=np.float64)
-        scores = text_score[candidates] * factors[where] + phrasing[candidates]
-        combined = dict(zip(candidates.tolist(), scores.tolist(), strict=True))
-        for doc, (name, similar, name_mask) in self._name_scores(words).items():
-            t = float(text_score[doc])
-            high, low = (name, t) if name >= t else (t, name)
-            combined[doc] = (high + _AGREEMENT * low) * factor(
-                name_mask | int(text_mask[doc]), similar
-            ) + float(phrasing[doc])
-        ranked = [(score, doc) for doc, score in combined.items() if score >= min_score]
-        ranked.sort(key=lambda pair: (-pair[0], self._rank[pair[1]]))
-        return ranked
+        docs = np.flatnonzero((text_score + phrasing) * (1.0 + _AGREEMENT) >= min_score)
+        scores = text_score[docs] * factors(text_mask[docs]) + phrasing[docs]
+        named = self._name_scores(words)
+        if named:
+            name_docs = np.fromiter(named, dtype=np.int64, count=len(named))
+            name, similar, name_mask = (
+                np.array(column) for column in zip(*named.values(), strict=True)
+            )
+            text = text_score[name_docs]
+            high, low = np.maximum(name, text), np.minimum(name, text)
+            masks = name_mask.astype(np.int64) | text_mask[name_docs]
+            name_scores = (high + _AGREEMENT * low) * factors(masks, similar)
+            keep = ~np.isin(docs, name_docs)
+            docs = np.concatenate([docs[keep], name_docs])
+            scores = np.concatenate([scores[keep], name_scores + phrasing[name_docs]])
+        keep = scores >= min_score
+        docs, scores = docs[keep], scores[keep]
+        if top is not None and len(docs) > top:
+            # Everything tied with the top-th best stays, so ties are still broken by title.
+            cut = np.partition(scores, len(scores) - top)[len(scores) - top]
+            keep = scores >= cut
+            docs, scores = docs[keep], scores[keep]
+        order = np.lexsort((self._rank[docs], -scores))[:top]
+        return list(zip(scores[order].tolist(), docs[order].tolist(), strict=True))
 
     def _hit(self, doc: int, score: float) -> Hit:
         entry = self._entries[doc]
@@ -753,7 +773,7 @@ class SearchIndex:
         """
         if not isinstance(query, str) or limit <= 0:
             return SearchResult()
-        ranked = self._scored(query, min(SUGGEST_SCORE, ALTERNATIVE_SCORE))
+        ranked = self._scored(query, min(SUGGEST_SCORE, ALTERNATIVE_SCORE), top=3 * limit)
         if not ranked:
             return SearchResult()
         best = ranked[0][0]
@@ -789,7 +809,7 @@ class SearchIndex:
         budget = _COMPLETION_BUDGET * limit
 
         if len(typed.split()) >= _QUESTION_WORDS:
-            for score, doc in self._scored(typed, SUGGEST_SCORE)[:limit]:
+            for score, doc in self._scored(typed, SUGGEST_SCORE, top=limit):
                 found[doc] = 100.0 + score  # a question: its answers come first
 
         def offer(name: int, base: float, span: float) -> None:
@@ -835,7 +855,7 @@ class SearchIndex:
 
         # 3. Typos: fall back to fuzzy search.
         if len(found) < limit and len(typed) >= 3:
-            for score, doc in self._scored(typed, SUGGEST_SCORE)[: limit * 2]:
+            for score, doc in self._scored(typed, SUGGEST_SCORE, top=limit * 2):
                 if doc not in found:
                     found[doc] = min(score, 69.0)
 
