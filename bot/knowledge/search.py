@@ -569,7 +569,10 @@ class SearchIndex:
             rows = [
                 self._term_names.row(self._terms[s]) for s, _ in word.variants if s in self._terms
             ]
-            per_word.append(np.unique(np.concatenate(rows)) if rows else _EMPTY)
+            if len(rows) > 1:
+                per_word.append(np.unique(np.concatenate(rows)))
+            else:
+                per_word.append(rows[0] if rows else _EMPTY)  # a term's names are unique
         compact = query.replace(" ", "")
         exact = [
             int(i)
@@ -606,8 +609,8 @@ class SearchIndex:
         terms = {self._terms[s] for w in words for s, _ in w.variants if s in self._terms}
         if terms:
             rows = np.concatenate([self._term_names.row(t) for t in terms])
-            names, matched = np.unique(rows, return_counts=True)
-            for name in names[matched == self._name_stem_counts[names]].tolist():
+            matched = np.bincount(rows, minlength=len(self._names))
+            for name in np.flatnonzero(matched == self._name_stem_counts).tolist():
                 selected.setdefault(name, 0.0)
 
         lengths = [w.length * w.importance for w in words]
@@ -671,10 +674,8 @@ class SearchIndex:
             total += weight
             for r in rows:
                 stems_in[r] += 1
-            if len(rows) == 1:
-                matched[rows[0]] += weight  # a term's postings name each phrasing once
-            elif rows:
-                matched[np.unique(np.concatenate(rows))] += weight
+            if rows:  # once per phrasing: `+=` on repeated indices applies once
+                matched[np.concatenate(rows)] += weight
             touched += rows
         if not touched:
             return best
