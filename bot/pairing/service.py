@@ -37,6 +37,7 @@ from bot.db.models import (
     utcnow,
 )
 from bot.errors import DeliveryError, UserError, quoted
+from bot.nonces import post_nonce
 from bot.pairing.matching import match
 from bot.pairing.model import Learner, MatchResult
 from bot.pairing.schedule import last_occurrence
@@ -512,7 +513,9 @@ class PairingService:
         await self._set_group(group_id, token, thread_id=thread_id)
         for member in intro.members:
             await self.notifier.add_member(thread_id, member.user_id)
-        await self.notifier.introduce(thread_id, intro, nonce=f"nexus-g{group_id}")
+        await self.notifier.introduce(
+            thread_id, intro, nonce=post_nonce("introduction", group_id, thread_id)
+        )
         await self._set_group(
             group_id, token, status="announced", checkin_due=self.clock() + self.checkin_after
         )
@@ -572,7 +575,10 @@ class PairingService:
                 continue
             try:
                 await self.notifier.checkin(
-                    group.thread_id, group.id or 0, members, nonce=f"nexus-c{group.id}"
+                    group.thread_id,
+                    group.id or 0,
+                    members,
+                    nonce=post_nonce("check-in", group.id or 0, group.thread_id),
                 )
             except DeliveryError as error:
                 log.warning("check-in for group %s failed: %s", group.id, error)

@@ -3,9 +3,9 @@
 The database is the source of truth. APScheduler only holds in-memory jobs derived from the
 pending ledger rows (at start and on every change), plus a sweep that catches anything due.
 Delivery claims the ledger row with a conditional UPDATE that only one process can win, posts
-with a nonce derived from the row (Discord drops a repeat), then marks the row sent. A claim
-left behind by a crash is recovered: the channel is checked for the post first, and only if it
-is not there is it posted again (with the same nonce).
+with a nonce derived from the row and its target (`bot.nonces`: Discord drops a repeat), then
+marks the row sent. A claim left behind by a crash is recovered: the channel is checked for the
+post first, and only if it is not there is it posted again (with the same nonce).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from bot.db.models import (
     utcnow,
 )
 from bot.errors import DeliveryError, UserError
+from bot.nonces import post_nonce
 from bot.reminders.timeline import PlannedMilestone, Timeline, plan_cohort
 
 log = logging.getLogger(__name__)
@@ -471,7 +472,9 @@ class ReminderService:
                 message_id = await self.poster.find_recent(self.channel_id, content)
             if message_id is None:
                 message_id = await self.poster.post(
-                    self.channel_id, content, nonce=f"nexus-r{reminder_id}"
+                    self.channel_id,
+                    content,
+                    nonce=post_nonce("reminder", reminder_id, self.channel_id),
                 )
         except DeliveryError as error:
             await self._failed(row, token, error)
@@ -536,7 +539,9 @@ class ReminderService:
                 continue
             try:
                 delivered = await self.poster.direct(
-                    subscriber.user_id, content, nonce=f"nexus-r{reminder_id}"
+                    subscriber.user_id,
+                    content,
+                    nonce=post_nonce("reminder-dm", reminder_id, subscriber.user_id),
                 )
             except DeliveryError as error:
                 log.warning(

@@ -566,7 +566,9 @@ class DiscordEmulator:
         body = body or {}
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
-            for earlier in self.world.channel_messages(channel.id):
+            # Discord keeps a nonce per author, in every channel: a repeat within the window
+            # returns the earlier message wherever it was posted, and posts nothing.
+            for earlier in self.world.messages.values():
                 if (
                     earlier.nonce == str(nonce)
                     and earlier.author is self.world.bot_user

@@ -181,6 +181,18 @@ async def test_enforce_nonce_returns_the_earlier_message(world: Any) -> None:
     assert len(cast.world.channel_messages(cast.announce.id)) == 1
 
 
+async def test_enforce_nonce_is_per_author_across_channels(world: Any) -> None:
+    """Discord de-duplicates an author's nonce in every channel: the same nonce in a DM returns
+    the channel's message and sends no DM."""
+    _, cast, http = world
+    body = {"content": "Reminder", "nonce": "same-nonce", "enforce_nonce": True}
+    posted = (await call(http, "POST", f"channels/{cast.announce.id}/messages", body))[1]
+    dm = (await call(http, "POST", "users/@me/channels", {"recipient_id": str(cast.learner.id)}))[1]
+    echoed = (await call(http, "POST", f"channels/{dm['id']}/messages", body))[1]
+    assert echoed["id"] == posted["id"] and echoed["channel_id"] == str(cast.announce.id)
+    assert cast.world.channel_messages(int(dm["id"])) == []
+
+
 async def test_closed_dms_answer_403(world: Any) -> None:
     emulator, cast, http = world
     emulator.closed_dm_user_ids.add(cast.learner.id)
