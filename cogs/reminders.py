@@ -82,7 +82,8 @@ class DiscordPoster:
         except discord.Forbidden:
             return False
         except discord.HTTPException as error:
-            raise DeliveryError(f"{error.status} {error.text}", retryable=False) from error
+            retryable = error.status >= 500 or error.status == 429
+            raise DeliveryError(f"{error.status} {error.text}", retryable=retryable) from error
         return True
 
 

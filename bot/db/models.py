@@ -132,7 +132,12 @@ class DirectDeliveryRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     reminder_id: int = Field(foreign_key="reminder.id", index=True)
     user_id: int = Field(sa_type=BigInteger)
-    status: str = Field(default="sent", max_length=16)  # sent | closed
+    status: str = Field(default="sent", max_length=16)
+    """claimed (being sent) | sent | retry (after `retry_at`) | closed (DMs off) | failed |
+    cancelled (milestone removed)"""
+    attempts: int = 0
+    claimed_at: datetime | None = None
+    retry_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -398,6 +398,8 @@ class ReminderService:
             await self.recover(row.id, row.claim_token)
         for row in due:
             await self.deliver(row.id)
+        if self.poster is not None:
+            await self._retry_copies(now)
 
     # ------------------------------------------------------------------ delivery
     async def _claim(self, reminder_id: int, condition: object, now: datetime) -> str | None:
@@ -533,35 +535,89 @@ class ReminderService:
             try:  # the unique row is the claim: one DM per reminder and member, ever
                 async with self.database.session() as session:
                     session.add(
-                        DirectDeliveryRow(reminder_id=reminder_id, user_id=subscriber.user_id)
+                        DirectDeliveryRow(
+                            reminder_id=reminder_id,
+                            user_id=subscriber.user_id,
+                            status="claimed",
+                            claimed_at=self.clock(),
+                        )
                     )
             except IntegrityError:
                 continue
-            try:
-                delivered = await self.poster.direct(
-                    subscriber.user_id,
-                    content,
-                    nonce=post_nonce("reminder-dm", reminder_id, subscriber.user_id),
-                )
-            except DeliveryError as error:
+            await self._send_copy(reminder_id, subscriber.user_id, content, attempts=0)
+
+    async def _send_copy(self, reminder_id: int, user_id: int, content: str, attempts: int) -> None:
+        """DM one claimed copy; mark it sent only once Discord took it, else retry later."""
+        assert self.poster is not None
+        try:
+            delivered = await self.poster.direct(
+                user_id, content, nonce=post_nonce("reminder-dm", reminder_id, user_id)
+            )
+        except DeliveryError as error:
+            attempts += 1
+            if error.retryable and attempts < MAX_ATTEMPTS:
+                retry_at = self.clock() + backoff(attempts)
                 log.warning(
-                    "DM copy of reminder %s to %s failed: %s",
+                    "DM copy of reminder %s to %s failed (%s); retrying at %s",
                     reminder_id,
-                    subscriber.user_id,
+                    user_id,
                     error,
+                    retry_at,
                 )
-                continue
-            if not delivered:
-                log.info("DMs of %s are closed: unsubscribing them", subscriber.user_id)
-                await self.unsubscribe(subscriber.user_id)
-                async with self.database.session() as session:
-                    await session.exec(  # type: ignore[call-overload]
-                        update(DirectDeliveryRow)
-                        .where(
-                            and_(
-                                DirectDeliveryRow.reminder_id == reminder_id,
-                                DirectDeliveryRow.user_id == subscriber.user_id,
-                            )
-                        )
-                        .values(status="closed")
+                await self._set_copy(
+                    reminder_id, user_id, status="retry", attempts=attempts, retry_at=retry_at
+                )
+            else:
+                log.error("DM copy of reminder %s to %s failed: %s", reminder_id, user_id, error)
+                await self._set_copy(reminder_id, user_id, status="failed", attempts=attempts)
+            return
+        if not delivered:
+            log.info("DMs of %s are closed: unsubscribing them", user_id)
+            await self.unsubscribe(user_id)
+            await self._set_copy(reminder_id, user_id, status="closed")
+            return
+        await self._set_copy(reminder_id, user_id, status="sent")
+
+    async def _set_copy(self, reminder_id: int, user_id: int, **values: object) -> None:
+        async with self.database.session() as session:
+            await session.exec(  # type: ignore[call-overload]
+                update(DirectDeliveryRow)
+                .where(
+                    and_(
+                        DirectDeliveryRow.reminder_id == reminder_id,
+                        DirectDeliveryRow.user_id == user_id,
                     )
+                )
+                .values(**values)
+            )
+
+    async def _retry_copies(self, now: datetime) -> None:
+        """Send again the DM copies that failed (when their backoff is over) or whose sender
+        died holding the claim; each is claimed first, so one process sends it."""
+        waiting = or_(
+            and_(DirectDeliveryRow.status == "retry", col(DirectDeliveryRow.retry_at) <= now),
+            and_(
+                DirectDeliveryRow.status == "claimed",
+                col(DirectDeliveryRow.claimed_at) <= now - STALE_CLAIM,
+            ),
+        )
+        async with self.database.session() as session:
+            copies = (await session.exec(select(DirectDeliveryRow).where(waiting))).all()
+        for copy in copies:
+            async with self.database.session() as session:
+                claimed = await session.exec(  # type: ignore[call-overload]
+                    update(DirectDeliveryRow)
+                    .where(and_(DirectDeliveryRow.id == copy.id, waiting))
+                    .values(status="claimed", claimed_at=now)
+                )
+                reminder = await session.get(ReminderRow, copy.reminder_id)
+                milestone = reminder and await session.get(MilestoneRow, reminder.milestone_id)
+            if claimed.rowcount != 1:
+                continue
+            if milestone is None or milestone.deleted or reminder is None:
+                await self._set_copy(copy.reminder_id, copy.user_id, status="cancelled")
+                continue
+            content = reminder_text(
+                milestone.name, milestone.description, milestone.due_at, reminder.offset_seconds
+            )
+            await self._send_copy(copy.reminder_id, copy.user_id, content, copy.attempts)

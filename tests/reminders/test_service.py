@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from bot.db import Database
-from bot.db.models import ReminderRow
+from bot.db.models import DirectDeliveryRow, ReminderRow
 from bot.errors import DeliveryError, UserError
 from bot.nonces import post_nonce
 from bot.reminders.service import ReminderService, reminder_text
@@ -28,6 +28,8 @@ class FakeDiscord:
         self.failures: list[DeliveryError] = []
         self.crash_after_post = False
         self.closed_dms: set[int] = set()
+        self.dm_failures: list[DeliveryError] = []
+        self.crash_in_dm = False
 
     async def post(self, channel_id: int, content: str, nonce: str) -> int:
         if self.failures:
@@ -46,6 +48,10 @@ class FakeDiscord:
     async def direct(self, user_id: int, content: str, nonce: str) -> bool:
         if user_id in self.closed_dms:
             return False
+        if self.crash_in_dm:
+            raise asyncio.CancelledError  # the process dies while sending
+        if self.dm_failures:
+            raise self.dm_failures.pop(0)
         self.dms.append((user_id, content))
         return True
 
@@ -240,6 +246,59 @@ async def test_dm_copies_once_and_closed_dms_unsubscribe(database: Database) -> 
     assert [user for user, _ in discord.dms] == [7]
     assert not await service.unsubscribe(8)  # already unsubscribed because DMs were closed
     assert await service.unsubscribe(7)
+
+
+async def dm_statuses(database: Database) -> list[str]:
+    async with database.session() as session:
+        return [row.status for row in (await session.exec(select(DirectDeliveryRow))).all()]
+
+
+async def test_failed_dm_copy_is_retried_until_it_is_sent_once(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.subscribe(7)
+    discord.dm_failures = [DeliveryError("500 Internal Server Error", retryable=True)] * 5
+    await service.save_milestone("Deadline", NOW, (0,))
+    await service.sweep()
+    assert discord.dms == [] and await dm_statuses(database) == ["retry"]
+    for _ in range(6):
+        clock.now += timedelta(minutes=5)
+        await service.sweep()
+    assert [user for user, _ in discord.dms] == [7]  # sent once, after five failures
+    assert await dm_statuses(database) == ["sent"] and len(discord.posts) == 1
+
+
+async def test_dm_copy_gives_up_after_the_last_attempt(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.subscribe(7)
+    discord.dm_failures = [DeliveryError("503", retryable=True)] * 10
+    await service.save_milestone("Deadline", NOW, (0,))
+    for _ in range(10):
+        await service.sweep()
+        clock.now += timedelta(minutes=5)
+    assert discord.dms == [] and await dm_statuses(database) == ["failed"]
+    assert len(discord.dm_failures) == 10 - 6  # MAX_ATTEMPTS tries, then no more
+
+
+async def test_dm_copy_claimed_by_a_crashed_process_is_sent_later(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.subscribe(7)
+    await service.save_milestone("Deadline", NOW, (0,))
+    discord.crash_in_dm = True
+    with pytest.raises(asyncio.CancelledError):
+        await service.sweep()
+    assert await dm_statuses(database) == ["claimed"]
+    discord.crash_in_dm = False
+    await service.sweep()  # the claim is fresh: another process may still be sending it
+    assert discord.dms == []
+    clock.now += timedelta(minutes=2)
+    await service.sweep()
+    assert [user for user, _ in discord.dms] == [7] and await dm_statuses(database) == ["sent"]
 
 
 async def test_scheduler_posts_on_time(database: Database) -> None:

@@ -113,6 +113,21 @@ ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
             },
         ),
     ],
+    "0005": [
+        (
+            "reminder_dm",
+            {
+                "id": 1,
+                "reminder_id": 1,
+                "user_id": 2**62,
+                "status": "retry",
+                "attempts": 2,
+                "claimed_at": NOW,
+                "retry_at": NOW,
+                "created_at": NOW,
+            },
+        ),
+    ],
 }
 
 
