@@ -43,6 +43,9 @@ class RecordingPoster:
     async def direct(self, user_id: int, content: str, nonce: str) -> bool:
         return True
 
+    async def alert(self, text: str) -> None:
+        raise AssertionError(text)
+
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)

@@ -74,6 +74,19 @@ class DiscordPoster:
             raise DeliveryError(f"history: {error.status}", retryable=True) from error
         return None
 
+    async def alert(self, text: str) -> None:
+        """Post to the mod-log channel when one is configured; otherwise only log."""
+        log.error("moderators' attention: %s", text)
+        channel_id = self.bot.settings.modlog_channel_id  # type: ignore[attr-defined]
+        if channel_id is None:
+            return
+        try:
+            await self.bot.get_partial_messageable(channel_id).send(
+                text[:2000], allowed_mentions=NO_PINGS
+            )
+        except discord.HTTPException:
+            log.warning("could not post to the mod-log channel %s", channel_id)
+
     async def direct(self, user_id: int, content: str, nonce: str) -> bool:
         """DM a copy; False when the member does not accept DMs."""
         try:

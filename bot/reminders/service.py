@@ -61,6 +61,9 @@ class Poster(Protocol):
     async def direct(self, user_id: int, content: str, nonce: str) -> bool:
         """DM a member; False when their DMs are closed."""
 
+    async def alert(self, text: str) -> None:
+        """Tell the moderators about a problem they must fix (the mod-log); never raises."""
+
 
 @dataclass(frozen=True)
 class MilestoneInfo:
@@ -84,9 +87,12 @@ def reminder_text(name: str, description: str, due_at: datetime, offset_seconds:
     return f"{head}\n{description}".strip()[:2000]
 
 
+MAX_BACKOFF = timedelta(minutes=5)
+
+
 def backoff(attempt: int) -> timedelta:
     """Wait before retry `attempt` (1-based): 5 s, 10 s, 20 s, ... at most 5 minutes."""
-    return timedelta(seconds=min(300, 5 * 2 ** (attempt - 1)))
+    return min(MAX_BACKOFF, timedelta(seconds=5 * 2 ** min(attempt - 1, 16)))
 
 
 class ReminderService:
@@ -487,8 +493,17 @@ class ReminderService:
         await self._direct_copies(reminder_id, content)
 
     async def _failed(self, row: ReminderRow, token: str, error: DeliveryError) -> None:
-        if error.retryable and row.attempts < MAX_ATTEMPTS:
-            retry_at = self.clock() + backoff(row.attempts)
+        """Retry with backoff while the reminder can still be posted in its grace window;
+        an error the moderators must fix (missing access) also alerts them, once."""
+        retry_at = self.clock() + (backoff(row.attempts) if error.retryable else MAX_BACKOFF)
+        if retry_at <= row.due_at + self.grace:
+            if not error.retryable and row.note != str(error)[:200]:
+                assert self.poster is not None
+                await self.poster.alert(
+                    f"⚠️ A reminder could not be posted in <#{self.channel_id}>: {error}. "
+                    "Check the bot's permissions there; it will keep trying until "
+                    f"<t:{int((row.due_at + self.grace).timestamp())}:t>."
+                )
             async with self.database.session() as session:
                 await session.exec(  # type: ignore[call-overload]
                     update(ReminderRow)

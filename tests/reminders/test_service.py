@@ -30,6 +30,7 @@ class FakeDiscord:
         self.closed_dms: set[int] = set()
         self.dm_failures: list[DeliveryError] = []
         self.crash_in_dm = False
+        self.alerts: list[str] = []
 
     async def post(self, channel_id: int, content: str, nonce: str) -> int:
         if self.failures:
@@ -44,6 +45,9 @@ class FakeDiscord:
             if channel == channel_id and text == content:
                 return number
         return None
+
+    async def alert(self, text: str) -> None:
+        self.alerts.append(text)
 
     async def direct(self, user_id: int, content: str, nonce: str) -> bool:
         if user_id in self.closed_dms:
@@ -207,13 +211,44 @@ async def test_rate_limit_and_server_errors_are_retried_without_doubling(
     assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}
 
 
-async def test_permanent_failure_is_recorded_not_retried(database: Database) -> None:
+async def test_missing_access_alerts_once_and_posts_when_fixed(database: Database) -> None:
     clock, discord = Clock(), FakeDiscord()
     service = make_service(database, clock)
     service.poster = discord
     await service.save_milestone("Deadline", NOW, (0,))
-    discord.failures = [DeliveryError("403 Missing Access", retryable=False)]
+    discord.failures = [DeliveryError("403 Missing Access", retryable=False)] * 3
+    for _ in range(3):
+        await service.sweep()
+        clock.now += timedelta(minutes=5)
+    assert discord.posts == [] and len(discord.alerts) == 1  # one alert, not one per try
+    assert "Missing Access" in discord.alerts[0]
+    await service.sweep()  # the moderators fixed the permissions
+    assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}
+
+
+async def test_many_server_errors_still_post_within_the_grace_window(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.save_milestone("Deadline", NOW, (0,))
+    discord.failures = [DeliveryError("503", retryable=True)] * 12
+    for _ in range(16):
+        await service.sweep()
+        clock.now += timedelta(minutes=5)
+    assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}
+    assert discord.alerts == []
+
+
+async def test_gives_up_only_when_the_grace_window_closes(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)  # grace: 6 hours
+    service.poster = discord
+    await service.save_milestone("Deadline", NOW, (0,))
+    discord.failures = [DeliveryError("403 Missing Access", retryable=False)] * 100
+    clock.now += timedelta(hours=5, minutes=50)
     await service.sweep()
+    assert await statuses(database) == {0: "pending"}
+    clock.now += timedelta(minutes=6)
     await service.sweep()
     assert discord.posts == [] and await statuses(database) == {0: "failed"}
 
