@@ -3,6 +3,7 @@ learner questions and misspellings that search matches."""
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -201,9 +202,13 @@ class SearchTermsModal(discord.ui.Modal):
                 self.slug, self.terms(), self.version, actor(interaction)
             )
         except EditConflict as conflict:
+            terms = self.terms()
             await interaction.followup.send(
-                f"⚠️ {conflict} Your search terms were not saved; here they are to try again:\n"
-                + code_block(f"{self.terms().questions}\n\n{self.terms().misspellings}"),
+                f"⚠️ {conflict} Your search terms were not saved; they are attached, to try again.",
+                file=text_file(
+                    f"Questions:\n{terms.questions}\n\nMisspellings:\n{terms.misspellings}\n",
+                    f"{self.slug}-your-search-terms.md",
+                ),
                 ephemeral=True,
                 allowed_mentions=NO_PINGS,
             )
@@ -211,32 +216,42 @@ class SearchTermsModal(discord.ui.Modal):
         await report_saved(interaction, change)
 
 
-def code_block(text: str, limit: int = 1800) -> str:
-    """`text` in a code block that no backticks inside can break, cut to `limit`."""
-    return "```\n" + text.replace("`", "ˋ")[:limit] + "\n```"
-
-
 async def send_conflict(
     interaction: discord.Interaction[Any], conflict: EditConflict, mine: Draft
 ) -> None:
     """Tell the second editor what happened (in answer to their deferred form): the newer
-    text, and theirs so nothing is lost."""
+    text, and theirs, whole, as an attached file (an embed could not hold it), so nothing is
+    lost."""
     newer, _ = entry_embed(conflict.current)
     newer.set_author(name=f"Now version {conflict.version}")
+    full = (
+        f"Title: {mine.title}\nCategory: {mine.category}\nAliases: {mine.aliases}\n\n"
+        f"Summary:\n{mine.summary}\n\nBody:\n{mine.body}\n"
+    )
     yours = discord.Embed(
-        title="Your text (not saved)",
+        title="Your text (not saved; all of it is in the attached file)",
         color=0x95A5A6,
-        description=f"**{mine.title}** · {mine.category}\n"
-        f"Aliases: {mine.aliases}\n\n{mine.summary}\n\n{mine.body}"[:4000],
+        description=trim_text(f"**{mine.title}** · {mine.category}\n\n{mine.summary}", 1000),
     )
     view = dynamic_view(EditAgainButton(conflict.current.slug))
     await interaction.followup.send(
         f"⚠️ {conflict} Your changes were not saved; compare and edit again.",
         embeds=[newer, yours],
+        file=text_file(full, f"{conflict.current.slug}-your-text.md"),
         view=view,
         ephemeral=True,
         allowed_mentions=NO_PINGS,
     )
+
+
+def text_file(text: str, name: str) -> discord.File:
+    """`text` as an attachment (a member's text too long for a message is never cut)."""
+    return discord.File(io.BytesIO(text.encode()), filename=name)
+
+
+def trim_text(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class EditAgainButton(EntryButton, prefix="content:reedit", label="Edit the newer version"):

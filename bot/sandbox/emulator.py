@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 SANDBOX_TOKEN = "sandbox.token.not-a-secret"
 EPHEMERAL, LOADING = 64, 128
 NONCE_WINDOW_SECONDS = 300
+FILES = "__files__"  # where a multipart request's uploaded files travel with its JSON body
 INTERACTION_TOKEN_TTL = 15 * 60
 MENTION = re.compile(r"<@(!|&)?(\d+)>")
 
@@ -680,6 +681,7 @@ class DiscordEmulator:
             nonce=None if body.get("nonce") is None else str(body["nonce"]),
         )
         self._apply(message, body)
+        message.files = dict(body.get(FILES) or {})
         self.world.messages[message.id] = message
         for listener in self.message_listeners:
             listener(message)
@@ -941,11 +943,17 @@ def resolve_mentions(
 
 
 async def _read_multipart(request: web.Request) -> dict[str, Any]:
+    """The JSON payload of a multipart request, with its uploaded files under `FILES`."""
     reader = await request.multipart()
     body: dict[str, Any] = {}
+    files: dict[str, bytes] = {}
     async for part in reader:
         if part.name == "payload_json":  # type: ignore[union-attr]
             body = json.loads(await part.text())  # type: ignore[union-attr]
+        elif part.filename:  # type: ignore[union-attr]
+            files[part.filename] = bytes(await part.read())  # type: ignore[union-attr]
+    if files:
+        body[FILES] = files
     return body
 
 

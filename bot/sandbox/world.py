@@ -173,6 +173,10 @@ class Channel:
         return data
 
 
+ATTACHMENT_URL = "https://cdn.sandbox.invalid/attachments"
+"""Where attachments would be served (the sandbox keeps their bytes in `Message.files`)."""
+
+
 @dataclass
 class Message:
     """A message as stored by the emulator; `payload()` is Discord's message object."""
@@ -194,6 +198,7 @@ class Message:
     timestamp: str = field(default_factory=iso_now)
     edited_timestamp: str | None = None
     created_monotonic: float = field(default_factory=time.monotonic)
+    files: dict[str, bytes] = field(default_factory=dict)  # uploaded attachments by file name
 
     @property
     def created_at(self) -> datetime:
@@ -218,7 +223,16 @@ class Message:
             "mention_everyone": self.mention_everyone,
             "mentions": [users[uid].payload() for uid in self.mention_user_ids if uid in users],
             "mention_roles": [str(rid) for rid in self.mention_role_ids],
-            "attachments": [],
+            "attachments": [
+                {
+                    "id": str(self.id + n),
+                    "filename": name,
+                    "size": len(data),
+                    "url": f"{ATTACHMENT_URL}/{self.channel_id}/{self.id}/{name}",
+                    "proxy_url": f"{ATTACHMENT_URL}/{self.channel_id}/{self.id}/{name}",
+                }
+                for n, (name, data) in enumerate(self.files.items())
+            ],
             "embeds": self.embeds,
             "components": self.components,
             "pinned": False,

@@ -122,10 +122,31 @@ async def test_concurrent_edit_tells_the_second_editor_and_loses_nothing(sandbox
     newer, theirs = conflict.embeds
     assert "Grace's summary." in newer["description"]
     assert "Olivia's summary." in theirs["description"]
+    assert "Olivia's summary." in conflict.files["docker-your-text.md"].decode()
     assert sandbox.bot.knowledge.get("docker").summary == "Grace's summary."  # type: ignore[union-attr]
     again = await emulator.click(olivia, conflict, "Edit the newer version")
     await again.wait_ack()
     assert again.modal is not None and again.modal["custom_id"].endswith(":2")
+
+
+async def test_concurrent_edit_of_long_texts_still_returns_every_character(
+    sandbox: Sandbox,
+) -> None:
+    """Two full-size bodies do not fit in one reply's embeds (6,000 characters): the second
+    editor's text comes back whole as a file."""
+    emulator, grace, olivia = sandbox.emulator, sandbox.cast.moderator, sandbox.cast.admin
+    first = await open_modal(sandbox, grace, "content edit", entry="docker")
+    second = await open_modal(sandbox, olivia, "content edit", entry="docker")
+    summary = "S" * 300
+    body = ("Olivia's long body. " * 200)[:3500]
+    await (
+        await emulator.submit_modal(grace, first, {"summary": summary, "body": "G" * 3500})
+    ).wait_message()
+    conflict = await (
+        await emulator.submit_modal(olivia, second, {"summary": summary, "body": body})
+    ).wait_message()
+    assert "changed by someone else" in conflict.content
+    assert body in conflict.files["docker-your-text.md"].decode()
 
 
 async def test_remove_then_gone_from_learn_and_autocomplete_then_revert(sandbox: Sandbox) -> None:
