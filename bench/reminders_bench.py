@@ -22,7 +22,10 @@ from sqlmodel import select
 from bot.db import Database
 from bot.db.migrate import upgrade
 from bot.db.models import ReminderRow
+from bot.nonces import post_nonce
 from bot.reminders.service import ReminderService
+
+CHANNEL_ID = 1
 
 
 class RecordingPoster:
@@ -58,7 +61,7 @@ async def main(count: int, window: float) -> None:
     await upgrade(database)
     poster = RecordingPoster()
     service = ReminderService(
-        database, channel_id=1, grace=timedelta(hours=6), default_offsets=(0,)
+        database, channel_id=CHANNEL_ID, grace=timedelta(hours=6), default_offsets=(0,)
     )
     await service.start(poster)
     start = time.time() + 5
@@ -84,10 +87,11 @@ async def main(count: int, window: float) -> None:
     async with check.session() as session:
         rows = (await session.exec(select(ReminderRow))).all()
     await check.dispose()
+    nonces = {r.id: post_nonce("reminder", r.id or 0, CHANNEL_ID) for r in rows}
     lateness = [
-        poster.posted[f"nexus-r{r.id}"] - dues[r.milestone_id]
+        poster.posted[nonces[r.id]] - dues[r.milestone_id]
         for r in rows
-        if f"nexus-r{r.id}" in poster.posted
+        if nonces[r.id] in poster.posted
     ]
     print(
         f"reminders: {count} due within {window:.0f} s, posted {len(lateness)}, "
