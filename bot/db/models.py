@@ -77,13 +77,30 @@ class AuditRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
+def milestone_key(name: str) -> str:
+    """What makes two milestone names the same: case and spacing do not count."""
+    return " ".join(name.split()).casefold()
+
+
 class MilestoneRow(SQLModel, table=True):
     """A program deadline or event; reminders are derived from it."""
 
     __tablename__ = "milestone"
+    __table_args__ = (
+        Index(
+            "uq_milestone_live_name",
+            "name_key",
+            unique=True,
+            sqlite_where=text("NOT deleted"),
+            postgresql_where=text("NOT deleted"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, index=True)
+    # `milestone_key(name)`, unique among live milestones; every save sets it (nullable only so
+    # that migration 0006 could add it to existing rows)
+    name_key: str | None = Field(default=None, max_length=100)
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     due_at: datetime
     offsets: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -98,6 +115,16 @@ class ReminderRow(SQLModel, table=True):
     """The delivery ledger: one row per (milestone, offset, due time); claimed before posting."""
 
     __tablename__ = "reminder"
+    __table_args__ = (
+        Index(  # one pending reminder per milestone and offset, whoever saves at once
+            "uq_reminder_pending_offset",
+            "milestone_id",
+            "offset_seconds",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     milestone_id: int = Field(foreign_key="milestone.id", index=True)

@@ -33,6 +33,7 @@ from bot.db.models import (
     MilestoneRow,
     ReminderRow,
     SubscriptionRow,
+    milestone_key,
     utcnow,
 )
 from bot.errors import DeliveryError, UserError
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(seconds=60)
 SWEEP_SECONDS = 30
 MAX_ATTEMPTS = 6
+SAVE_ATTEMPTS = 5  # concurrent saves of one milestone: each retry sees the others' commits
 MAX_DESCRIPTION = 1000
 UPCOMING_CACHE_SECONDS = 10  # another replica's change shows in /deadlines within this
 JUST_NOW = timedelta(seconds=5)  # a reminder due this recently at creation still posts
@@ -162,12 +164,40 @@ class ReminderService:
             raise UserError(f"The description can be at most {MAX_DESCRIPTION} characters.")
         offsets = offsets or self.default_offsets
         due_at = due_at.astimezone(UTC)
+        for attempt in range(SAVE_ATTEMPTS):
+            try:
+                milestone_id, created = await self._save(
+                    name, due_at, offsets, description, actor_id, cohort
+                )
+                break
+            except IntegrityError:  # someone saved the same name at the same moment: again
+                if attempt == SAVE_ATTEMPTS - 1:
+                    raise
+        self._upcoming = None
+        await self.schedule_pending(milestone_id)
+        info = await self.get(milestone_id)
+        assert info is not None
+        return info, created
+
+    async def _save(
+        self,
+        name: str,
+        due_at: datetime,
+        offsets: tuple[int, ...],
+        description: str,
+        actor_id: int | None,
+        cohort: str | None,
+    ) -> tuple[int, bool]:
+        """Insert or update the live milestone called `name` and its pending reminders. A
+        concurrent save of the same name fails here (IntegrityError) on the unique live name or
+        the unique pending reminder per offset, and is tried again."""
         async with self.database.session() as session:
             row = await self._active(session, name)
             created = row is None
             if row is None:
                 row = MilestoneRow(
                     name=name,
+                    name_key=milestone_key(name),
                     due_at=due_at,
                     offsets=list(offsets),
                     description=description,
@@ -177,8 +207,8 @@ class ReminderService:
                 session.add(row)
                 await session.flush()
             else:
-                row.due_at, row.offsets, row.description = due_at, list(offsets), description
-                row.updated_at = utcnow()
+                row.name, row.due_at, row.offsets = name, due_at, list(offsets)
+                row.description, row.updated_at = description, utcnow()
                 await self._cancel_pending(session, row.id)
             assert row.id is not None
             now = self.clock()
@@ -203,11 +233,7 @@ class ReminderService:
                 )
             )
             milestone_id = row.id
-        self._upcoming = None
-        await self.schedule_pending(milestone_id)
-        info = await self.get(milestone_id)
-        assert info is not None
-        return info, created
+        return milestone_id, created
 
     async def remove_milestone(self, name: str, *, actor_id: int | None = None) -> bool:
         """Remove (soft delete) a milestone and cancel its pending reminders."""
@@ -232,9 +258,9 @@ class ReminderService:
 
     @staticmethod
     async def _active(session: AsyncSession, name: str) -> MilestoneRow | None:
-        """The milestone called `name` that is not removed."""
+        """The milestone called `name` (whatever the case and spacing) that is not removed."""
         query = select(MilestoneRow).where(
-            MilestoneRow.name == name, col(MilestoneRow.deleted).is_(False)
+            MilestoneRow.name_key == milestone_key(name), col(MilestoneRow.deleted).is_(False)
         )
         return (await session.exec(query)).first()
 

@@ -134,6 +134,25 @@ async def test_cohort_preview_then_confirm_creates_the_timeline(sandbox: Sandbox
     assert find_component(preview, "Create these milestones") is not None
 
 
+async def test_double_click_and_concurrent_adds_never_double_milestones(sandbox: Sandbox) -> None:
+    emulator, cast = sandbox.emulator, sandbox.cast
+    preview = await emulator.run(cast.moderator, "milestone cohort start", start="2027-01-04")
+    clicks = await asyncio.gather(
+        *(emulator.click(cast.moderator, preview, "Create these milestones") for _ in range(3))
+    )
+    await asyncio.gather(*(click.wait_message() for click in clicks))
+    assert len(await sandbox.bot.reminders.all_milestones()) == 7
+    adds = await asyncio.gather(
+        *(
+            emulator.slash(cast.moderator, "milestone add", name=name, due="2027-03-01T17:00:00Z")
+            for name in ("Retro", "retro", "RETRO ")
+        )
+    )
+    await asyncio.gather(*(add.wait_message() for add in adds))
+    retros = [m for m in await sandbox.bot.reminders.all_milestones() if m.name.lower() == "retro"]
+    assert len(retros) == 1
+
+
 async def test_subscribers_get_dm_copies_and_closed_dms_unsubscribe(sandbox: Sandbox) -> None:
     emulator, cast = sandbox.emulator, sandbox.cast
     assert "DM copy" in (await emulator.run(cast.learner, "reminders subscribe")).content

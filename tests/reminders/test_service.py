@@ -283,6 +283,33 @@ async def test_dm_copies_once_and_closed_dms_unsubscribe(database: Database) -> 
     assert await service.unsubscribe(7)
 
 
+async def test_concurrent_saves_of_one_name_make_one_milestone(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    due = NOW + timedelta(hours=1)
+    saved = await asyncio.gather(
+        *(
+            service.save_milestone(name, due, (1800, 0))
+            for name in ("Demo day", "demo  DAY", "Demo Day", "DEMO DAY")
+        )
+    )
+    assert len({info.id for info, _ in saved}) == 1
+    assert sum(created for _, created in saved) == 1
+    (live,) = await service.all_milestones()
+    assert live.name in {info.name for info, _ in saved}
+    assert await pending_offsets(database) == [0, 1800]  # one pending reminder per offset
+    clock.now = due
+    await service.sweep()
+    assert len(discord.posts) == 2  # the 30-minute and the due-now reminder, once each
+
+
+async def pending_offsets(database: Database) -> list[int]:
+    async with database.session() as session:
+        rows = (await session.exec(select(ReminderRow))).all()
+    return sorted(row.offset_seconds for row in rows if row.status in ("pending", "sent"))
+
+
 async def dm_statuses(database: Database) -> list[str]:
     async with database.session() as session:
         return [row.status for row in (await session.exec(select(DirectDeliveryRow))).all()]

@@ -128,6 +128,22 @@ ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
             },
         ),
     ],
+    "0006": [
+        (
+            "milestone",
+            {
+                "id": 2,
+                "name": "Demo day",
+                "name_key": "demo day",
+                "description": "",
+                "due_at": NOW,
+                "offsets": "[0]",
+                "deleted": False,
+                "created_at": NOW,
+                "updated_at": NOW,
+            },
+        ),
+    ],
 }
 
 
@@ -157,6 +173,38 @@ async def test_upgrade_from_each_revision_keeps_rows(database_url: str, start: s
                     text(f"SELECT count(*) FROM {table} WHERE {key} = :value"), {"value": value}
                 )
                 assert found.scalar() == 1, table
+    finally:
+        await database.dispose()
+
+
+async def test_milestones_doubled_before_0006_are_merged(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        await upgrade(database, "0005")
+        async with database.engine.begin() as connection:
+            for number, name in enumerate(("Demo day", "demo  DAY", "Demo day"), start=1):
+                await connection.execute(
+                    text(
+                        "INSERT INTO milestone (id, name, description, due_at, offsets, deleted,"
+                        " created_at, updated_at) VALUES (:id, :name, '', :now, '[0]', false,"
+                        " :now, :now)"
+                    ),
+                    {"id": number, "name": name, "now": NOW},
+                )
+                await connection.execute(
+                    text(
+                        "INSERT INTO reminder (id, milestone_id, offset_seconds, due_at, status,"
+                        " attempts, note) VALUES (:id, :id, 0, :now, 'pending', 0, '')"
+                    ),
+                    {"id": number, "now": NOW},
+                )
+        await upgrade(database)
+        async with database.engine.connect() as connection:
+            live = await connection.execute(text("SELECT id FROM milestone WHERE NOT deleted"))
+            pending = await connection.execute(
+                text("SELECT milestone_id FROM reminder WHERE status = 'pending'")
+            )
+            assert live.scalars().all() == [1] and pending.scalars().all() == [1]
     finally:
         await database.dispose()
 
