@@ -212,8 +212,20 @@ class ReminderService:
                 await self._cancel_pending(session, row.id)
             assert row.id is not None
             now = self.clock()
+            done = set(
+                (
+                    await session.exec(
+                        select(ReminderRow.offset_seconds, ReminderRow.due_at).where(
+                            ReminderRow.milestone_id == row.id,
+                            col(ReminderRow.status).in_(("claimed", "sent", "failed")),
+                        )
+                    )
+                ).all()
+            )
             for offset in offsets:
                 at = due_at - timedelta(seconds=offset)
+                if (offset, at) in done:
+                    continue  # this very reminder went out (or is going out) already
                 past = at < now - JUST_NOW
                 session.add(
                     ReminderRow(

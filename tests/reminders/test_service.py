@@ -304,6 +304,24 @@ async def test_concurrent_saves_of_one_name_make_one_milestone(database: Databas
     assert len(discord.posts) == 2  # the 30-minute and the due-now reminder, once each
 
 
+async def test_saving_again_right_after_a_reminder_went_out_does_not_repeat_it(
+    database: Database,
+) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.save_milestone("Demo", NOW, (0,))
+    await service.sweep()
+    clock.now += timedelta(seconds=2)
+    await service.save_milestone("Demo", NOW, (0,), "now with a description")
+    await service.sweep()
+    assert len(discord.posts) == 1
+    await service.save_milestone("Demo", NOW + timedelta(hours=1), (0,))  # moved: a new one
+    clock.now = NOW + timedelta(hours=1)
+    await service.sweep()
+    assert len(discord.posts) == 2
+
+
 async def pending_offsets(database: Database) -> list[int]:
     async with database.session() as session:
         rows = (await session.exec(select(ReminderRow))).all()
