@@ -40,7 +40,7 @@ class RecordingPoster:
         self.posted.setdefault(nonce, time.time())
         return self.calls
 
-    async def find_recent(self, channel_id: int, content: str) -> int | None:
+    async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
         return None
 
     async def direct(self, user_id: int, content: str, nonce: str) -> bool:

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
-RECENT_MESSAGES = 50
 
 
 def stamp(moment: datetime, style: str = "F") -> str:
@@ -63,11 +62,12 @@ class DiscordPoster:
             raise DeliveryError(f"{error.status} {error.text}", retryable=retryable) from error
         return message.id
 
-    async def find_recent(self, channel_id: int, content: str) -> int | None:
-        """A recent message of ours with exactly this content (after a crash)."""
+    async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
+        """A message of ours with exactly this content posted after `since` (after a crash),
+        paging through everything posted since then."""
         channel = self.bot.get_partial_messageable(channel_id)
         try:
-            async for message in channel.history(limit=RECENT_MESSAGES):
+            async for message in channel.history(limit=None, after=since, oldest_first=True):
                 if message.author.id == self.bot.user.id and message.content == content:  # type: ignore[union-attr]
                     return message.id
         except discord.HTTPException as error:

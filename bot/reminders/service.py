@@ -43,6 +43,7 @@ from bot.reminders.timeline import PlannedMilestone, Timeline, plan_cohort
 log = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(seconds=60)
+CLOCK_SKEW = timedelta(minutes=1)  # between this machine's clock and Discord's snowflakes
 SWEEP_SECONDS = 30
 MAX_ATTEMPTS = 6
 SAVE_ATTEMPTS = 5  # concurrent saves of one milestone: each retry sees the others' commits
@@ -57,8 +58,9 @@ class Poster(Protocol):
     async def post(self, channel_id: int, content: str, nonce: str) -> int:
         """Post `content` with `nonce`; return the message id or raise DeliveryError."""
 
-    async def find_recent(self, channel_id: int, content: str) -> int | None:
-        """The id of a recent bot message with exactly `content`, if any."""
+    async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
+        """The id of a bot message with exactly `content` posted after `since`, if any (every
+        message since then is looked at, however busy the channel was)."""
 
     async def direct(self, user_id: int, content: str, nonce: str) -> bool:
         """DM a member; False when their DMs are closed."""
@@ -439,7 +441,7 @@ class ReminderService:
                 )
             ).all()
         for row in stale:
-            await self.recover(row.id, row.claim_token)
+            await self.recover(row.id, row.claim_token, row.claimed_at or row.due_at)
         for row in due:
             await self.deliver(row.id)
         if self.poster is not None:
@@ -487,10 +489,11 @@ class ReminderService:
         )
         token = await self._claim(reminder_id, condition, now)
         if token is not None:
-            await self._post(reminder_id, token, look_first=False)
+            await self._post(reminder_id, token)
 
-    async def recover(self, reminder_id: int, old_token: str | None) -> None:
-        """Finish a claim a crashed process left behind, without posting twice."""
+    async def recover(self, reminder_id: int, old_token: str | None, claimed_at: datetime) -> None:
+        """Finish a claim a crashed process left behind (at `claimed_at`), without posting
+        twice: a post made since the claim is found first."""
         token = await self._claim(
             reminder_id,
             and_(ReminderRow.status == "claimed", ReminderRow.claim_token == old_token),
@@ -498,9 +501,11 @@ class ReminderService:
         )
         if token is not None:
             log.warning("recovering reminder %s left claimed by a crashed process", reminder_id)
-            await self._post(reminder_id, token, look_first=True)
+            await self._post(reminder_id, token, posted_after=claimed_at - CLOCK_SKEW)
 
-    async def _post(self, reminder_id: int, token: str, *, look_first: bool) -> None:
+    async def _post(
+        self, reminder_id: int, token: str, *, posted_after: datetime | None = None
+    ) -> None:
         assert self.poster is not None and self.channel_id is not None
         async with self.database.session() as session:
             row = await session.get(ReminderRow, reminder_id)
@@ -514,8 +519,8 @@ class ReminderService:
         )
         try:
             message_id = None
-            if look_first:
-                message_id = await self.poster.find_recent(self.channel_id, content)
+            if posted_after is not None:
+                message_id = await self.poster.find_since(self.channel_id, content, posted_after)
             if message_id is None:
                 message_id = await self.poster.post(
                     self.channel_id,

@@ -24,6 +24,7 @@ class FakeDiscord:
 
     def __init__(self) -> None:
         self.posts: list[tuple[int, str, str]] = []
+        self.looked_since: list[datetime] = []
         self.dms: list[tuple[int, str]] = []
         self.failures: list[DeliveryError] = []
         self.crash_after_post = False
@@ -40,7 +41,8 @@ class FakeDiscord:
             raise asyncio.CancelledError  # the process dies before the bookkeeping
         return len(self.posts)
 
-    async def find_recent(self, channel_id: int, content: str) -> int | None:
+    async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
+        self.looked_since.append(since)
         for number, (channel, text, _) in enumerate(self.posts, start=1):
             if channel == channel_id and text == content:
                 return number
@@ -173,6 +175,7 @@ async def test_crash_between_post_and_bookkeeping_does_not_double(database: Data
     await restarted.sweep(startup=True)
     assert len(discord.posts) == 1
     assert await statuses(database) == {0: "sent"}
+    assert discord.looked_since == [NOW - timedelta(minutes=1)]  # everything since the claim
 
 
 async def test_crash_between_claim_and_post_posts_after_restart(database: Database) -> None:
