@@ -37,6 +37,7 @@ from bot.db.models import (
     utcnow,
 )
 from bot.errors import DeliveryError, UserError, quoted
+from bot.jobs import InFlight
 from bot.nonces import post_nonce
 from bot.pairing.matching import match
 from bot.pairing.model import Learner, MatchResult
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(seconds=60)
 SWEEP_SECONDS = 60
+STOP_TIMEOUT = 30.0  # seconds a stopping service waits for a sweep or round in flight
 MAX_TAGS = 10
 MAX_PAUSE_DAYS = 60
 
@@ -145,6 +147,7 @@ class PairingService:
         self.scheduler = AsyncIOScheduler(
             timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
         )
+        self.jobs = InFlight()  # what the scheduler started, waited for on stop
         self.rounds_run = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -152,11 +155,13 @@ class PairingService:
         """Resume announcements and check-ins; run a scheduled round missed while down."""
         self.notifier = notifier
         self.scheduler.start()
-        self.scheduler.add_job(self.sweep, "interval", seconds=SWEEP_SECONDS, id="pair-sweep")
+        self.scheduler.add_job(
+            self.jobs.track(self.sweep), "interval", seconds=SWEEP_SECONDS, id="pair-sweep"
+        )
         if self.schedule is not None:
             weekday, hour, minute = self.schedule
             self.scheduler.add_job(
-                self.scheduled_round,
+                self.jobs.track(self.scheduled_round),
                 CronTrigger(day_of_week=weekday, hour=hour, minute=minute, timezone=UTC),
                 id="pair-round",
             )
@@ -166,8 +171,10 @@ class PairingService:
         await self.sweep()
 
     async def stop(self) -> None:
-        """Stop the scheduler."""
+        """Stop scheduling, then let a sweep or round in flight finish (within a limit)."""
         if self.scheduler.running:
+            self.scheduler.pause()
+            await self.jobs.drain(STOP_TIMEOUT)
             self.scheduler.shutdown(wait=False)
 
     async def scheduled_round(self) -> None:

@@ -37,12 +37,14 @@ from bot.db.models import (
     utcnow,
 )
 from bot.errors import DeliveryError, UserError
+from bot.jobs import InFlight
 from bot.nonces import post_nonce
 from bot.reminders.timeline import PlannedMilestone, Timeline, plan_cohort
 
 log = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(seconds=60)
+STOP_TIMEOUT = 10.0  # seconds a stopping service waits for deliveries in flight
 CLOCK_SKEW = timedelta(minutes=1)  # between this machine's clock and Discord's snowflakes
 SWEEP_SECONDS = 30
 MAX_ATTEMPTS = 6
@@ -122,6 +124,7 @@ class ReminderService:
         self.scheduler = AsyncIOScheduler(
             timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
         )
+        self.jobs = InFlight()  # what the scheduler started, waited for on stop
         self.stats = {"sent": 0, "skipped": 0, "failed": 0}
         self._upcoming: tuple[float, list[MilestoneInfo]] | None = None
 
@@ -133,13 +136,17 @@ class ReminderService:
             log.warning("NEXUS_ANNOUNCE_CHANNEL_ID is not set: reminders will not be posted")
             return
         self.scheduler.start()
-        self.scheduler.add_job(self.sweep, "interval", seconds=SWEEP_SECONDS, id="sweep")
+        self.scheduler.add_job(
+            self.jobs.track(self.sweep), "interval", seconds=SWEEP_SECONDS, id="sweep"
+        )
         await self.sweep(startup=True)
         await self.schedule_pending()
 
     async def stop(self) -> None:
-        """Stop the scheduler (in-flight deliveries finish on their own)."""
+        """Stop scheduling, then let the deliveries in flight finish (within a limit)."""
         if self.scheduler.running:
+            self.scheduler.pause()
+            await self.jobs.drain(STOP_TIMEOUT)
             self.scheduler.shutdown(wait=False)
 
     @property
@@ -407,7 +414,7 @@ class ReminderService:
     def _schedule(self, reminder_id: int | None, run_at: datetime) -> None:
         """One in-memory job per pending reminder (a past time runs at once: no misfire grace)."""
         self.scheduler.add_job(
-            self.deliver,
+            self.jobs.track(self.deliver),
             "date",
             run_date=run_at,
             args=(reminder_id,),

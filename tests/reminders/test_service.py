@@ -401,6 +401,34 @@ async def test_scheduler_posts_on_time(database: Database) -> None:
         await service.stop()
 
 
+class SlowDiscord(FakeDiscord):
+    """Takes its time to post, like Discord under load."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posting = asyncio.Event()
+
+    async def post(self, channel_id: int, content: str, nonce: str) -> int:
+        self.posting.set()
+        await asyncio.sleep(0.5)
+        return await super().post(channel_id, content, nonce)
+
+
+async def test_stop_waits_for_the_delivery_in_flight(database: Database) -> None:
+    """A stop while a reminder is being posted lets the post finish and be recorded before
+    the database closes; nothing is left claimed for a replica to recover."""
+    discord = SlowDiscord()
+    service = ReminderService(
+        database, channel_id=42, grace=timedelta(hours=6), default_offsets=(0,)
+    )
+    await service.start(discord)
+    await service.save_milestone("Soon", datetime.now(UTC) + timedelta(seconds=0.2), (0,))
+    await asyncio.wait_for(discord.posting.wait(), 5)
+    await service.stop()
+    assert len(service.jobs) == 0 and len(discord.posts) == 1
+    assert await statuses(database) == {0: "sent"}
+
+
 async def test_bad_names_are_refused(database: Database) -> None:
     service = make_service(database, Clock())
     with pytest.raises(UserError):
