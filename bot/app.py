@@ -113,7 +113,7 @@ class NexusBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Migrate, import content, load cogs, sync commands, start the health server."""
         await upgrade(self.database)
-        report = await self.knowledge.start()
+        report = await self.knowledge.start(watch=True)
         log.info("content: %s", report.summary())
         for extension in self.extensions_to_load:
             await self.load_extension(extension)
@@ -169,6 +169,7 @@ class NexusBot(commands.Bot):
             return
         await self.reminders.stop()
         await self.pairing.stop()
+        await self.knowledge.stop()
         deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
         while self.in_flight and time.monotonic() < deadline:  # noqa: ASYNC110 - bounded
             await asyncio.sleep(0.05)

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from bot.db import Database
+from bot.db.models import EntryRow
 from bot.knowledge.entry import Entry
 from bot.knowledge.search import Hit, SearchIndex, SearchResult
 from bot.knowledge.store import ImportReport, import_directory, live_entries
 from bot.knowledge.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
+
+WATCH_SECONDS = 3.0
+"""How often a bot checks whether another process changed the entries."""
 
 
 class KnowledgeService:
@@ -30,10 +37,46 @@ class KnowledgeService:
         self.vocabulary = Vocabulary()
         self.index = SearchIndex(())
         self._lock = asyncio.Lock()
+        self._built_from: tuple[int, int] | None = None  # the database state the index shows
+        self._watcher: asyncio.Task[None] | None = None
 
-    async def start(self) -> ImportReport:
-        """Import `content/` and build the index (called once at start-up)."""
-        return await self.reload()
+    async def start(self, *, watch: bool = False) -> ImportReport:
+        """Import `content/` and build the index (called once at start-up); with `watch`,
+        keep the index current with changes other processes (replicas) make."""
+        report = await self.reload()
+        if watch and self._watcher is None:
+            self._watcher = asyncio.create_task(self._watch(), name="knowledge-watch")
+        return report
+
+    async def stop(self) -> None:
+        """Stop watching the database (what `start(watch=True)` began)."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
+
+    async def _watch(self) -> None:
+        """Rebuild the index when the entries in the database changed (another replica's edit
+        shows here within `WATCH_SECONDS`)."""
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            try:
+                if await self._fingerprint() != self._built_from:
+                    async with self._lock:
+                        await self.refresh_index()
+            except Exception:  # a database hiccup: try again at the next tick
+                log.exception("could not check the knowledge base for changes")
+
+    async def _fingerprint(self) -> tuple[int, int]:
+        """Changes with every added, edited, removed or reverted entry (versions only grow)."""
+        async with self.database.session() as session:
+            count, versions = (
+                await session.exec(
+                    select(func.count(), func.coalesce(func.sum(EntryRow.version), 0))
+                )
+            ).one()
+        return int(count), int(versions)
 
     async def reload(self) -> ImportReport:
         """Re-import `content/` and rebuild the index from the database."""
@@ -55,9 +98,11 @@ class KnowledgeService:
         for problem in problems:
             log.warning("content/vocabulary.yaml is not used: %s", problem)
         self.vocabulary = vocabulary
+        built_from = await self._fingerprint()  # read first: a later change rebuilds again
         async with self.database.session() as session:
             entries = await live_entries(session)
         await self._rebuild(entries)
+        self._built_from = built_from
 
     async def put(self, entry: Entry) -> None:
         """Make `entry` (new or changed) searchable now."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,26 @@ async def test_export_removes_files_of_removed_entries(content: ContentService) 
 def test_slugify() -> None:
     assert slugify("Celery Beat (scheduler)") == "celery-beat-scheduler"
     assert slugify("Café Déjà vu") == "cafe-deja-vu"
+
+
+async def test_an_edit_on_one_replica_is_searchable_on_the_other_within_seconds(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.knowledge.service.WATCH_SECONDS", 0.05)
+    root = tmp_path / "content"
+    write_entry(root, DOCKER)
+    replica_a = ContentService(KnowledgeService(database, root))
+    replica_b = KnowledgeService(database, root)
+    await replica_a.knowledge.start()
+    await replica_b.start(watch=True)
+    try:
+        await replica_a.add(DRAFT, GRACE)
+        await replica_a.remove("docker", GRACE)
+        for _ in range(100):
+            if replica_b.get("celery-beat") is not None and replica_b.get("docker") is None:
+                break
+            await asyncio.sleep(0.02)
+        assert replica_b.search("celery beat").hits[0].slug == "celery-beat"
+        assert replica_b.get("docker") is None
+    finally:
+        await replica_b.stop()
