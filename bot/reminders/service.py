@@ -532,7 +532,7 @@ class ReminderService:
                 message_id = await self.poster.post(
                     self.channel_id,
                     content,
-                    nonce=post_nonce("reminder", reminder_id, self.channel_id),
+                    nonce=post_nonce("reminder", reminder_id, self.channel_id, content),
                 )
         except DeliveryError as error:
             await self._failed(row, token, error)
@@ -616,7 +616,7 @@ class ReminderService:
         assert self.poster is not None
         try:
             delivered = await self.poster.direct(
-                user_id, content, nonce=post_nonce("reminder-dm", reminder_id, user_id)
+                user_id, content, nonce=post_nonce("reminder-dm", reminder_id, user_id, content)
             )
         except DeliveryError as error:
             attempts += 1

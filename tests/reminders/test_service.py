@@ -100,7 +100,7 @@ async def test_due_reminder_posts_once_even_when_delivered_twice(database: Datab
     assert len(discord.posts) == 1
     channel, content, nonce = discord.posts[0]
     assert channel == 42 and "Deadline" in content and "<t:" in content
-    assert nonce == post_nonce("reminder", reminder_id, 42)
+    assert nonce == post_nonce("reminder", reminder_id, 42, content)
     assert await statuses(database) == {0: "sent"}
 
 
