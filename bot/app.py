@@ -26,6 +26,7 @@ from bot.pairing.service import PairingService
 from bot.reminders.parsing import parse_offsets
 from bot.reminders.service import ReminderService
 from bot.reminders.timeline import Timeline, load_timeline
+from cogs.delivery import MAX_RATE_LIMIT_WAIT
 from cogs.errors import report_error
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class NexusBot(commands.Bot):
             allowed_mentions=SAFE_MENTIONS,
             tree_cls=NexusTree,
             help_command=None,
-            **options,
+            **{"max_ratelimit_timeout": MAX_RATE_LIMIT_WAIT, **options},
         )
         self.settings = settings
         self.database = Database(settings.database_url)

@@ -19,6 +19,7 @@ from cogs.checks import (
     pairing_cooldown,
 )
 from cogs.components import dynamic_view, inert
+from cogs.delivery import retry_long_rate_limits
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 MEMBERS_ONLY = discord.AllowedMentions(everyone=False, roles=False, users=True)
 INTRO_HEADER = "👋 **Meet your Project Nexus partner"
+CHECKIN_QUESTION = "How is your collaboration going?"
 
 
 def service(interaction: discord.Interaction[Any]) -> PairingService:
@@ -75,6 +77,7 @@ class DiscordNotifier:
         assert isinstance(channel, discord.TextChannel)
         return channel
 
+    @retry_long_rate_limits
     async def find_thread(self, marker: str) -> int | None:
         """A thread of the announce channel whose name ends with `marker`."""
         channel = await self._channel()
@@ -86,6 +89,7 @@ class DiscordNotifier:
             (t.id for t in threads if t.parent_id == channel.id and t.name.endswith(marker)), None
         )
 
+    @retry_long_rate_limits
     async def create_thread(self, name: str) -> int:
         """A private, non-invitable thread under the announce channel."""
         channel = await self._channel()
@@ -103,6 +107,7 @@ class DiscordNotifier:
             ) from error
         return thread.id
 
+    @retry_long_rate_limits
     async def add_member(self, thread_id: int, user_id: int) -> None:
         """Add a member (PUT: harmless when repeated)."""
         try:
@@ -110,13 +115,15 @@ class DiscordNotifier:
         except discord.HTTPException as error:
             raise DeliveryError(f"thread member: {error.status}", retryable=True) from error
 
-    async def _already_posted(self, thread_id: int, prefix: str) -> bool:
+    async def _already_posted(self, thread_id: int, marker: str) -> bool:
+        """Whether the bot already said `marker` in the thread (a crash after posting)."""
         thread = self.bot.get_partial_messageable(thread_id)
-        async for message in thread.history(limit=20):
-            if message.author.id == self.bot.user.id and message.content.startswith(prefix):  # type: ignore[union-attr]
+        async for message in thread.history(limit=None):
+            if message.author.id == self.bot.user.id and marker in message.content:  # type: ignore[union-attr]
                 return True
         return False
 
+    @retry_long_rate_limits
     async def introduce(self, thread_id: int, intro: Introduction, nonce: str) -> None:
         """Post the introduction once (checks the thread first, and posts with a nonce)."""
         try:
@@ -128,19 +135,22 @@ class DiscordNotifier:
         except discord.HTTPException as error:
             raise DeliveryError(f"intro: {error.status}", retryable=True) from error
 
+    @retry_long_rate_limits
     async def checkin(
         self, thread_id: int, group_id: int, member_ids: list[int], nonce: str
     ) -> None:
-        """Ask how it is going, with the two buttons."""
+        """Ask how it is going, with the two buttons (never twice: a check-in already in the
+        thread, posted before a crash, is not repeated)."""
         names = " ".join(f"<@{member}>" for member in member_ids)
         view = dynamic_view(
             CheckinButton(group_id, collaborating=True),
             CheckinButton(group_id, collaborating=False),
         )
         try:
+            if await self._already_posted(thread_id, CHECKIN_QUESTION):
+                return
             await self.bot.get_partial_messageable(thread_id).send(
-                f"{names} How is your collaboration going? Tell us below (only you see the "
-                "answer).",
+                f"{names} {CHECKIN_QUESTION} Tell us below (only you see the answer).",
                 view=view,
                 nonce=nonce,
                 allowed_mentions=MEMBERS_ONLY,

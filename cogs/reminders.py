@@ -26,6 +26,7 @@ from cogs.checks import (
     moderator_cooldown,
 )
 from cogs.components import dynamic_view
+from cogs.delivery import retry_long_rate_limits
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ class DiscordPoster:
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
+    @retry_long_rate_limits
     async def post(self, channel_id: int, content: str, nonce: str) -> int:
         """Post with a nonce (discord.py sends enforce_nonce), so a retry cannot double."""
         channel = self.bot.get_partial_messageable(channel_id)
@@ -62,6 +64,7 @@ class DiscordPoster:
             raise DeliveryError(f"{error.status} {error.text}", retryable=retryable) from error
         return message.id
 
+    @retry_long_rate_limits
     async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
         """A message of ours with exactly this content posted after `since` (after a crash),
         paging through everything posted since then."""
@@ -87,6 +90,7 @@ class DiscordPoster:
         except discord.HTTPException:
             log.warning("could not post to the mod-log channel %s", channel_id)
 
+    @retry_long_rate_limits
     async def direct(self, user_id: int, content: str, nonce: str) -> bool:
         """DM a copy; False when the member does not accept DMs."""
         try:

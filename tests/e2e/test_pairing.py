@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlmodel import update
 
 from bot.config import Settings
+from bot.db.models import GroupRow
 from bot.sandbox.cast import build_cast
 from bot.sandbox.interactions import UsageError
 from bot.sandbox.session import Sandbox, running_sandbox
-from bot.sandbox.world import PRIVATE_THREAD
+from bot.sandbox.world import PRIVATE_THREAD, Message
 
 
 async def join_all(sandbox: Sandbox) -> None:
@@ -68,6 +70,49 @@ async def test_round_introduces_the_pair_in_a_private_thread(sandbox: Sandbox) -
     assert sorted(intro.mention_user_ids) == sorted([cast.learner.id, cast.learner2.id])
     status = await emulator.run(cast.learner, "pair status")
     assert f"<@{cast.learner2.id}>" in status.content and f"<#{thread.id}>" in status.content
+
+
+async def test_a_long_rate_limit_on_thread_creation_makes_one_thread_later(
+    sandbox: Sandbox,
+) -> None:
+    """A 150-s 429 is not slept through (the claim would go stale and a sweep would make a
+    second thread): the group waits for a later sweep, which makes exactly one thread."""
+    emulator, cast = sandbox.emulator, sandbox.cast
+    await join_all(sandbox)
+    emulator.faults.add("POST", r"/threads$", 429, retry_after=150)
+    summary = await (await emulator.slash(cast.moderator, "pairing run")).wait_message()
+    assert "1 groups" in summary.embeds[0]["footer"]["text"]
+    assert threads(sandbox) == []
+    for _ in range(3):
+        await sandbox.bot.pairing.sweep()
+    (thread,) = threads(sandbox)
+    intro = await emulator.wait_for_message(lambda m: m.channel_id == thread.id)
+    assert f"<@{cast.learner.id}>" in intro.content
+
+
+async def test_a_checkin_posted_before_a_crash_is_not_posted_again(sandbox: Sandbox) -> None:
+    """The check-in went out, then the process died before recording it; much later (Discord
+    has forgotten the nonce) the next sweep finds it in the thread and does not ask twice."""
+    emulator, cast = sandbox.emulator, sandbox.cast
+    sandbox.bot.pairing.checkin_after = timedelta(0)
+    await join_all(sandbox)
+    await emulator.run(cast.moderator, "pairing run")
+    await sandbox.bot.pairing.sweep()
+    (thread,) = threads(sandbox)
+
+    def checkins() -> list[Message]:
+        return [
+            m
+            for m in emulator.world.channel_messages(thread.id)
+            if "How is your collaboration" in m.content
+        ]
+
+    (posted,) = checkins()
+    posted.created_monotonic -= 3600
+    async with sandbox.bot.database.session() as session:
+        await session.exec(update(GroupRow).values(checkin_status="pending"))  # type: ignore[call-overload]
+    await sandbox.bot.pairing.sweep()
+    assert len(checkins()) == 1
 
 
 async def test_learners_cannot_run_rounds(sandbox: Sandbox) -> None:
