@@ -63,6 +63,12 @@ def intro_text(intro: Introduction) -> str:
     return "\n".join(lines)[:2000]
 
 
+async def acknowledge(interaction: discord.Interaction[Any]) -> None:
+    """Answer Discord at once, privately, before a database write that may wait for another
+    (a pairing round being written): the reply follows when the write is done."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+
+
 class DiscordNotifier:
     """Threads, introductions, check-ins and DMs through discord.py."""
 
@@ -305,6 +311,7 @@ class Pair(
         project: app_commands.Range[str, 0, 200] | None = None,
     ) -> None:
         """Create or update the profile."""
+        await acknowledge(interaction)
         row, joined = await self.bot.pairing.join(
             interaction.user.id,
             interaction.user.display_name,
@@ -318,7 +325,7 @@ class Pair(
         details = f"**{row.role}** · {row.timezone}"
         if row.stack:
             details += " · " + inert(", ".join(row.stack))
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"{verb}: {details}. You'll be introduced to your partner in a private thread.",
             ephemeral=True,
         )
@@ -334,11 +341,12 @@ class Pair(
     @pairing_cooldown
     async def leave(self, interaction: discord.Interaction) -> None:
         """Leave the pool and any current group."""
+        await acknowledge(interaction)
         left = await self.bot.pairing.leave(interaction.user.id)
         text = (
             "You left the pool. /pair join brings you back." if left else "You're not in the pool."
         )
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.followup.send(text, ephemeral=True)
 
     @app_commands.command(name="pause", description="Skip pairing rounds for a while")
     @app_commands.describe(days="How many days (1-60)")
@@ -347,8 +355,9 @@ class Pair(
         self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 60]
     ) -> None:
         """Pause matching."""
+        await acknowledge(interaction)
         until = await self.bot.pairing.pause(interaction.user.id, days)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Paused until <t:{int(until.timestamp())}:F>.", ephemeral=True
         )
 
@@ -388,13 +397,14 @@ class Pair(
     @pairing_cooldown
     async def avoid(self, interaction: discord.Interaction, member: discord.User) -> None:
         """Add to the private avoid list."""
+        await acknowledge(interaction)
         added = await self.bot.pairing.avoid(interaction.user.id, member.id)
         text = (
             "Done. You won't be matched with them, and they are not told."
             if added
             else "They're already on your avoid list."
         )
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.followup.send(text, ephemeral=True)
 
 
 async def setup(bot: NexusBot) -> None:

@@ -109,3 +109,24 @@ async def test_briefly_locked_database_loses_and_doubles_nothing(
         if m.interaction_id is None and "Locked" in m.content
     ]
     assert len(posts) == 1
+
+
+async def test_pairing_commands_answer_in_time_while_another_writer_holds_the_database(
+    sandbox: Sandbox, settings: Settings
+) -> None:
+    """A long write (a large pairing round) holds SQLite's lock for 4 s: /pair join is still
+    acknowledged inside Discord's 3 seconds, and answered once the lock is released."""
+    path = Path(settings.database_url.removeprefix("sqlite+aiosqlite:///"))
+    locker = sqlite3.connect(path, timeout=1)
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        record = await sandbox.emulator.slash(
+            sandbox.cast.learner, "pair join", role="frontend", timezone="Africa/Lagos"
+        )
+        await record.wait_ack()  # raises when not acknowledged within 3 s
+        await asyncio.sleep(3)
+    finally:
+        locker.rollback()
+        locker.close()
+    reply = await record.wait_message()
+    assert "You're in the pool" in reply.content and reply.ephemeral
