@@ -18,6 +18,7 @@ from bot import health
 from bot.config import Settings
 from bot.db import Database
 from bot.db.migrate import upgrade
+from bot.interaction_claims import InteractionClaims
 from bot.knowledge.service import KnowledgeService
 from bot.metrics import Metrics
 from bot.moderation.content import ContentService
@@ -104,6 +105,7 @@ class NexusBot(commands.Bot):
         self.extensions_to_load = extensions
         self.metrics = Metrics(self.service_figures)
         self.in_flight: set[int] = set()
+        self._claiming: set[asyncio.Task[None]] = set()
         self._health: health.HealthServer | None = None
 
     @property
@@ -114,6 +116,8 @@ class NexusBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Migrate, import content, load cogs, sync commands, start the health server."""
         await upgrade(self.database)
+        if not self.database.is_sqlite:  # replicas may share the token: one acts on each
+            self._act_only_on_claimed_interactions()
         report = await self.knowledge.start(watch=True)
         log.info("content: %s", report.summary())
         for extension in self.extensions_to_load:
@@ -129,6 +133,28 @@ class NexusBot(commands.Bot):
         if self.settings.http_port:
             self._health = health.HealthServer(self, self.settings.http_port)
             await self._health.start()
+
+    def _act_only_on_claimed_interactions(self) -> None:
+        """Put a database claim in front of discord.py's INTERACTION_CREATE handling."""
+        claims = InteractionClaims(self.database)
+        parsers = self._connection.parsers
+        parse = parsers["INTERACTION_CREATE"]
+
+        async def claim_then_parse(data: dict[str, Any]) -> None:
+            try:
+                won = await claims.claim(int(data["id"]))
+            except Exception:  # the database is down: better two answers than none
+                log.exception("could not claim interaction %s; handling it anyway", data["id"])
+                won = True
+            if won:
+                parse(data)
+
+        def parse_claimed(data: dict[str, Any]) -> None:
+            task = asyncio.create_task(claim_then_parse(data))
+            self._claiming.add(task)
+            task.add_done_callback(self._claiming.discard)
+
+        parsers["INTERACTION_CREATE"] = parse_claimed
 
     def observe(self, interaction: discord.Interaction[Any], outcome: str) -> None:
         """Count a finished command in the metrics."""

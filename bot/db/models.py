@@ -262,3 +262,13 @@ class UnplacedRow(SQLModel, table=True):
     user_id: int = Field(sa_type=BigInteger)
     reason: str = Field(max_length=300)
     notified: bool = Field(default=False)
+
+
+class InteractionClaimRow(SQLModel, table=True):
+    """Which interactions a process has taken: Discord sends each one to every replica
+    logged in with the token, and only the one that inserts its row acts on it."""
+
+    __tablename__ = "interaction_claim"
+
+    id: int = Field(sa_type=BigInteger, primary_key=True)  # the interaction's snowflake
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -3,8 +3,10 @@
 An unmodified discord.py client logs in to it over loopback (see `point_discord_py_here`).
 People and tests act through the same object: `slash`, `autocomplete`, `click`,
 `submit_modal`. It enforces Discord's rules where they matter: command sync validation, the
-3-second acknowledgement deadline, one acknowledgement per interaction, message and
-component limits, `enforce_nonce`, and it can inject 429s, 5xx errors and gateway drops.
+3-second acknowledgement deadline, one acknowledgement per interaction, every dispatch
+(interactions included) to every connected session, message and component limits,
+`enforce_nonce` per author across channels, and it can inject 429s, 5xx errors and gateway
+drops.
 """
 
 from __future__ import annotations
@@ -129,7 +131,6 @@ class DiscordEmulator:
         self._session_ids = iter(range(1, 1_000_000))
         self._identified = asyncio.Event()
         self._synced = asyncio.Event()
-        self._round_robin = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
@@ -259,14 +260,11 @@ class DiscordEmulator:
             await self._send(session, event, data)
 
     async def _dispatch_interaction(self, payload: dict[str, Any]) -> None:
-        # Discord delivers an interaction to one connection only.
-        sessions = [s for s in self._sessions.values() if s.connected] or list(
-            self._sessions.values()
-        )
-        if not sessions:
+        # Discord sends every dispatch, interactions included, to every session of the shard:
+        # several processes logged in with one token all receive each interaction.
+        if not self._sessions:
             raise UsageError("no bot is connected to the emulator")
-        self._round_robin = (self._round_robin + 1) % len(sessions)
-        await self._send(sessions[self._round_robin], "INTERACTION_CREATE", payload)
+        await self.dispatch("INTERACTION_CREATE", payload)
 
     async def drop_gateway(self, code: int = 4000) -> None:
         """Close every gateway connection as a network failure would; clients RESUME."""

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.app import NexusBot
 from bot.config import Settings
-from bot.db.models import RoundRow
+from bot.db.models import AuditRow, RoundRow
 from bot.runner import create_bot, serve
 from bot.sandbox.cast import Cast, build_cast
 from bot.sandbox.emulator import DiscordEmulator
@@ -79,6 +79,32 @@ async def test_two_replicas_run_a_scheduled_round_once(database_url: str) -> Non
             assert len((await session.exec(select(RoundRow))).all()) == 1
         threads = [c for c in cast.world.channels.values() if c.parent_id == cast.announce.id]
         assert len(threads) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_two_replicas_receive_every_interaction_and_act_once(database_url: str) -> None:
+    """Discord sends each interaction to both replicas: one answers, one side effect, and no
+    "already acknowledged" error anywhere."""
+    async with replicas(database_url, 2) as (emulator, cast, bots):
+        record = await emulator.slash(
+            cast.moderator, "milestone add", name="Replica day", due="2027-03-01T17:00:00Z"
+        )
+        reply = await record.wait_message()
+        assert "Replica day" in reply.content or reply.embeds
+        join = await emulator.slash(
+            cast.learner, "pair join", role="frontend", timezone="Africa/Lagos"
+        )
+        assert "You're in the pool" in (await join.wait_message()).content
+        answer = await emulator.run(cast.learner, "learn", query="docker")
+        assert answer.embeds
+        await asyncio.sleep(0.5)  # time for a second answer, if any
+        for done in (record, join):
+            assert done.rejected == [], done.rejected
+        assert [m.name for m in await bots[1].reminders.all_milestones()] == ["Replica day"]
+        async with bots[0].database.session() as session:
+            audits = (await session.exec(select(AuditRow))).all()
+        assert [a.action for a in audits].count("milestone.save") == 1
+        assert not [s for *_, s in emulator.request_log if s == 400]
 
 
 async def test_briefly_locked_database_loses_and_doubles_nothing(

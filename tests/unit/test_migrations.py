@@ -144,6 +144,7 @@ ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
             },
         ),
     ],
+    "0007": [("interaction_claim", {"id": 2**62, "created_at": NOW})],
 }
 
 
