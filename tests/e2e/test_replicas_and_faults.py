@@ -97,8 +97,15 @@ async def test_two_replicas_receive_every_interaction_and_act_once(database_url:
         assert "You're in the pool" in (await join.wait_message()).content
         answer = await emulator.run(cast.learner, "learn", query="docker")
         assert answer.embeds
+        form = await emulator.slash(cast.moderator, "content edit", entry="docker")
+        await form.wait_ack()
+        assert form.modal is not None
+        saved = await (
+            await emulator.submit_modal(cast.moderator, form, {"summary": "Edited once."})
+        ).wait_message()
+        assert "version 2" in saved.content
         await asyncio.sleep(0.5)  # time for a second answer, if any
-        for done in (record, join):
+        for done in (record, join, form):
             assert done.rejected == [], done.rejected
         assert [m.name for m in await bots[1].reminders.all_milestones()] == ["Replica day"]
         async with bots[0].database.session() as session:
