@@ -32,8 +32,6 @@ from cogs.errors import report_error
 
 log = logging.getLogger(__name__)
 
-MODAL_SUBMIT = 5  # the interaction type of a submitted form
-
 SHUTDOWN_GRACE_SECONDS = 10.0
 EXTENSIONS = ("cogs.meta", "cogs.knowledge", "cogs.reminders", "cogs.content", "cogs.pairing")
 
@@ -152,9 +150,6 @@ class NexusBot(commands.Bot):
                 parse(data)
 
         def parse_claimed(data: dict[str, Any]) -> None:
-            if data.get("type") == MODAL_SUBMIT:  # only the process that opened the form has it
-                parse(data)
-                return
             task = asyncio.create_task(claim_then_parse(data))
             self._claiming.add(task)
             task.add_done_callback(self._claiming.discard)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import logging
+import secrets
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -66,16 +68,23 @@ def describe(change: Change, who: str) -> str:
     )
 
 
+def form_id(*parts: object) -> str:
+    """A form's custom_id: what it edits, and a token that makes each opened form unique."""
+    return ":".join(("content", *map(str, parts), secrets.token_hex(4)))
+
+
 class EntryModal(discord.ui.Modal):
-    """The entry form; its custom_id carries the version it edits (for conflict detection)."""
+    """The entry form. Its custom_id carries the entry and the version it edits (for conflict
+    detection); the submit is handled by custom_id (`Content.on_form_submit`), so it needs no
+    memory of the process that opened it."""
 
     def __init__(
         self, draft: Draft | None = None, *, slug: str | None = None, version: int | None = None
     ) -> None:
         editing = slug is not None
         title = f"Edit: {draft.title}" if editing and draft else "Add an entry"
-        custom_id = f"content:edit:{slug}:{version}" if editing else "content:add"
-        super().__init__(title=title[:45], custom_id=custom_id[:100], timeout=None)
+        custom_id = form_id("edit", slug, version) if editing else form_id("add")
+        super().__init__(title=title[:45], custom_id=custom_id, timeout=None)
         self.slug, self.version = slug, version
         draft = draft or Draft("", "", "", "", "")
         self.title_input = discord.ui.TextInput(
@@ -119,34 +128,6 @@ class EntryModal(discord.ui.Modal):
         ):
             self.add_item(item)
 
-    def draft(self) -> Draft:
-        """What was typed."""
-        return Draft(
-            self.title_input.value,
-            self.category_input.value,
-            self.aliases_input.value,
-            self.summary_input.value,
-            self.body_input.value,
-        )
-
-    @friendly_errors
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
-        """Save (moderators only, checked again here)."""
-        ensure_moderator(interaction)
-        content = service(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)  # saving may take time
-        try:
-            if self.slug is None:
-                change = await content.add(self.draft(), actor(interaction))
-            else:
-                change = await content.edit(
-                    self.slug, self.draft(), self.version or 0, actor(interaction)
-                )
-        except EditConflict as conflict:
-            await send_conflict(interaction, conflict, self.draft())
-            return
-        await report_saved(interaction, change)
-
 
 async def report_saved(interaction: discord.Interaction[Any], change: Change) -> None:
     """Answer a deferred form submission with the saved entry, and tell the mod-log."""
@@ -165,8 +146,8 @@ class SearchTermsModal(discord.ui.Modal):
     """An entry's learner questions and misspellings: what search matches, never shown."""
 
     def __init__(self, title: str, terms: SearchTerms, *, slug: str, version: int) -> None:
-        custom_id = f"content:terms:{slug}:{version}"
-        super().__init__(title=f"Search terms: {title}"[:45], custom_id=custom_id[:100])
+        custom_id = form_id("terms", slug, version)
+        super().__init__(title=f"Search terms: {title}"[:45], custom_id=custom_id, timeout=None)
         self.slug, self.version = slug, version
         self.questions_input = discord.ui.TextInput(
             label=f"Learners' questions (one per line, max {MAX_QUESTIONS})",
@@ -188,32 +169,62 @@ class SearchTermsModal(discord.ui.Modal):
         self.add_item(self.questions_input)
         self.add_item(self.misspellings_input)
 
-    def terms(self) -> SearchTerms:
-        """What was typed."""
-        return SearchTerms(self.questions_input.value, self.misspellings_input.value)
 
-    @friendly_errors
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
-        """Save (moderators only, checked again here)."""
-        ensure_moderator(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+async def open_form(interaction: discord.Interaction[Any], form: discord.ui.Modal) -> None:
+    """Show `form` without keeping it in memory: its submit is handled by custom_id, by
+    whichever process gets it (after a restart, on another replica)."""
+    form.stop()  # discord.py keeps only forms that are not finished
+    await interaction.response.send_modal(form)
+
+
+def form_values(data: Mapping[str, Any]) -> dict[str, str]:
+    """What was typed into a submitted form, by field custom_id (action rows or labels)."""
+    values: dict[str, str] = {}
+    for row in data.get("components") or []:
+        inner = row.get("components") or ([row["component"]] if "component" in row else [])
+        for field in inner:
+            if "custom_id" in field:
+                values[field["custom_id"]] = str(field.get("value") or "")
+    return values
+
+
+async def submit_form(interaction: discord.Interaction[Any], custom_id: str) -> None:
+    """Save a submitted entry or search terms form (moderators only, checked again here)."""
+    ensure_moderator(interaction)
+    kind, *target = custom_id.split(":")[1:-1]
+    values = form_values(interaction.data or {})  # type: ignore[arg-type]
+    content = service(interaction)
+    await interaction.response.defer(ephemeral=True, thinking=True)  # saving may take time
+    if kind == "terms":
+        slug, version = target
+        terms = SearchTerms(values.get("questions", ""), values.get("misspellings", ""))
         try:
-            change = await service(interaction).edit_search_terms(
-                self.slug, self.terms(), self.version, actor(interaction)
-            )
+            change = await content.edit_search_terms(slug, terms, int(version), actor(interaction))
         except EditConflict as conflict:
-            terms = self.terms()
             await interaction.followup.send(
                 f"⚠️ {conflict} Your search terms were not saved; they are attached, to try again.",
                 file=text_file(
                     f"Questions:\n{terms.questions}\n\nMisspellings:\n{terms.misspellings}\n",
-                    f"{self.slug}-your-search-terms.md",
+                    f"{slug}-your-search-terms.md",
                 ),
                 ephemeral=True,
                 allowed_mentions=NO_PINGS,
             )
             return
-        await report_saved(interaction, change)
+    else:
+        draft = Draft(
+            *(values.get(name, "") for name in ("title", "category", "aliases", "summary", "body"))
+        )
+        try:
+            if kind == "add":
+                change = await content.add(draft, actor(interaction))
+            else:
+                slug, version = target
+                change = await content.edit(slug, draft, int(version), actor(interaction))
+        except EditConflict as conflict:
+            await send_conflict(interaction, conflict, draft)
+            return
+    await report_saved(interaction, change)
 
 
 async def send_conflict(
@@ -262,9 +273,7 @@ class EditAgainButton(EntryButton, prefix="content:reedit", label="Edit the newe
         """Open the prefilled modal (moderators only)."""
         ensure_moderator(interaction)
         entry, version = await service(interaction).current(self.slug)
-        await interaction.response.send_modal(
-            EntryModal(Draft.of(entry), slug=entry.slug, version=version)
-        )
+        await open_form(interaction, EntryModal(Draft.of(entry), slug=entry.slug, version=version))
 
 
 class ConfirmRemoveButton(
@@ -308,7 +317,7 @@ class ContentGroup(
     @moderator_cooldown
     async def add(self, interaction: discord.Interaction) -> None:
         """Open the empty entry form."""
-        await interaction.response.send_modal(EntryModal())
+        await open_form(interaction, EntryModal())
 
     @app_commands.command(name="edit", description="Edit an entry")
     @app_commands.describe(entry="The entry to edit")
@@ -316,8 +325,8 @@ class ContentGroup(
     async def edit(self, interaction: discord.Interaction, entry: str) -> None:
         """Open the entry form prefilled with the current version."""
         current, version = await service(interaction).current(entry)
-        await interaction.response.send_modal(
-            EntryModal(Draft.of(current), slug=current.slug, version=version)
+        await open_form(
+            interaction, EntryModal(Draft.of(current), slug=current.slug, version=version)
         )
 
     @app_commands.command(
@@ -328,10 +337,11 @@ class ContentGroup(
     async def search_terms(self, interaction: discord.Interaction, entry: str) -> None:
         """Open the search terms form prefilled with the current version."""
         current, version = await service(interaction).current(entry)
-        await interaction.response.send_modal(
+        await open_form(
+            interaction,
             SearchTermsModal(
                 current.title, SearchTerms.of(current), slug=current.slug, version=version
-            )
+            ),
         )
 
     @app_commands.command(name="remove", description="Remove an entry (it can be reverted)")
@@ -428,6 +438,20 @@ class Content(commands.Cog):
 
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
+
+    @commands.Cog.listener("on_interaction")
+    async def on_form_submit(self, interaction: discord.Interaction[Any]) -> None:
+        """Handle this cog's forms by custom_id (nothing of the opening process needed)."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if custom_id.startswith(("content:add:", "content:edit:", "content:terms:")):
+            await self.submit(interaction, custom_id)
+
+    @friendly_errors
+    async def submit(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
+        """`submit_form`, with errors answered privately with an error id."""
+        await submit_form(interaction, custom_id)
 
 
 async def setup(bot: NexusBot) -> None:

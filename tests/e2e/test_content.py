@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config import Settings
+from bot.sandbox.cast import build_cast
 from bot.sandbox.emulator import find_component
 from bot.sandbox.interactions import InteractionRecord, UsageError
-from bot.sandbox.session import Sandbox
+from bot.sandbox.session import Sandbox, running_sandbox
 
 NEW = {
     "title": "Flask blueprints",
@@ -126,7 +128,7 @@ async def test_concurrent_edit_tells_the_second_editor_and_loses_nothing(sandbox
     assert sandbox.bot.knowledge.get("docker").summary == "Grace's summary."  # type: ignore[union-attr]
     again = await emulator.click(olivia, conflict, "Edit the newer version")
     await again.wait_ack()
-    assert again.modal is not None and again.modal["custom_id"].endswith(":2")
+    assert again.modal is not None and again.modal["custom_id"].startswith("content:edit:docker:2:")
 
 
 async def test_concurrent_edit_of_long_texts_still_returns_every_character(
@@ -220,3 +222,27 @@ async def test_invalid_search_terms_are_refused_with_the_reason(sandbox: Sandbox
     ).wait_message()
     assert "Not saved" in refused.content and "max 8" in refused.content
     assert len(sandbox.bot.knowledge.get("docker").questions) <= 8  # type: ignore[union-attr]
+
+
+async def test_a_form_opened_before_a_restart_is_saved_after_it(settings: Settings) -> None:
+    """Forms are handled by custom_id: the process that opened one may be gone."""
+    cast = build_cast()
+    async with running_sandbox(settings, cast, guild_ready_timeout=0.05) as sandbox:
+        opened = await open_modal(sandbox, cast.moderator, "content edit", entry="docker")
+    async with running_sandbox(settings, cast, guild_ready_timeout=0.05) as sandbox:
+        saved = await (
+            await sandbox.emulator.submit_modal(
+                cast.moderator, opened, {"summary": "Saved by the next process."}
+            )
+        ).wait_message()
+        assert "version 2" in saved.content
+        docker = sandbox.bot.knowledge.get("docker")
+        assert docker is not None and docker.summary == "Saved by the next process."
+
+
+async def test_every_opened_form_has_its_own_id(sandbox: Sandbox) -> None:
+    grace, olivia = sandbox.cast.moderator, sandbox.cast.admin
+    first = await open_modal(sandbox, grace, "content add")
+    second = await open_modal(sandbox, olivia, "content add")
+    assert first.modal is not None and second.modal is not None
+    assert first.modal["custom_id"] != second.modal["custom_id"]
