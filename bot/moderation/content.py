@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -253,7 +254,17 @@ class ContentService:
         self, slug: str, based_on: int, actor: Actor, make: Callable[[Entry], Entry]
     ) -> Change:
         """Save `make(current entry)` as the next version, unless the entry changed since
-        version `based_on` (`EditConflict`)."""
+        version `based_on` (`EditConflict`, also when another save of that version won the
+        race a moment ago: the version number is unique)."""
+        try:
+            return await self._save_once(slug, based_on, actor, make)
+        except IntegrityError:
+            current, version = await self.current(slug)
+            raise EditConflict(current, version) from None
+
+    async def _save_once(
+        self, slug: str, based_on: int, actor: Actor, make: Callable[[Entry], Entry]
+    ) -> Change:
         async with self.database.session() as session:
             row = await self._row(session, slug)
             if row.deleted:

@@ -80,6 +80,31 @@ async def test_second_editor_of_an_old_version_gets_a_conflict(content: ContentS
     assert (await content.current("docker"))[0].summary == "Grace's summary."
 
 
+async def test_simultaneous_edits_of_one_version_save_one_and_conflict_the_other(
+    content: ContentService,
+) -> None:
+    """Both read version 1 at the same moment; the unique version number lets one win, and the
+    other is answered as a conflict (with the newer text), not as an error."""
+    entry, version = await content.current("docker")
+    mine = Draft.of(entry)
+    results = await asyncio.gather(
+        *(
+            content.edit(
+                "docker",
+                Draft(mine.title, mine.category, mine.aliases, f"{who} summary.", mine.body),
+                version,
+                actor,
+            )
+            for who, actor in (("Grace's", GRACE), ("Olivia's", OLIVIA))
+        ),
+        return_exceptions=True,
+    )
+    saved = [r for r in results if not isinstance(r, BaseException)]
+    conflicts = [r for r in results if isinstance(r, EditConflict)]
+    assert len(saved) == 1 and len(conflicts) == 1, results
+    assert conflicts[0].current.summary == saved[0].entry.summary
+
+
 async def test_remove_then_revert_restores(content: ContentService) -> None:
     await content.remove("docker", GRACE)
     assert content.knowledge.get("docker") is None
