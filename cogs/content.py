@@ -25,6 +25,7 @@ from bot.moderation.content import (
 )
 from cogs.checks import ModeratorGroup, ensure_moderator, moderator_cooldown
 from cogs.components import EntryButton, dynamic_view
+from cogs.delivery import post_to_modlog
 from cogs.errors import friendly_errors
 from cogs.knowledge import entry_embed
 
@@ -48,15 +49,7 @@ def actor(interaction: discord.Interaction[Any]) -> Actor:
 
 async def modlog(interaction: discord.Interaction[Any], text: str) -> None:
     """Post to the mod-log channel when one is configured (failures only logged)."""
-    channel_id = interaction.client.settings.modlog_channel_id
-    if channel_id is None:
-        return
-    try:
-        await interaction.client.get_partial_messageable(channel_id).send(
-            text[:2000], allowed_mentions=NO_PINGS
-        )
-    except discord.HTTPException:
-        log.warning("could not post to the mod-log channel %s", channel_id)
+    await post_to_modlog(interaction.client, text)
 
 
 def describe(change: Change, who: str) -> str:

@@ -10,12 +10,15 @@ thread). A longer 429 raises `discord.RateLimited`, which these wrappers turn in
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
 import discord
 
 from bot.errors import DeliveryError
+
+log = logging.getLogger(__name__)
 
 MAX_RATE_LIMIT_WAIT = 30.0
 """Seconds one Discord call may wait out a 429 (well under the services' 60-s stale claim)."""
@@ -37,3 +40,16 @@ def retry_long_rate_limits(call: Callable[P, Awaitable[R]]) -> Callable[P, Await
             ) from error
 
     return wrapper
+
+
+async def post_to_modlog(client: discord.Client, text: str) -> None:
+    """Post to the mod-log channel when one is configured (a failure is only logged)."""
+    channel_id = client.settings.modlog_channel_id  # type: ignore[attr-defined]
+    if channel_id is None:
+        return
+    try:
+        await client.get_partial_messageable(channel_id).send(
+            text[:2000], allowed_mentions=discord.AllowedMentions.none()
+        )
+    except discord.HTTPException:
+        log.warning("could not post to the mod-log channel %s", channel_id)

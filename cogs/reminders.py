@@ -26,7 +26,7 @@ from cogs.checks import (
     moderator_cooldown,
 )
 from cogs.components import dynamic_view
-from cogs.delivery import retry_long_rate_limits
+from cogs.delivery import post_to_modlog, retry_long_rate_limits
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -80,15 +80,7 @@ class DiscordPoster:
     async def alert(self, text: str) -> None:
         """Post to the mod-log channel when one is configured; otherwise only log."""
         log.error("moderators' attention: %s", text)
-        channel_id = self.bot.settings.modlog_channel_id  # type: ignore[attr-defined]
-        if channel_id is None:
-            return
-        try:
-            await self.bot.get_partial_messageable(channel_id).send(
-                text[:2000], allowed_mentions=NO_PINGS
-            )
-        except discord.HTTPException:
-            log.warning("could not post to the mod-log channel %s", channel_id)
+        await post_to_modlog(self.bot, text)
 
     @retry_long_rate_limits
     async def direct(self, user_id: int, content: str, nonce: str) -> bool:

@@ -135,20 +135,27 @@ def check_vocabulary(data: object) -> list[str]:
             problems.append(f"{where} needs at least two members")
         for member in group:
             key = _key(member)
-            if not key or all(s in STOP_WORDS for s in key):
-                problems.append(f"{where}: {member!r} has no searchable word")
-            elif len(key) > MAX_PHRASE_WORDS:
-                problems.append(f"{where}: {member!r} is longer than {MAX_PHRASE_WORDS} words")
+            problem = _phrase_problem(member, key)
+            if problem:
+                problems.append(f"{where}: {problem}")
             elif owner.get(key, number) != number:
                 problems.append(f"{where}: {member!r} is also in group {owner[key]}")
             else:
                 owner[key] = number
     for member in excluded:
         key = _key(member)
-        if not key or all(s in STOP_WORDS for s in key):
-            problems.append(f"out_of_scope: {member!r} has no searchable word")
-        elif len(key) > MAX_PHRASE_WORDS:
-            problems.append(f"out_of_scope: {member!r} is longer than {MAX_PHRASE_WORDS} words")
+        problem = _phrase_problem(member, key)
+        if problem:
+            problems.append(f"out_of_scope: {problem}")
         elif key in owner:
             problems.append(f"out_of_scope: {member!r} is also in group {owner[key]}")
     return problems
+
+
+def _phrase_problem(member: str, key: tuple[str, ...]) -> str | None:
+    """What is wrong with a vocabulary phrase on its own, if anything."""
+    if not key or all(s in STOP_WORDS for s in key):
+        return f"{member!r} has no searchable word"
+    if len(key) > MAX_PHRASE_WORDS:
+        return f"{member!r} is longer than {MAX_PHRASE_WORDS} words"
+    return None
