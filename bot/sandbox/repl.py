@@ -281,6 +281,9 @@ async def run_sandbox(settings: Settings, member: str = "ada", ask: Ask = _ask_s
                 output = await repl.handle(line)
             except DiscordError as error:
                 output = f"! {error.message}"
+            except EOFError:  # input ended while a form was being filled in
+                print("(input ended: the form was not sent)", flush=True)
+                break
             if output:
                 print(output, flush=True)
     print("Sandbox closed.")

@@ -53,14 +53,14 @@ async def test_repl_shows_autocomplete(sandbox: Sandbox) -> None:
     assert "Kubernetes" in shown
 
 
-def test_sandbox_command_works_from_a_terminal(tmp_path: Path) -> None:
+def run_sandbox_command(tmp_path: Path, typed: str) -> subprocess.CompletedProcess[str]:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("NEXUS_", "DISCORD_", "DATABASE_"))
     }
     env.update(PYTHONPATH=str(ROOT), NEXUS_CONTENT_DIR=str(ROOT / "content"))
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "bot", "start"],
-        input="/help\n/learn docker\n:quit\n",
+        input=typed,
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -68,7 +68,17 @@ def test_sandbox_command_works_from_a_terminal(tmp_path: Path) -> None:
         timeout=120,
         check=False,
     )
+
+
+def test_sandbox_command_works_from_a_terminal(tmp_path: Path) -> None:
+    result = run_sandbox_command(tmp_path, "/help\n/learn docker\n:quit\n")
     assert result.returncode == 0, result.stderr
     assert "OFFLINE SANDBOX" in result.stderr
     assert "/learn" in result.stdout and "Docker" in result.stdout
     assert "Sandbox closed." in result.stdout
+
+
+def test_input_ending_inside_a_form_closes_the_sandbox_cleanly(tmp_path: Path) -> None:
+    result = run_sandbox_command(tmp_path, ":as grace\n/content add\nA title\n")
+    assert result.returncode == 0, result.stderr
+    assert "the form was not sent" in result.stdout and "Sandbox closed." in result.stdout
