@@ -763,7 +763,7 @@ class SearchIndex:
 
     def _hit(self, doc: int, score: float) -> Hit:
         entry = self._entries[doc]
-        return Hit(entry.slug, entry.title, entry.category, max(0, min(100, round(score))))
+        return Hit(entry.slug, entry.title, entry.category, max(0, min(100, math.floor(score))))
 
     # ----------------------------------------------------------------- public queries
 
