@@ -2,10 +2,14 @@
 
     python bench/interactions_bench.py autocomplete [--count 500]
     python bench/interactions_bench.py load [--rates 100 200 300 400] [--seconds 10]
+    python bench/interactions_bench.py round [--frontend 1500] [--backend 2000] [--count 40]
 
-Autocomplete: the real bot and the emulator in this one process. Load: the bot runs in its own
-process (as against real Discord) while this process plays Discord and the members (with its
-garbage collector paused during a step, so its own pauses are not blamed on the bot).
+Autocomplete: the real bot and the emulator in this one process. Round: in this one process too,
+how fast `/pair join` and `/learn` are acknowledged while a large pairing round is matched and
+written to SQLite, against the same commands with nothing else going on (the baseline).
+Load: the bot runs in its own process (as against real Discord) while this process plays
+Discord and the members (with its garbage collector paused during a step, so its own pauses
+are not blamed on the bot).
 Baseline in the same run: a plain REST round trip to the emulator (`GET /users/@me`), i.e.
 what loopback HTTP + JSON cost without the bot.
 """
@@ -23,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -217,6 +222,77 @@ async def load(rates: list[int], seconds: float, members: int) -> None:
         await emulator.stop()
 
 
+async def acknowledged_in(sandbox: Any, user: Any, command: str, **options: str) -> float:
+    """Seconds from sending a command to Discord's acknowledgement of it."""
+    start = time.perf_counter()
+    record = await sandbox.emulator.slash(user, command, **options)
+    await record.wait_ack()
+    elapsed = time.perf_counter() - start
+    await record.wait_message()
+    return elapsed
+
+
+async def commands_meanwhile(
+    sandbox: Any, count: int, busy: asyncio.Task[Any] | None
+) -> list[float]:
+    """Acknowledgement times of /pair join and /learn, 50 ms apart: `count` of them, or as
+    many as fit while `busy` runs."""
+    cast = sandbox.cast
+    times = []
+    number = 0
+    while (number < count) if busy is None else not busy.done():
+        number += 1
+        if number % 2:
+            times.append(await acknowledged_in(sandbox, cast.learner, "learn", query="docker"))
+        else:
+            times.append(
+                await acknowledged_in(
+                    sandbox, cast.learner, "pair join", role="frontend", timezone="Africa/Lagos"
+                )
+            )
+        await asyncio.sleep(0.05)
+    return times
+
+
+async def round_load(frontend: int, backend: int, count: int) -> None:
+    """Acknowledgements while a large round is written, next to a quiet baseline."""
+    from bot.db.models import LearnerRow
+    from bot.pairing.simulate import synthetic_pool
+
+    cast = build_cast()
+    async with running_sandbox(settings(), cast, guild_ready_timeout=0.05) as sandbox:
+        learners, _, _ = synthetic_pool(frontend, backend, seed=1)
+        async with sandbox.bot.database.session() as session:
+            session.add_all(
+                LearnerRow(
+                    user_id=learner.id,
+                    name=f"learner {learner.id}",
+                    role=learner.role,
+                    timezone=learner.timezone,
+                    stack=list(learner.stack),
+                    interests=list(learner.interests),
+                )
+                for learner in learners
+            )
+        baseline = await commands_meanwhile(sandbox, count, None)
+        started = time.perf_counter()
+        busy = asyncio.create_task(sandbox.bot.pairing.run_round())
+        loaded = await commands_meanwhile(sandbox, count, busy)
+        report = await busy
+        seconds = time.perf_counter() - started
+    groups = len(report.result.groups) if report is not None else 0
+    print(
+        f"acknowledgements while a {frontend} x {backend} round is matched and written "
+        f"({groups} groups, {seconds:.1f} s; {len(loaded)} commands meanwhile)"
+    )
+    for name, values in (("during the round", loaded), ("quiet baseline", baseline)):
+        print(
+            f"  {name:<17} p50 {statistics.median(values) * 1000:7.1f} ms  "
+            f"p99 {pct(values, 99) * 1000:7.1f} ms  max {max(values) * 1000:7.1f} ms"
+        )
+    print(f"  ratio p99 during / baseline: {pct(loaded, 99) / pct(baseline, 99):.1f}x")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -228,8 +304,14 @@ if __name__ == "__main__":
     ld.add_argument("--rates", type=int, nargs="+", default=[100, 200, 300, 400])
     ld.add_argument("--seconds", type=float, default=10)
     ld.add_argument("--members", type=int, default=1000)
+    rd = sub.add_parser("round")
+    rd.add_argument("--frontend", type=int, default=1500)
+    rd.add_argument("--backend", type=int, default=2000)
+    rd.add_argument("--count", type=int, default=40)
     args = parser.parse_args()
     if args.mode == "autocomplete":
         asyncio.run(autocomplete(args.count))
+    elif args.mode == "round":
+        asyncio.run(round_load(args.frontend, args.backend, args.count))
     else:
         asyncio.run(load(args.rates, args.seconds, args.members))
