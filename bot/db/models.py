@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
@@ -77,6 +78,23 @@ class AuditRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
+class Delivery(StrEnum):
+    """Where a post that must happen once stands (reminder rows and DM copies).
+
+    pending (reminders) or retry (DM copies): waiting for its time; claimed: a process is
+    posting it; sent; skipped (too late); cancelled (milestone changed or removed); failed (for
+    good); closed (the member's DMs are closed)."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    RETRY = "retry"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    CLOSED = "closed"
+
+
 def milestone_key(name: str) -> str:
     """What makes two milestone names the same: case and spacing do not count."""
     return " ".join(name.split()).casefold()
@@ -130,8 +148,8 @@ class ReminderRow(SQLModel, table=True):
     milestone_id: int = Field(foreign_key="milestone.id", index=True)
     offset_seconds: int
     due_at: datetime = Field(index=True)
-    # pending -> claimed -> sent; or skipped (too late / past at creation), cancelled, failed
-    status: str = Field(default="pending", max_length=16, index=True)
+    # a `Delivery`: pending -> claimed -> sent; or skipped, cancelled, failed
+    status: str = Field(default=Delivery.PENDING.value, max_length=16, index=True)
     claim_token: str | None = Field(default=None, max_length=36)
     claimed_at: datetime | None = None
     retry_at: datetime | None = None
@@ -159,9 +177,7 @@ class DirectDeliveryRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     reminder_id: int = Field(foreign_key="reminder.id", index=True)
     user_id: int = Field(sa_type=BigInteger)
-    status: str = Field(default="sent", max_length=16)
-    """claimed (being sent) | sent | retry (after `retry_at`) | closed (DMs off) | failed |
-    cancelled (milestone removed)"""
+    status: str = Field(default=Delivery.SENT.value, max_length=16)  # a `Delivery`
     attempts: int = 0
     claimed_at: datetime | None = None
     retry_at: datetime | None = None

@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import Database
 from bot.db.models import (
     AuditRow,
+    Delivery,
     DirectDeliveryRow,
     MilestoneRow,
     ReminderRow,
@@ -226,7 +227,9 @@ class ReminderService:
                     await session.exec(
                         select(ReminderRow.offset_seconds, ReminderRow.due_at).where(
                             ReminderRow.milestone_id == row.id,
-                            col(ReminderRow.status).in_(("claimed", "sent", "failed")),
+                            col(ReminderRow.status).in_(
+                                (Delivery.CLAIMED, Delivery.SENT, Delivery.FAILED)
+                            ),
                         )
                     )
                 ).all()
@@ -241,7 +244,7 @@ class ReminderService:
                         milestone_id=row.id,
                         offset_seconds=offset,
                         due_at=at,
-                        status="skipped" if past else "pending",
+                        status=Delivery.SKIPPED if past else Delivery.PENDING,
                         note="already past when the milestone was saved" if past else "",
                     )
                 )
@@ -289,12 +292,12 @@ class ReminderService:
         rows = (
             await session.exec(
                 select(ReminderRow).where(
-                    ReminderRow.milestone_id == milestone_id, ReminderRow.status == "pending"
+                    ReminderRow.milestone_id == milestone_id, ReminderRow.status == Delivery.PENDING
                 )
             )
         ).all()
         for row in rows:
-            row.status, row.note = "cancelled", "milestone changed or removed"
+            row.status, row.note = Delivery.CANCELLED, "milestone changed or removed"
             self._unschedule(row.id)
         return [row.id for row in rows]
 
@@ -331,7 +334,8 @@ class ReminderService:
                     await session.exec(
                         select(ReminderRow)
                         .where(
-                            col(ReminderRow.milestone_id).in_(ids), ReminderRow.status == "pending"
+                            col(ReminderRow.milestone_id).in_(ids),
+                            ReminderRow.status == Delivery.PENDING,
                         )
                         .order_by(ReminderRow.due_at)
                     )
@@ -403,7 +407,7 @@ class ReminderService:
         """Derive in-memory jobs from pending ledger rows (all, or one milestone's)."""
         if not self.scheduler.running:
             return
-        query = select(ReminderRow).where(ReminderRow.status == "pending")
+        query = select(ReminderRow).where(ReminderRow.status == Delivery.PENDING)
         if milestone_id is not None:
             query = query.where(ReminderRow.milestone_id == milestone_id)
         async with self.database.session() as session:
@@ -434,14 +438,15 @@ class ReminderService:
             stale = (
                 await session.exec(
                     select(ReminderRow).where(
-                        ReminderRow.status == "claimed", col(ReminderRow.claimed_at) <= stale_before
+                        ReminderRow.status == Delivery.CLAIMED,
+                        col(ReminderRow.claimed_at) <= stale_before,
                     )
                 )
             ).all()
             due = (
                 await session.exec(
                     select(ReminderRow).where(
-                        ReminderRow.status == "pending",
+                        ReminderRow.status == Delivery.PENDING,
                         ReminderRow.due_at <= now,
                         or_(col(ReminderRow.retry_at).is_(None), col(ReminderRow.retry_at) <= now),
                     )
@@ -462,7 +467,7 @@ class ReminderService:
                 update(ReminderRow)
                 .where(and_(ReminderRow.id == reminder_id, condition))
                 .values(
-                    status="claimed",
+                    status=Delivery.CLAIMED,
                     claim_token=token,
                     claimed_at=now,
                     attempts=ReminderRow.attempts + 1,
@@ -475,20 +480,20 @@ class ReminderService:
         now = self.clock()
         async with self.database.session() as session:
             row = await session.get(ReminderRow, reminder_id)
-        if row is None or row.status != "pending" or row.due_at > now + timedelta(seconds=1):
+        if row is None or row.status != Delivery.PENDING or row.due_at > now + timedelta(seconds=1):
             return
         if now - row.due_at > self.grace:
             await self._finish(
                 reminder_id,
                 None,
-                status="skipped",
+                status=Delivery.SKIPPED,
                 note=f"{(now - row.due_at)} late, beyond the grace window",
             )
             self.stats["skipped"] += 1
             log.info("reminder %s skipped: too late", reminder_id)
             return
         condition = and_(
-            ReminderRow.status == "pending",
+            ReminderRow.status == Delivery.PENDING,
             or_(
                 col(ReminderRow.retry_at).is_(None),
                 col(ReminderRow.retry_at) <= now + timedelta(seconds=1),
@@ -503,7 +508,7 @@ class ReminderService:
         twice: a post made since the claim is found first."""
         token = await self._claim(
             reminder_id,
-            and_(ReminderRow.status == "claimed", ReminderRow.claim_token == old_token),
+            and_(ReminderRow.status == Delivery.CLAIMED, ReminderRow.claim_token == old_token),
             self.clock(),
         )
         if token is not None:
@@ -519,7 +524,9 @@ class ReminderService:
             assert row is not None
             milestone = await session.get(MilestoneRow, row.milestone_id)
         if milestone is None or milestone.deleted:
-            await self._finish(reminder_id, token, status="cancelled", note="milestone removed")
+            await self._finish(
+                reminder_id, token, status=Delivery.CANCELLED, note="milestone removed"
+            )
             return
         content = reminder_text(
             milestone.name, milestone.description, milestone.due_at, row.offset_seconds
@@ -537,7 +544,7 @@ class ReminderService:
         except DeliveryError as error:
             await self._failed(row, token, error)
             return
-        await self._finish(reminder_id, token, status="sent", message_id=message_id)
+        await self._finish(reminder_id, token, status=Delivery.SENT, message_id=message_id)
         self.stats["sent"] += 1
         log.info("reminder %s posted as message %s", reminder_id, message_id)
         await self._direct_copies(reminder_id, content)
@@ -559,14 +566,17 @@ class ReminderService:
                     update(ReminderRow)
                     .where(and_(ReminderRow.id == row.id, ReminderRow.claim_token == token))
                     .values(
-                        status="pending", claim_token=None, retry_at=retry_at, note=str(error)[:200]
+                        status=Delivery.PENDING,
+                        claim_token=None,
+                        retry_at=retry_at,
+                        note=str(error)[:200],
                     )
                 )
             log.warning("reminder %s failed (%s); retrying at %s", row.id, error, retry_at)
             if self.scheduler.running:
                 self._schedule(row.id, retry_at)
             return
-        await self._finish(row.id or 0, token, status="failed", note=str(error)[:200])
+        await self._finish(row.id or 0, token, status=Delivery.FAILED, note=str(error)[:200])
         self.stats["failed"] += 1
         log.error("reminder %s failed for good: %s", row.id, error)
 
@@ -575,15 +585,17 @@ class ReminderService:
         reminder_id: int,
         token: str | None,
         *,
-        status: str,
+        status: Delivery,
         note: str = "",
         message_id: int | None = None,
     ) -> None:
         condition = (
-            (ReminderRow.claim_token == token) if token else (ReminderRow.status == "pending")
+            (ReminderRow.claim_token == token)
+            if token
+            else (ReminderRow.status == Delivery.PENDING)
         )
         values: dict[str, object] = {"status": status, "note": note[:200]}
-        if status == "sent":
+        if status == Delivery.SENT:
             values.update(sent_at=self.clock(), message_id=message_id)
         async with self.database.session() as session:
             await session.exec(  # type: ignore[call-overload]
@@ -603,7 +615,7 @@ class ReminderService:
                         DirectDeliveryRow(
                             reminder_id=reminder_id,
                             user_id=subscriber.user_id,
-                            status="claimed",
+                            status=Delivery.CLAIMED,
                             claimed_at=self.clock(),
                         )
                     )
@@ -630,18 +642,24 @@ class ReminderService:
                     retry_at,
                 )
                 await self._set_copy(
-                    reminder_id, user_id, status="retry", attempts=attempts, retry_at=retry_at
+                    reminder_id,
+                    user_id,
+                    status=Delivery.RETRY,
+                    attempts=attempts,
+                    retry_at=retry_at,
                 )
             else:
                 log.error("DM copy of reminder %s to %s failed: %s", reminder_id, user_id, error)
-                await self._set_copy(reminder_id, user_id, status="failed", attempts=attempts)
+                await self._set_copy(
+                    reminder_id, user_id, status=Delivery.FAILED, attempts=attempts
+                )
             return
         if not delivered:
             log.info("DMs of %s are closed: unsubscribing them", user_id)
             await self.unsubscribe(user_id)
-            await self._set_copy(reminder_id, user_id, status="closed")
+            await self._set_copy(reminder_id, user_id, status=Delivery.CLOSED)
             return
-        await self._set_copy(reminder_id, user_id, status="sent")
+        await self._set_copy(reminder_id, user_id, status=Delivery.SENT)
 
     async def _set_copy(self, reminder_id: int, user_id: int, **values: object) -> None:
         async with self.database.session() as session:
@@ -660,9 +678,11 @@ class ReminderService:
         """Send again the DM copies that failed (when their backoff is over) or whose sender
         died holding the claim; each is claimed first, so one process sends it."""
         waiting = or_(
-            and_(DirectDeliveryRow.status == "retry", col(DirectDeliveryRow.retry_at) <= now),
             and_(
-                DirectDeliveryRow.status == "claimed",
+                DirectDeliveryRow.status == Delivery.RETRY, col(DirectDeliveryRow.retry_at) <= now
+            ),
+            and_(
+                DirectDeliveryRow.status == Delivery.CLAIMED,
                 col(DirectDeliveryRow.claimed_at) <= now - STALE_CLAIM,
             ),
         )
@@ -673,14 +693,14 @@ class ReminderService:
                 claimed = await session.exec(  # type: ignore[call-overload]
                     update(DirectDeliveryRow)
                     .where(and_(DirectDeliveryRow.id == copy.id, waiting))
-                    .values(status="claimed", claimed_at=now)
+                    .values(status=Delivery.CLAIMED, claimed_at=now)
                 )
                 reminder = await session.get(ReminderRow, copy.reminder_id)
                 milestone = reminder and await session.get(MilestoneRow, reminder.milestone_id)
             if claimed.rowcount != 1:
                 continue
             if milestone is None or milestone.deleted or reminder is None:
-                await self._set_copy(copy.reminder_id, copy.user_id, status="cancelled")
+                await self._set_copy(copy.reminder_id, copy.user_id, status=Delivery.CANCELLED)
                 continue
             content = reminder_text(
                 milestone.name, milestone.description, milestone.due_at, reminder.offset_seconds
