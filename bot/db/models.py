@@ -95,6 +95,17 @@ class Delivery(StrEnum):
     CLOSED = "closed"
 
 
+class GroupStatus(StrEnum):
+    """A pairing group's introduction: pending -> claimed -> announced; or dropped (members
+    left before the introduction). Its check-in: pending -> claimed -> posted."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    ANNOUNCED = "announced"
+    DROPPED = "dropped"
+    POSTED = "posted"
+
+
 def milestone_key(name: str) -> str:
     """What makes two milestone names the same: case and spacing do not count."""
     return " ".join(name.split()).casefold()
@@ -234,14 +245,12 @@ class GroupRow(SQLModel, table=True):
     score: float = 0.0
     overlap_hours: float = 0.0
     shared: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    # pending -> claimed -> announced; or dropped (members left before the introduction)
-    status: str = Field(default="pending", max_length=16, index=True)
+    status: str = Field(default=GroupStatus.PENDING.value, max_length=16, index=True)
     claim_token: str | None = Field(default=None, max_length=36)
     claimed_at: datetime | None = None
     thread_id: int | None = Field(default=None, sa_type=BigInteger)
     checkin_due: datetime | None = Field(default=None, index=True)
-    # pending -> claimed -> posted
-    checkin_status: str = Field(default="pending", max_length=16)
+    checkin_status: str = Field(default=GroupStatus.PENDING.value, max_length=16)
     checkin_claimed_at: datetime | None = None
 
 

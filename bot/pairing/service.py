@@ -30,6 +30,7 @@ from bot.db.models import (
     AuditRow,
     AvoidRow,
     GroupRow,
+    GroupStatus,
     LearnerRow,
     MembershipRow,
     RoundRow,
@@ -429,8 +430,11 @@ class PairingService:
                 await session.exec(
                     select(GroupRow.id).where(
                         or_(
-                            GroupRow.status == "pending",
-                            and_(GroupRow.status == "claimed", col(GroupRow.claimed_at) <= stale),
+                            GroupRow.status == GroupStatus.PENDING,
+                            and_(
+                                GroupRow.status == GroupStatus.CLAIMED,
+                                col(GroupRow.claimed_at) <= stale,
+                            ),
                         )
                     )
                 )
@@ -440,7 +444,7 @@ class PairingService:
                 await self._announce(group_id or 0, stale)
             except DeliveryError as error:
                 log.warning("introducing group %s failed (%s); will retry", group_id, error)
-                await self._set_group(group_id or 0, None, status="pending")
+                await self._set_group(group_id or 0, None, status=GroupStatus.PENDING)
             except Exception:  # one group's bug must not stop the others; retried when stale
                 log.exception("introducing group %s failed", group_id)
         await self._tell_unplaced()
@@ -466,11 +470,14 @@ class PairingService:
                 .where(  # type: ignore[call-overload]
                     GroupRow.id == group_id,
                     or_(
-                        GroupRow.status == "pending",
-                        and_(GroupRow.status == "claimed", col(GroupRow.claimed_at) <= stale),
+                        GroupRow.status == GroupStatus.PENDING,
+                        and_(
+                            GroupRow.status == GroupStatus.CLAIMED,
+                            col(GroupRow.claimed_at) <= stale,
+                        ),
                     ),
                 )
-                .values(status="claimed", claim_token=token, claimed_at=self.clock())
+                .values(status=GroupStatus.CLAIMED, claim_token=token, claimed_at=self.clock())
             )
             if claimed.rowcount != 1:
                 return
@@ -487,7 +494,7 @@ class PairingService:
             if not complete:
                 for membership in staying:
                     membership.active = False
-                group.status = "dropped"
+                group.status = GroupStatus.DROPPED
         if not complete:
             for membership in staying:
                 await self._dm(
@@ -524,7 +531,10 @@ class PairingService:
             thread_id, intro, nonce=post_nonce("introduction", group_id, thread_id)
         )
         await self._set_group(
-            group_id, token, status="announced", checkin_due=self.clock() + self.checkin_after
+            group_id,
+            token,
+            status=GroupStatus.ANNOUNCED,
+            checkin_due=self.clock() + self.checkin_after,
         )
 
     async def _dm(self, user_id: int, text: str) -> None:
@@ -551,12 +561,12 @@ class PairingService:
             due = (
                 await session.exec(
                     select(GroupRow).where(
-                        GroupRow.status == "announced",
+                        GroupRow.status == GroupStatus.ANNOUNCED,
                         col(GroupRow.checkin_due) <= now,
                         or_(
-                            GroupRow.checkin_status == "pending",
+                            GroupRow.checkin_status == GroupStatus.PENDING,
                             and_(
-                                GroupRow.checkin_status == "claimed",
+                                GroupRow.checkin_status == GroupStatus.CLAIMED,
                                 col(GroupRow.checkin_claimed_at) <= now - STALE_CLAIM,
                             ),
                         ),
@@ -575,7 +585,7 @@ class PairingService:
                             GroupRow.checkin_claimed_at == group.checkin_claimed_at,
                         ),
                     )
-                    .values(checkin_status="claimed", checkin_claimed_at=now)
+                    .values(checkin_status=GroupStatus.CLAIMED, checkin_claimed_at=now)
                 )
                 members = [m.user_id for m in await self._active_members(session, group.id)]
             if claimed.rowcount != 1 or group.thread_id is None:
@@ -589,9 +599,9 @@ class PairingService:
                 )
             except DeliveryError as error:
                 log.warning("check-in for group %s failed: %s", group.id, error)
-                await self._set_group(group.id or 0, None, checkin_status="pending")
+                await self._set_group(group.id or 0, None, checkin_status=GroupStatus.PENDING)
                 continue
-            await self._set_group(group.id or 0, None, checkin_status="posted")
+            await self._set_group(group.id or 0, None, checkin_status=GroupStatus.POSTED)
 
     async def answer_checkin(self, group_id: int, user_id: int, collaborating: bool) -> str:
         """Record a check-in answer; 'Need a new partner' returns the learner to the pool."""
