@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.errors import UserError
 from bot.knowledge.entry import CATEGORIES
 from bot.knowledge.files import MAX_QUESTION, MAX_QUESTIONS
 from bot.moderation.content import (
@@ -191,18 +192,11 @@ async def submit_form(interaction: discord.Interaction[Any], custom_id: str) -> 
     if kind == "terms":
         slug, version = target
         terms = SearchTerms(values.get("questions", ""), values.get("misspellings", ""))
+        typed = f"Questions:\n{terms.questions}\n\nMisspellings:\n{terms.misspellings}\n"
         try:
             change = await content.edit_search_terms(slug, terms, int(version), actor(interaction))
-        except EditConflict as conflict:
-            await interaction.followup.send(
-                f"⚠️ {conflict} Your search terms were not saved; they are attached, to try again.",
-                file=text_file(
-                    f"Questions:\n{terms.questions}\n\nMisspellings:\n{terms.misspellings}\n",
-                    f"{slug}-your-search-terms.md",
-                ),
-                ephemeral=True,
-                allowed_mentions=NO_PINGS,
-            )
+        except UserError as refusal:  # a conflict, or a rule: their text goes back to them
+            await return_text(interaction, str(refusal), typed, f"{slug}-your-search-terms.md")
             return
     else:
         draft = Draft(
@@ -217,7 +211,30 @@ async def submit_form(interaction: discord.Interaction[Any], custom_id: str) -> 
         except EditConflict as conflict:
             await send_conflict(interaction, conflict, draft)
             return
+        except UserError as refusal:  # e.g. an unknown category: the text is not lost
+            await return_text(interaction, str(refusal), draft_text(draft), "your-entry.md")
+            return
     await report_saved(interaction, change)
+
+
+async def return_text(
+    interaction: discord.Interaction[Any], reason: str, typed: str, name: str
+) -> None:
+    """Refuse a deferred form privately, with everything the moderator typed attached."""
+    await interaction.followup.send(
+        f"⚠️ {discord.utils.escape_mentions(reason)[:1500]} Your text is attached, to try again.",
+        file=text_file(typed, name),
+        ephemeral=True,
+        allowed_mentions=NO_PINGS,
+    )
+
+
+def draft_text(draft: Draft) -> str:
+    """Everything typed into the entry form, as a file's text."""
+    return (
+        f"Title: {draft.title}\nCategory: {draft.category}\nAliases: {draft.aliases}\n\n"
+        f"Summary:\n{draft.summary}\n\nBody:\n{draft.body}\n"
+    )
 
 
 async def send_conflict(
@@ -228,10 +245,6 @@ async def send_conflict(
     lost."""
     newer, _ = entry_embed(conflict.current)
     newer.set_author(name=f"Now version {conflict.version}")
-    full = (
-        f"Title: {mine.title}\nCategory: {mine.category}\nAliases: {mine.aliases}\n\n"
-        f"Summary:\n{mine.summary}\n\nBody:\n{mine.body}\n"
-    )
     yours = discord.Embed(
         title="Your text (not saved; all of it is in the attached file)",
         color=0x95A5A6,
@@ -241,7 +254,7 @@ async def send_conflict(
     await interaction.followup.send(
         f"⚠️ {conflict} Your changes were not saved; compare and edit again.",
         embeds=[newer, yours],
-        file=text_file(full, f"{conflict.current.slug}-your-text.md"),
+        file=text_file(draft_text(mine), f"{conflict.current.slug}-your-text.md"),
         view=view,
         ephemeral=True,
         allowed_mentions=NO_PINGS,

@@ -83,6 +83,7 @@ async def test_add_then_learn_and_autocomplete_find_it(sandbox: Sandbox) -> None
 async def test_invalid_entry_gets_a_clear_ephemeral_error(sandbox: Sandbox) -> None:
     reply = await add_entry(sandbox, category="gadget")
     assert reply.ephemeral and "unknown category" in reply.content
+    assert NEW["body"] in reply.files["your-entry.md"].decode()  # nothing typed is lost
     reply = await add_entry(sandbox, title="Docker")
     assert "already exists" in reply.content
     assert sandbox.bot.knowledge.get("flask-blueprints") is None
@@ -221,6 +222,7 @@ async def test_invalid_search_terms_are_refused_with_the_reason(sandbox: Sandbox
         await sandbox.emulator.submit_modal(grace, opened, {"questions": nine})
     ).wait_message()
     assert "Not saved" in refused.content and "max 8" in refused.content
+    assert "question number 8" in refused.files["docker-your-search-terms.md"].decode()
     assert len(sandbox.bot.knowledge.get("docker").questions) <= 8  # type: ignore[union-attr]
 
 
