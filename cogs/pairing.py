@@ -292,6 +292,10 @@ class Pair(
         """Start rounds, introductions and check-ins."""
         await self.bot.pairing.start(DiscordNotifier(self.bot))
 
+    async def cog_unload(self) -> None:
+        """Stop what `cog_load` started (a sweep or round in flight finishes first)."""
+        await self.bot.pairing.stop()
+
     @app_commands.command(name="join", description="Join the partner pool (again to update)")
     @app_commands.describe(
         role="Your track in Project Nexus",

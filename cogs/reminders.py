@@ -255,6 +255,10 @@ class Reminders(commands.Cog):
         """Start delivering reminders."""
         await self.bot.reminders.start(DiscordPoster(self.bot))
 
+    async def cog_unload(self) -> None:
+        """Stop what `cog_load` started (deliveries in flight finish first), so reload works."""
+        await self.bot.reminders.stop()
+
     @app_commands.command(
         name="deadlines", description="Upcoming program deadlines, in your time zone"
     )

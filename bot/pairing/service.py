@@ -177,6 +177,7 @@ class PairingService:
             self.scheduler.pause()
             await self.jobs.drain(STOP_TIMEOUT)
             self.scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
 
     async def scheduled_round(self) -> None:
         """The weekly round (once per slot, whichever replica gets there first)."""

@@ -10,6 +10,7 @@ post first, and only if it is not there is it posted again (with the same nonce)
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -149,6 +150,7 @@ class ReminderService:
             self.scheduler.pause()
             await self.jobs.drain(STOP_TIMEOUT)
             self.scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
 
     @property
     def running(self) -> bool:

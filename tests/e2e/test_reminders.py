@@ -236,3 +236,17 @@ async def test_kill_9_during_delivery_never_loses_or_doubles(
         assert row.status == "sent"
         messages = cast.world.channel_messages(cast.announce.id)
         assert len([m for m in messages if "Crash test" in m.content]) == 1
+
+
+async def test_reminders_keep_working_after_the_extensions_reload(sandbox: Sandbox) -> None:
+    """What a cog starts it stops: reloading the extensions restarts the schedulers cleanly."""
+    await sandbox.bot.reload_extension("cogs.reminders")
+    await sandbox.bot.reload_extension("cogs.pairing")
+    assert sandbox.bot.reminders.running and sandbox.bot.pairing.scheduler.running
+    await sandbox.bot.reminders.save_milestone(
+        "After reload", datetime.now(UTC) + timedelta(seconds=1), (0,)
+    )
+    await sandbox.emulator.wait_for_message(lambda m: "After reload" in m.content, timeout=10)
+    await asyncio.sleep(0.5)
+    posts = in_channel(sandbox, sandbox.cast.announce.id)
+    assert sum("After reload" in content for content in posts) == 1
