@@ -7,6 +7,7 @@ import io
 import logging
 import secrets
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -79,48 +80,43 @@ class EntryModal(discord.ui.Modal):
         title = f"Edit: {draft.title}" if editing and draft else "Add an entry"
         custom_id = form_id("edit", slug, version) if editing else form_id("add")
         super().__init__(title=title[:45], custom_id=custom_id, timeout=None)
-        self.slug, self.version = slug, version
         draft = draft or Draft("", "", "", "", "")
-        self.title_input = discord.ui.TextInput(
-            label="Title", custom_id="title", max_length=100, default=draft.title or None
+        inputs = (
+            discord.ui.TextInput(
+                label="Title", custom_id="title", max_length=100, default=draft.title or None
+            ),
+            discord.ui.TextInput(
+                label="Category",
+                custom_id="category",
+                max_length=20,
+                default=draft.category or None,
+                placeholder=", ".join(CATEGORIES)[:100],
+            ),
+            discord.ui.TextInput(
+                label="Aliases (comma-separated)",
+                custom_id="aliases",
+                required=False,
+                max_length=1000,
+                default=draft.aliases or None,
+                placeholder="k8s, kube (other real names; not typos)",
+            ),
+            discord.ui.TextInput(
+                label="Summary",
+                custom_id="summary",
+                style=discord.TextStyle.paragraph,
+                max_length=300,
+                default=draft.summary or None,
+            ),
+            discord.ui.TextInput(
+                label="Body (Markdown)",
+                custom_id="body",
+                style=discord.TextStyle.paragraph,
+                max_length=3500,
+                default=draft.body or None,
+            ),
         )
-        self.category_input = discord.ui.TextInput(
-            label="Category",
-            custom_id="category",
-            max_length=20,
-            default=draft.category or None,
-            placeholder=", ".join(CATEGORIES)[:100],
-        )
-        self.aliases_input = discord.ui.TextInput(
-            label="Aliases (comma-separated)",
-            custom_id="aliases",
-            required=False,
-            max_length=1000,
-            default=draft.aliases or None,
-            placeholder="k8s, kube (other real names; not typos)",
-        )
-        self.summary_input = discord.ui.TextInput(
-            label="Summary",
-            custom_id="summary",
-            style=discord.TextStyle.paragraph,
-            max_length=300,
-            default=draft.summary or None,
-        )
-        self.body_input = discord.ui.TextInput(
-            label="Body (Markdown)",
-            custom_id="body",
-            style=discord.TextStyle.paragraph,
-            max_length=3500,
-            default=draft.body or None,
-        )
-        for item in (
-            self.title_input,
-            self.category_input,
-            self.aliases_input,
-            self.summary_input,
-            self.body_input,
-        ):
-            self.add_item(item)
+        for text_input in inputs:  # custom_ids: `Draft`'s field names, read by `submit_form`
+            self.add_item(text_input)
 
 
 async def report_saved(interaction: discord.Interaction[Any], change: Change) -> None:
@@ -142,26 +138,27 @@ class SearchTermsModal(discord.ui.Modal):
     def __init__(self, title: str, terms: SearchTerms, *, slug: str, version: int) -> None:
         custom_id = form_id("terms", slug, version)
         super().__init__(title=f"Search terms: {title}"[:45], custom_id=custom_id, timeout=None)
-        self.slug, self.version = slug, version
-        self.questions_input = discord.ui.TextInput(
-            label=f"Learners' questions (one per line, max {MAX_QUESTIONS})",
-            custom_id="questions",
-            style=discord.TextStyle.paragraph,
-            required=False,
-            max_length=MAX_QUESTIONS * (MAX_QUESTION + 1),
-            default=terms.questions or None,
-            placeholder="people keep spamming my endpoint (their words, symptoms)",
+        self.add_item(
+            discord.ui.TextInput(
+                label=f"Learners' questions (one per line, max {MAX_QUESTIONS})",
+                custom_id="questions",
+                style=discord.TextStyle.paragraph,
+                required=False,
+                max_length=MAX_QUESTIONS * (MAX_QUESTION + 1),
+                default=terms.questions or None,
+                placeholder="people keep spamming my endpoint (their words, symptoms)",
+            )
         )
-        self.misspellings_input = discord.ui.TextInput(
-            label="Misspellings (comma-separated)",
-            custom_id="misspellings",
-            required=False,
-            max_length=1000,
-            default=terms.misspellings or None,
-            placeholder="kubernates, kubernets (typos that should still find it)",
+        self.add_item(
+            discord.ui.TextInput(
+                label="Misspellings (comma-separated)",
+                custom_id="misspellings",
+                required=False,
+                max_length=1000,
+                default=terms.misspellings or None,
+                placeholder="kubernates, kubernets (typos that should still find it)",
+            )
         )
-        self.add_item(self.questions_input)
-        self.add_item(self.misspellings_input)
 
 
 async def open_form(interaction: discord.Interaction[Any], form: discord.ui.Modal) -> None:
@@ -199,9 +196,7 @@ async def submit_form(interaction: discord.Interaction[Any], custom_id: str) -> 
             await return_text(interaction, str(refusal), typed, f"{slug}-your-search-terms.md")
             return
     else:
-        draft = Draft(
-            *(values.get(name, "") for name in ("title", "category", "aliases", "summary", "body"))
-        )
+        draft = Draft(**{field.name: values.get(field.name, "") for field in fields(Draft)})
         try:
             if kind == "add":
                 change = await content.add(draft, actor(interaction))
