@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.errors import UserError
 from bot.knowledge.entry import CATEGORIES
 from bot.knowledge.files import MAX_QUESTION, MAX_QUESTIONS
+from bot.knowledge.presentation import trim
 from bot.moderation.content import (
     Actor,
     Change,
@@ -243,7 +244,7 @@ async def send_conflict(
     yours = discord.Embed(
         title="Your text (not saved; all of it is in the attached file)",
         color=0x95A5A6,
-        description=trim_text(f"**{mine.title}** · {mine.category}\n\n{mine.summary}", 1000),
+        description=trim(f"**{mine.title}** · {mine.category}\n\n{mine.summary}", 1000)[0],
     )
     view = dynamic_view(EditAgainButton(conflict.current.slug))
     await interaction.followup.send(
@@ -259,11 +260,6 @@ async def send_conflict(
 def text_file(text: str, name: str) -> discord.File:
     """`text` as an attachment (a member's text too long for a message is never cut)."""
     return discord.File(io.BytesIO(text.encode()), filename=name)
-
-
-def trim_text(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class EditAgainButton(EntryButton, prefix="content:reedit", label="Edit the newer version"):
