@@ -8,6 +8,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
@@ -51,3 +53,14 @@ class InFlight:
             task.cancel()
         if late:
             await asyncio.wait(late, timeout=1)
+
+
+async def stop_scheduler(scheduler: AsyncIOScheduler, jobs: InFlight, timeout: float) -> None:
+    """Stop `scheduler` taking new work, let its `jobs` in flight finish (up to `timeout`
+    seconds), then shut it down, so that it can be started again (an extension reload)."""
+    if not scheduler.running:
+        return
+    scheduler.pause()
+    await jobs.drain(timeout)
+    scheduler.shutdown(wait=False)
+    await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn

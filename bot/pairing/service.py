@@ -38,7 +38,7 @@ from bot.db.models import (
     utcnow,
 )
 from bot.errors import DeliveryError, UserError, quoted
-from bot.jobs import InFlight
+from bot.jobs import InFlight, stop_scheduler
 from bot.nonces import post_nonce
 from bot.pairing.matching import match
 from bot.pairing.model import Learner, MatchResult
@@ -173,11 +173,7 @@ class PairingService:
 
     async def stop(self) -> None:
         """Stop scheduling, then let a sweep or round in flight finish (within a limit)."""
-        if self.scheduler.running:
-            self.scheduler.pause()
-            await self.jobs.drain(STOP_TIMEOUT)
-            self.scheduler.shutdown(wait=False)
-            await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
+        await stop_scheduler(self.scheduler, self.jobs, STOP_TIMEOUT)
 
     async def scheduled_round(self) -> None:
         """The weekly round (once per slot, whichever replica gets there first)."""

@@ -10,7 +10,6 @@ post first, and only if it is not there is it posted again (with the same nonce)
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -39,7 +38,7 @@ from bot.db.models import (
     utcnow,
 )
 from bot.errors import DeliveryError, UserError
-from bot.jobs import InFlight
+from bot.jobs import InFlight, stop_scheduler
 from bot.nonces import post_nonce
 from bot.reminders.timeline import PlannedMilestone, Timeline, plan_cohort
 
@@ -146,11 +145,7 @@ class ReminderService:
 
     async def stop(self) -> None:
         """Stop scheduling, then let the deliveries in flight finish (within a limit)."""
-        if self.scheduler.running:
-            self.scheduler.pause()
-            await self.jobs.drain(STOP_TIMEOUT)
-            self.scheduler.shutdown(wait=False)
-            await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
+        await stop_scheduler(self.scheduler, self.jobs, STOP_TIMEOUT)
 
     @property
     def running(self) -> bool:
