@@ -297,3 +297,13 @@ class InteractionClaimRow(SQLModel, table=True):
 
     id: int = Field(sa_type=BigInteger, primary_key=True)  # the interaction's snowflake
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class DeploymentRow(SQLModel, table=True):
+    """This deployment's random key (one row), part of every post's nonce: Discord keeps an
+    author's nonces across channels, so two deployments of one bot must never share one."""
+
+    __tablename__ = "deployment"
+
+    id: int = Field(default=1, primary_key=True)
+    key: str = Field(max_length=32)

@@ -39,7 +39,7 @@ from bot.db.models import (
 )
 from bot.errors import DeliveryError, UserError, quoted
 from bot.jobs import InFlight, stop_scheduler
-from bot.nonces import post_nonce
+from bot.nonces import Nonces
 from bot.pairing.matching import match
 from bot.pairing.model import Learner, MatchResult
 from bot.pairing.schedule import last_occurrence
@@ -140,6 +140,7 @@ class PairingService:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.database = database
+        self.nonces = Nonces(database)
         self.checkin_after = checkin_after
         self.grace = grace
         self.schedule = schedule
@@ -525,7 +526,7 @@ class PairingService:
         for member in intro.members:
             await self.notifier.add_member(thread_id, member.user_id)
         await self.notifier.introduce(
-            thread_id, intro, nonce=post_nonce("introduction", group_id, thread_id)
+            thread_id, intro, nonce=await self.nonces("introduction", group_id, thread_id)
         )
         await self._set_group(
             group_id,
@@ -592,7 +593,7 @@ class PairingService:
                     group.thread_id,
                     group.id or 0,
                     members,
-                    nonce=post_nonce("check-in", group.id or 0, group.thread_id),
+                    nonce=await self.nonces("check-in", group.id or 0, group.thread_id),
                 )
             except DeliveryError as error:
                 log.warning("check-in for group %s failed: %s", group.id, error)

@@ -39,7 +39,7 @@ from bot.db.models import (
 )
 from bot.errors import DeliveryError, UserError
 from bot.jobs import InFlight, stop_scheduler
-from bot.nonces import post_nonce
+from bot.nonces import Nonces
 from bot.reminders.timeline import PlannedMilestone, Timeline, plan_cohort
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,7 @@ class ReminderService:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.database = database
+        self.nonces = Nonces(database)
         self.channel_id = channel_id
         self.grace = grace
         self.default_offsets = default_offsets
@@ -536,7 +537,7 @@ class ReminderService:
                 message_id = await self.poster.post(
                     self.channel_id,
                     content,
-                    nonce=post_nonce("reminder", reminder_id, self.channel_id, content),
+                    nonce=await self.nonces("reminder", reminder_id, self.channel_id, content),
                 )
         except DeliveryError as error:
             await self._failed(row, token, error)
@@ -625,7 +626,9 @@ class ReminderService:
         assert self.poster is not None
         try:
             delivered = await self.poster.direct(
-                user_id, content, nonce=post_nonce("reminder-dm", reminder_id, user_id, content)
+                user_id,
+                content,
+                nonce=await self.nonces("reminder-dm", reminder_id, user_id, content),
             )
         except DeliveryError as error:
             attempts += 1

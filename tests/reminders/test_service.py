@@ -12,7 +12,6 @@ from sqlmodel import select
 from bot.db import Database
 from bot.db.models import DirectDeliveryRow, ReminderRow
 from bot.errors import DeliveryError, UserError
-from bot.nonces import post_nonce
 from bot.reminders.service import ReminderService, reminder_text
 from tests.helpers import NOW, Clock
 
@@ -100,7 +99,7 @@ async def test_due_reminder_posts_once_even_when_delivered_twice(database: Datab
     assert len(discord.posts) == 1
     channel, content, nonce = discord.posts[0]
     assert channel == 42 and "Deadline" in content and "<t:" in content
-    assert nonce == post_nonce("reminder", reminder_id, 42, content)
+    assert nonce == await service.nonces("reminder", reminder_id, 42, content)
     assert await statuses(database) == {0: "sent"}
 
 

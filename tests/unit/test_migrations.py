@@ -145,6 +145,7 @@ ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
         ),
     ],
     "0007": [("interaction_claim", {"id": 2**62, "created_at": NOW})],
+    "0008": [("deployment", {"id": 1, "key": "0123456789abcdef"})],
 }
 
 
