@@ -128,26 +128,20 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_content_validate(args: argparse.Namespace) -> int:
-    """Check every content file; print `file:line: message` per problem."""
+    """Check every content file; print `file:line: message` per problem, every problem of
+    every file; exit 1 when there is one, or nothing to check."""
     settings = _settings_or_exit()
-    from bot.knowledge.files import Problem, load_directory
-    from bot.knowledge.vocabulary import FILE_NAME, load_vocabulary
-    from bot.reminders.timeline import load_timeline
+    from bot.knowledge.cli import check_content
 
     root = Path(args.path) if args.path else settings.content_dir
-    entries, problems = load_directory(root)
-    problems = list(problems)
-    problems += [Problem(str(root / FILE_NAME), 1, m) for m in load_vocabulary(root)[1]]
-    timeline = root / "timeline.yaml"
-    if timeline.exists():
-        try:
-            load_timeline(timeline)
-        except ValueError as error:
-            problems.append(Problem(str(timeline), 1, str(error).split(": ", 1)[-1]))
-    for problem in problems:
+    check = check_content(root)
+    for problem in check.problems:
         print(problem)
-    print(f"{len(entries)} entries, {len(problems)} problem(s)", file=sys.stderr)
-    return 1 if problems else 0
+    if check.fatal:
+        print(f"content validate: {check.fatal}", file=sys.stderr)
+    else:
+        print(f"{check.entries} entries, {len(check.problems)} problem(s)", file=sys.stderr)
+    return 0 if check.ok else 1
 
 
 def cmd_content_export(args: argparse.Namespace) -> int:

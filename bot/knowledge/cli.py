@@ -1,16 +1,22 @@
-"""`python -m bot search`: the answers `/learn` would give, as JSON or a table."""
+"""`python -m bot search` (the answers `/learn` would give, as JSON or a table) and
+`python -m bot content validate` (every problem of the content folder)."""
 
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
 from bot.db import Database
 from bot.db.migrate import upgrade
+from bot.knowledge.files import Problem, load_directory
 from bot.knowledge.search import SearchResult
 from bot.knowledge.service import KnowledgeService
+from bot.knowledge.vocabulary import FILE_NAME, load_vocabulary
+from bot.reminders.timeline import read_timeline
 
 
 def answers(service: KnowledgeService, result: SearchResult) -> list[dict[str, Any]]:
@@ -66,3 +72,42 @@ async def run_search(settings: Settings, queries: list[str], *, as_json: bool) -
             print(table(query, result))
     sys.stdout.flush()
     return 0
+
+
+@dataclass(frozen=True)
+class ContentCheck:
+    """What `content validate` found: the entries read, every problem, and `fatal` when there
+    is nothing to check (no such folder, or no entry in it)."""
+
+    entries: int
+    problems: tuple[Problem, ...]
+    fatal: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the folder passes."""
+        return self.fatal is None and not self.problems
+
+
+def check_content(root: Path) -> ContentCheck:
+    """Every problem of the content folder `root`: all the rules of each entry file (the
+    content-truth ones included), the vocabulary and the timeline."""
+    root = Path(root)
+    if not root.is_dir():
+        what = "is a file, not a folder" if root.exists() else "does not exist"
+        return ContentCheck(0, (), f"{root} {what}: give the content folder (e.g. content)")
+    entries, problems = load_directory(root, strict=True)
+    problems += [Problem(str(root / FILE_NAME), 1, m) for m in load_vocabulary(root)[1]]
+    timeline = root / "timeline.yaml"
+    if timeline.exists():
+        problems += [
+            Problem(str(timeline), line, f"invalid timeline: {message}")
+            for line, message in read_timeline(timeline, strict=True)[1]
+        ]
+    fatal = None
+    if not entries and not any(p.path.endswith(".md") for p in problems):
+        fatal = (
+            f"{root} holds no entries: expected files like {root / 'concept' / 'caching.md'} "
+            "(<category>/<slug>.md)"
+        )
+    return ContentCheck(len(entries), tuple(problems), fatal)

@@ -7,7 +7,9 @@ reads a file only to point line numbers at its front-matter keys).
 
 from __future__ import annotations
 
+import ast
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,8 +109,11 @@ def _key_lines(node: yaml.Node) -> dict[str, int]:
 FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _compose(front: str, path: str) -> tuple[Any, dict[str, int], dict[str, list[int]]]:
-    """Parse YAML front matter; return (data, key lines, list item lines), lines 1-based."""
+def _compose(
+    front: str, path: str
+) -> tuple[Any, dict[str, int], dict[str, list[int]], list[ContentError]]:
+    """Parse YAML front matter; return (data, key lines, list item lines, duplicate keys),
+    lines 1-based. Raise `ContentError` when it is not YAML."""
     try:
         return _compose_with(FAST_LOADER, front, path)
     except ContentError:
@@ -119,18 +124,20 @@ def _compose(front: str, path: str) -> tuple[Any, dict[str, int], dict[str, list
 
 def _compose_with(
     loader_class: type[yaml.SafeLoader], front: str, path: str
-) -> tuple[Any, dict[str, int], dict[str, list[int]]]:
+) -> tuple[Any, dict[str, int], dict[str, list[int]], list[ContentError]]:
     loader = loader_class(front)
+    duplicates: list[ContentError] = []
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, {}, {}
+            return None, {}, {}, []
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key_node, _ in node.value:
                 key = str(key_node.value)
                 if key in seen:
-                    raise ContentError(path, key_node.start_mark.line + 2, f"duplicate key {key!r}")
+                    line = key_node.start_mark.line + 2
+                    duplicates.append(ContentError(path, line, f"duplicate key {key!r}"))
                 seen.add(key)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
@@ -149,71 +156,125 @@ def _compose_with(
                 item_lines[str(key_node.value)] = [
                     item.start_mark.line + 2 for item in value_node.value
                 ]
-    return data, key_lines, item_lines
+    return data, key_lines, item_lines, duplicates
 
 
-def _parse(text: str, path: str) -> tuple[Entry, dict[str, int]]:
-    front, body, body_line = _split(text, path)
-    data, key_lines, item_lines = _compose(front, path)
+@dataclass(frozen=True)
+class _Read:
+    """What could be read of one file.
+
+    `errors` are schema errors, in file order. `entry` is None when the front matter is not a
+    YAML mapping; otherwise it is the entry, with placeholders (the file's name and folder, empty
+    strings and lists) for the `broken` fields: missing ones or ones of the wrong type. `body`
+    is None only when the front matter is not closed.
+    """
+
+    entry: Entry | None
+    lines: dict[str, int]
+    errors: tuple[ContentError, ...]
+    broken: frozenset[str]
+    body: str | None
+
+
+def _read(text: str, path: str) -> _Read:
+    """Read one entry file, collecting every schema error instead of stopping at the first."""
+    try:
+        front, body, body_line = _split(text, path)
+    except ContentError as error:
+        return _Read(None, {}, (error,), frozenset(), None)
+    body_lines = {BODY_KEY: body_line}
+    try:
+        data, key_lines, item_lines, errors = _compose(front, path)
+    except ContentError as error:
+        return _Read(None, body_lines, (error,), frozenset(), body)
     if not isinstance(data, dict):
-        raise ContentError(path, 2 if front.strip() else 1, "front matter must be a YAML mapping")
+        error = ContentError(path, 2 if front.strip() else 1, "front matter must be a YAML mapping")
+        return _Read(None, body_lines, (error,), frozenset(), body)
 
     def line_of(key: str) -> int:
         return key_lines.get(key, 1)
 
+    broken: set[str] = set()
     for key in data:
         if not isinstance(key, str) or key not in FIELD_ORDER:
             expected = ", ".join(FIELD_ORDER)
-            raise ContentError(
-                path, line_of(str(key)), f"unknown field {key!r} (expected: {expected})"
+            errors.append(
+                ContentError(
+                    path, line_of(str(key)), f"unknown field {key!r} (expected: {expected})"
+                )
             )
     for key in REQUIRED_FIELDS:
         if key not in data:
-            raise ContentError(path, 1, f"missing required field {key!r}")
+            errors.append(ContentError(path, 1, f"missing required field {key!r}"))
+            broken.add(key)
+    strings: dict[str, str] = {}
     for key in _STRING_FIELDS:
-        value = data[key]
-        if not isinstance(value, str):
-            raise ContentError(
-                path,
-                line_of(key),
-                f"{key!r} must be a string, got {type(value).__name__} {value!r} (quote it)",
+        value = data.get(key)
+        if isinstance(value, str):
+            strings[key] = value
+            continue
+        if key in data:
+            errors.append(
+                ContentError(
+                    path,
+                    line_of(key),
+                    f"{key!r} must be a string, got {type(value).__name__} {value!r} (quote it)",
+                )
             )
+            broken.add(key)
+        file = Path(path)
+        strings[key] = {"slug": file.stem, "category": file.parent.name}.get(key, "")
     lists: dict[str, tuple[str, ...]] = {}
     for key in LIST_FIELDS:
         value = data.get(key)
         if value is None:
             value = []
         if not isinstance(value, list):
-            raise ContentError(path, line_of(key), f"{key!r} must be a list of strings")
+            errors.append(ContentError(path, line_of(key), f"{key!r} must be a list of strings"))
+            broken.add(key)
+            value = []
+        lines = item_lines.get(key, [])
         for index, item in enumerate(value):
             if not isinstance(item, str):
-                lines = item_lines.get(key, [])
-                line = lines[index] if index < len(lines) else line_of(key)
-                raise ContentError(
-                    path,
-                    line,
-                    f"{key!r} items must be strings, got {type(item).__name__} {item!r} (quote it)",
+                errors.append(
+                    ContentError(
+                        path,
+                        lines[index] if index < len(lines) else line_of(key),
+                        f"{key!r} items must be strings, got {type(item).__name__} {item!r} "
+                        "(quote it)",
+                    )
                 )
-        lists[key] = tuple(value)
-    key_lines[BODY_KEY] = body_line
+                broken.add(key)
+        lists[key] = tuple(item for item in value if isinstance(item, str))
+    key_lines.update(body_lines)
     entry = Entry(
-        slug=data["slug"],
-        title=data["title"],
-        category=data["category"],
+        slug=strings["slug"],
+        title=strings["title"],
+        category=strings["category"],
         aliases=lists["aliases"],
         tags=lists["tags"],
-        summary=data["summary"],
+        summary=strings["summary"],
         related=lists["related"],
         sources=lists["sources"],
         body=body,
         misspellings=lists["misspellings"],
         questions=lists["questions"],
     )
-    return entry, key_lines
+    errors.sort(key=lambda error: error.line)
+    return _Read(entry, key_lines, tuple(errors), frozenset(broken), body)
+
+
+def _parse(text: str, path: str) -> tuple[Entry, dict[str, int]]:
+    read = _read(text, path)
+    if read.errors:
+        raise read.errors[0]
+    assert read.entry is not None
+    return read.entry, read.lines
 
 
 def parse_entry(text: str, path: str) -> Entry:
-    """Parse one entry file; raise `ContentError` (with the offending line) on any schema error.
+    """Parse one entry file; raise `ContentError` (with the offending line) on a schema error:
+    the first one in the file (`load_directory` reports them all).
 
     Only structure and types are checked here; the content rules live in `validate`.
     The body is stripped of leading blank lines and trailing whitespace.
@@ -282,11 +343,15 @@ def check_entry(entry: Entry, path: str, lines: Mapping[str, int] | None = None)
 
     `lines` maps front-matter keys (and `BODY_KEY`) to line numbers; missing keys give line 1.
     """
-    lines = lines or {}
-    problems: list[Problem] = []
+    return [problem for _, problem in _check_entry(entry, path, lines or {})]
+
+
+def _check_entry(entry: Entry, path: str, lines: Mapping[str, int]) -> list[tuple[str, Problem]]:
+    """`check_entry`, each problem with the key it concerns."""
+    problems: list[tuple[str, Problem]] = []
 
     def add(key: str, message: str) -> None:
-        problems.append(Problem(path, lines.get(key, 1), message))
+        problems.append((key, Problem(path, lines.get(key, 1), message)))
 
     for key in _STRING_FIELDS:
         if not isinstance(getattr(entry, key), str):
@@ -475,16 +540,180 @@ def validate(
     return problems
 
 
+# --------------------------------------------------------------------------- content truth
+# Rules `content validate` adds (`load_directory(..., strict=True)`): the code learners copy
+# runs, and what an entry says about the program names the seed documents it comes from.
+# Moderators' edits in Discord are not held to them (sources cannot be edited there).
+
+PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3"})
+"""Info strings of a fenced block that `ast.parse` must accept."""
+
+_CODE_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    """A fenced code block of a Markdown body."""
+
+    language: str
+    """The first word of the info string, lowercased ('' for none)."""
+    line: int
+    """0-based line of the opening fence within the body."""
+    end: int
+    """0-based line of the closing fence (the body's line count when the block is unclosed)."""
+    code: str
+
+
+def code_blocks(body: str) -> list[CodeBlock]:
+    """The fenced code blocks of `body` (``` or ~~~, any indentation); an unclosed block runs
+    to the end, as in Markdown. The fence's indentation is removed from the code's lines."""
+    blocks: list[CodeBlock] = []
+    lines = body.split("\n")
+    index = 0
+    while index < len(lines):
+        opening = _CODE_FENCE.match(lines[index])
+        if opening is None or (opening["fence"][0] == "`" and "`" in opening["info"]):
+            index += 1
+            continue
+        fence, indent = opening["fence"], len(opening["indent"].expandtabs(4))
+        words = opening["info"].split()
+        code: list[str] = []
+        end = index + 1
+        while end < len(lines):
+            stripped = lines[end].strip()
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                break
+            line = lines[end]
+            spaces = len(line) - len(line.lstrip(" "))
+            code.append(line[min(spaces, indent) :])
+            end += 1
+        language = words[0].lower() if words else ""
+        blocks.append(CodeBlock(language, index, end, "\n".join(code)))
+        index = end + 1
+    return blocks
+
+
+def python_problems(body: str, path: str, body_line: int = 1) -> list[Problem]:
+    """A problem for each ```python (or ```py) block of `body` that `ast.parse` refuses.
+
+    `body_line` is the file line of the body's first line. A deliberate fragment is marked as
+    another language (```text) and is not checked.
+    """
+    problems = []
+    for block in code_blocks(body):
+        if block.language not in PYTHON_LANGUAGES:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarning: invalid escapes and the like
+                ast.parse(block.code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            fence_line = body_line + block.line
+            where = ""
+            if isinstance(error, SyntaxError) and error.lineno:
+                text = (error.text or "").strip()
+                where = f" at line {fence_line + error.lineno}" + (
+                    f" ({text[:60]!r})" if text else ""
+                )
+            message = error.msg if isinstance(error, SyntaxError) else str(error)
+            problems.append(
+                Problem(
+                    path,
+                    fence_line,
+                    f"```{block.language} block does not parse: {message}{where}; fix it, or "
+                    "mark a deliberate fragment as another language (```text)",
+                )
+            )
+    return problems
+
+
+PROGRAM_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Project Nexus", re.compile(r"\bproject[\s-]*nexus\b", re.IGNORECASE)),
+    ("a milestone number", re.compile(r"\bmilestones?[\s-]*#?\d+\b", re.IGNORECASE)),
+    ("a program month", re.compile(r"\bmonths?[\s-]*[1-4]\b", re.IGNORECASE)),
+    ("the mentors", re.compile(r"\bmentors?\b", re.IGNORECASE)),
+    ("graduation", re.compile(r"\bgraduat(?:e|es|ed|ing|ion)\b", re.IGNORECASE)),
+    (
+        "the review rules",
+        re.compile(r"\b(?:rubrics?|scoring|review\s+(?:period|window))\b", re.IGNORECASE),
+    ),
+    ("a program year", re.compile(r"\b202[5-9]\b")),
+)
+"""What marks a statement about the program: the phrases an entry needs `sources` for."""
+
+
+def _prose(body: str) -> list[tuple[int, str]]:
+    """The body's lines outside fenced code blocks, with their 0-based line numbers."""
+    code = set()
+    for block in code_blocks(body):
+        code.update(range(block.line, block.end + 1))
+    return [(number, line) for number, line in enumerate(body.split("\n")) if number not in code]
+
+
+def program_fact(entry: Entry, lines: Mapping[str, int] | None = None) -> tuple[str, int] | None:
+    """Why `entry` states program facts, and the line that shows it; None when it does not.
+
+    An entry states program facts when its category is `program`, or when its title, aliases,
+    summary or body (outside code blocks) names Project Nexus, a milestone number ("Milestone
+    3"), a program month ("Month 1" to "Month 4"), the mentors, graduation, the review rules
+    ("rubric", "scoring", "review period" or "review window") or a year from 2025 to 2029.
+    Questions, misspellings and tags are search words, not statements, and are not read.
+    """
+    lines = lines or {}
+    if entry.category == "program":
+        return "its category is program", lines.get("category", 1)
+    texts = [
+        (lines.get("title", 1), entry.title),
+        *((lines.get("aliases", 1), alias) for alias in entry.aliases),
+        (lines.get("summary", 1), entry.summary),
+        *((lines.get(BODY_KEY, 1) + number, line) for number, line in _prose(entry.body)),
+    ]
+    for line, text in texts:
+        for _, pattern in PROGRAM_FACTS:
+            found = pattern.search(text)
+            if found:
+                return f"it mentions {found.group(0)!r}", line
+    return None
+
+
+def check_facts(entry: Entry, path: str, lines: Mapping[str, int] | None = None) -> list[Problem]:
+    """The content-truth rules for one entry: its python blocks parse, and it names `sources`
+    when it states program facts (`program_fact`)."""
+    return [problem for _, problem in _check_facts(entry, path, lines or {})]
+
+
+def _check_facts(entry: Entry, path: str, lines: Mapping[str, int]) -> list[tuple[str, Problem]]:
+    problems = [
+        (BODY_KEY, problem) for problem in python_problems(entry.body, path, lines.get(BODY_KEY, 1))
+    ]
+    fact = None if entry.sources else program_fact(entry, lines)
+    if fact is not None:
+        reason, line = fact
+        problems.append(
+            (
+                "sources",
+                Problem(
+                    path,
+                    lines.get("sources", line),
+                    f"states program facts ({reason}, line {line}) but names no sources: list "
+                    "the seed documents they come from, e.g. sources: [seed-001]",
+                ),
+            )
+        )
+    return problems
+
+
 # --------------------------------------------------------------------------- directories
 
 
-def load_directory(root: Path) -> tuple[list[Entry], list[Problem]]:
+def load_directory(root: Path, *, strict: bool = False) -> tuple[list[Entry], list[Problem]]:
     """Read `root/<category>/*.md`, validate the lot, return (entries, problems).
 
     Other files (timeline YAML, READMEs at the root) are ignored. Files that cannot be parsed
     are reported as problems and left out; entries with rule violations are returned along
     with their problems, so callers must refuse to import when `problems` is not empty.
-    Entries are sorted by path.
+    Every problem of a file is reported, not only the first. With `strict`, the content-truth
+    rules (`check_facts`) are checked too. Entries are sorted by path.
     """
     root = Path(root)
     entries: list[Entry] = []
@@ -503,14 +732,25 @@ def load_directory(root: Path) -> tuple[list[Entry], list[Problem]]:
         except OSError as exc:
             problems.append(Problem(path, 1, f"cannot read: {exc.strerror or exc}"))
             continue
-        try:
-            entry, lines = _parse(text, path)
-        except ContentError as exc:
-            problems.append(Problem(exc.path, exc.line, exc.message))
+        read = _read(text, path)
+        problems.extend(Problem(e.path, e.line, e.message) for e in read.errors)
+        if read.entry is None:
+            if strict and read.body is not None:
+                problems.extend(python_problems(read.body, path, read.lines[BODY_KEY]))
             continue
-        entries.append(entry)
-        pairs.append((entry, path))
-        line_maps[path] = lines
+        if read.errors:
+            # Left out, but the fields that could be read are checked as well.
+            checks = _check_entry(read.entry, path, read.lines)
+            if strict:
+                checks += _check_facts(read.entry, path, read.lines)
+            problems.extend(p for key, p in checks if key not in read.broken)
+            continue
+        entries.append(read.entry)
+        pairs.append((read.entry, path))
+        line_maps[path] = read.lines
     problems.extend(validate(pairs, line_maps))
+    if strict:
+        for entry, path in pairs:
+            problems.extend(check_facts(entry, path, line_maps[path]))
     problems.sort(key=lambda p: (p.path, p.line))
     return entries, problems

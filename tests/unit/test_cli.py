@@ -180,7 +180,44 @@ def test_content_validate_checks_the_timeline(tmp_path: Path) -> None:
     )
     result = run_cli("content", "validate", "content", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stdout.startswith("content/timeline.yaml:1: invalid timeline")
+    assert result.stdout.splitlines() == [
+        "content/timeline.yaml:3: invalid timeline: unknown time zone 'Mars/Base' "
+        "(an IANA name: Africa/Lagos)",
+        "content/timeline.yaml:4: invalid timeline: milestones is empty",
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_content_validate_without_entries_exits_1_and_says_why(tmp_path: Path) -> None:
+    missing = run_cli("content", "validate", "no-such-folder", cwd=tmp_path)
+    assert missing.returncode == 1
+    assert "content validate: no-such-folder does not exist" in missing.stderr
+    (tmp_path / "content" / "concept").mkdir(parents=True)
+    empty = run_cli("content", "validate", "content", cwd=tmp_path)
+    assert empty.returncode == 1
+    assert "content validate: content holds no entries" in empty.stderr
+    assert "Traceback" not in missing.stderr + empty.stderr
+
+
+def test_content_validate_prints_every_problem_of_a_file(tmp_path: Path) -> None:
+    folder = tmp_path / "content" / "program"
+    folder.mkdir(parents=True)
+    (folder / "rules.md").write_text(
+        "---\nslug: rules\ntitle: Rules\ncategory: program\ncolour: red\ntags: [Web]\n"
+        "summary: ''\n---\nMentors review it.\n\n```python\nx = (\n```\n"
+    )
+    result = run_cli("content", "validate", "content", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert [line.split(": ")[0] for line in lines] == [
+        "content/program/rules.md:4",  # a program entry without sources
+        "content/program/rules.md:5",  # unknown field
+        "content/program/rules.md:6",  # tag not lowercase
+        "content/program/rules.md:7",  # summary empty
+        "content/program/rules.md:11",  # the python block
+    ]
+    assert "states program facts" in lines[0] and "does not parse" in lines[-1]
+    assert "0 entries, 5 problem(s)" in result.stderr
 
 
 def test_run_with_a_token_fails_cleanly_when_discord_refuses_or_is_unreachable(
