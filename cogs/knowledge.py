@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.knowledge.deadlines import LiveDeadlines, live_deadlines
 from bot.knowledge.entry import CATEGORIES, Entry
 from bot.knowledge.presentation import (
     CATEGORY_LABELS,
@@ -74,6 +75,13 @@ def entry_embed(entry: Entry, *, full: bool = False) -> tuple[discord.Embed, boo
     return embed, shortened
 
 
+def add_deadlines(embed: discord.Embed, live: LiveDeadlines) -> None:
+    """The live milestones right under the entry's text, within Discord's embed limits."""
+    room = min(1024, 6000 - len(embed) - len(live.title))
+    if room >= 80:  # always, with the content limits (body 3,500, summary 300 characters)
+        embed.insert_field_at(0, name=live.title, value=trim(live.text, room)[0], inline=False)
+
+
 def entry_view(
     knowledge: KnowledgeService, entry: Entry, *, shortened: bool, others: tuple[Hit, ...] = ()
 ) -> discord.ui.View:
@@ -127,6 +135,9 @@ async def send_entry(
         )
         return
     embed, shortened = entry_embed(entry, full=full)
+    live = await live_deadlines(interaction.client.reminders, entry.slug, escape=inert)
+    if live is not None:
+        add_deadlines(embed, live)
     view = entry_view(knowledge, entry, shortened=shortened and not full, others=others)
     await interaction.response.send_message(embed=embed, view=view, ephemeral=ephemeral)
 
