@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.migrate import upgrade
 from bot.interaction_claims import InteractionClaims
+from bot.jobs import Jobs
 from bot.knowledge.service import KnowledgeService
 from bot.metrics import Metrics
 from bot.moderation.content import ContentService
@@ -87,13 +88,15 @@ class NexusBot(commands.Bot):
         )
         self.settings = settings
         self.database = Database(settings.database_url)
-        self.knowledge = KnowledgeService(self.database, settings.content_dir)
+        self.jobs = Jobs()  # the one runtime for background work; the services add to it
+        self.knowledge = KnowledgeService(self.database, settings.content_dir, self.jobs)
         self.content = ContentService(self.knowledge)
         self.pairing = PairingService(
             self.database,
             checkin_after=timedelta(days=settings.pairing_checkin_days),
             grace=timedelta(hours=settings.reminder_grace_hours),
             schedule=parse_schedule(settings.pairing_schedule),
+            jobs=self.jobs,
         )
         self.reminders = ReminderService(
             self.database,
@@ -101,6 +104,7 @@ class NexusBot(commands.Bot):
             grace=timedelta(hours=settings.reminder_grace_hours),
             default_offsets=parse_offsets(settings.reminder_offsets),
             timeline=load_timeline_if_present(settings.content_dir / "timeline.yaml"),
+            jobs=self.jobs,
         )
         self.extensions_to_load = extensions
         self.metrics = Metrics(self.service_figures)
@@ -116,6 +120,7 @@ class NexusBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Migrate, import content, load cogs, sync commands, start the health server."""
         await upgrade(self.database)
+        self.jobs.start()
         if not self.database.is_sqlite:  # replicas may share the token: one acts on each
             self._act_only_on_claimed_interactions()
         report = await self.knowledge.start(watch=True)
@@ -191,12 +196,13 @@ class NexusBot(commands.Bot):
         gc.freeze()
 
     async def close(self) -> None:
-        """Stop the schedulers, let in-flight commands finish, then close everything."""
+        """Stop background work, let in-flight commands finish, then close everything."""
         if self.is_closed():
             return
         await self.reminders.stop()
         await self.pairing.stop()
         await self.knowledge.stop()
+        await self.jobs.stop(SHUTDOWN_GRACE_SECONDS)  # anything else still running
         deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
         while self.in_flight and time.monotonic() < deadline:  # noqa: ASYNC110 - bounded
             await asyncio.sleep(0.05)

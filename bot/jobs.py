@@ -1,66 +1,172 @@
-"""Background jobs that stop cleanly: what a scheduler started is waited for on stop."""
+"""The bot's one runtime for background work.
+
+Services add jobs under keys ("reminders:sweep", "reminders:reminder-7"); APScheduler's
+triggers say when each is due, read against an injected clock, so tests step time by hand and
+call `run_due()` instead of sleeping until a due time. Every running job is tracked: a
+service's `stop()` waits for its own jobs (an extension reload), and the bot's `stop()` waits
+for all of them before the database closes.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import functools
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.db.models import utcnow
 
 log = logging.getLogger(__name__)
 
-P = ParamSpec("P")
-R = TypeVar("R")
+Job = Callable[[], Awaitable[Any]]
+
+MAX_NAP = 30.0
+"""Seconds the runner sleeps at most between looks at the clock (it may be moved)."""
+_AFTER = timedelta(microseconds=1)  # "strictly after" for triggers that round up to `now`
 
 
-class InFlight:
-    """The job coroutines running now, so that a service can wait for them before the
-    database closes under them (APScheduler's shutdown cancels or abandons them)."""
+@dataclass(eq=False)
+class _Scheduled:
+    key: str
+    trigger: BaseTrigger
+    run: Job
+    due: datetime
 
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[Any]] = set()
 
-    def track(self, job: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-        """`job`, registering the task that runs it for as long as it runs."""
+class Jobs:
+    """Keyed jobs on triggers, run on the event loop; what runs is waited for on stop."""
 
-        @functools.wraps(job)
-        async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            task = asyncio.current_task()
-            if task is not None:
-                self._tasks.add(task)
-            try:
-                return await job(*args, **kwargs)
-            finally:
-                self._tasks.discard(task)  # type: ignore[arg-type]
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self.clock = clock
+        self._scheduled: dict[str, _Scheduled] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._loop: asyncio.Task[None] | None = None
 
-        return run
+    # ------------------------------------------------------------------ adding jobs
+    def add(self, key: str, trigger: BaseTrigger, run: Job) -> None:
+        """Run `run` whenever `trigger` fires (replacing any job under `key`)."""
+        due = trigger.get_next_fire_time(None, self.clock())
+        if due is None:
+            self._scheduled.pop(key, None)
+            return
+        self._scheduled[key] = _Scheduled(key, trigger, run, due)
+        self._wake.set()
 
-    def __len__(self) -> int:
-        return len(self._tasks)
+    def at(self, key: str, when: datetime, run: Job) -> None:
+        """Run `run` once at `when` (at once if that has passed)."""
+        self.add(key, DateTrigger(run_date=when, timezone=UTC), run)
 
-    async def drain(self, timeout: float) -> None:
-        """Wait up to `timeout` seconds for the running jobs; cancel what is still running."""
+    def every(self, key: str, seconds: float, run: Job) -> None:
+        """Run `run` every `seconds`, the first time `seconds` from now."""
+        start = self.clock() + timedelta(seconds=seconds)
+        self.add(key, IntervalTrigger(seconds=seconds, start_date=start, timezone=UTC), run)
+
+    def cancel(self, key: str) -> None:
+        """Forget the job under `key` (a run in progress finishes)."""
+        self._scheduled.pop(key, None)
+
+    def due_at(self, key: str) -> datetime | None:
+        """When the job under `key` runs next, if it is scheduled."""
+        scheduled = self._scheduled.get(key)
+        return scheduled.due if scheduled else None
+
+    # ------------------------------------------------------------------ running
+    @property
+    def running(self) -> bool:
+        """Whether the runner watches the clock (between `start` and `stop`)."""
+        return self._loop is not None and not self._loop.done()
+
+    def start(self) -> None:
+        """Run jobs as they fall due, until `stop`."""
+        if not self.running:
+            self._loop = asyncio.create_task(self._watch_clock(), name="jobs")
+
+    async def run_due(self) -> int:
+        """Start every job due now and wait for them; the number started. Tests call this
+        after moving the clock."""
+        started = self._start_due()
+        if started:
+            await asyncio.wait(started)
+        return len(started)
+
+    async def stop(self, timeout: float) -> None:
+        """Stop running jobs: forget them all, let those in progress finish (up to `timeout`
+        seconds), then cancel what is left."""
+        if self._loop is not None:
+            self._loop.cancel()
+            await asyncio.wait([self._loop])
+            self._loop = None
+        await self.stop_group("", timeout)
+
+    async def stop_group(self, prefix: str, timeout: float) -> None:
+        """Forget the jobs whose key starts with `prefix` and wait (up to `timeout` seconds)
+        for those of them in progress; cancel what is still running then."""
+        for key in [key for key in self._scheduled if key.startswith(prefix)]:
+            del self._scheduled[key]
         current = asyncio.current_task()
-        pending = {task for task in self._tasks if task is not current}
+        pending = {
+            task
+            for key, task in self._running.items()
+            if key.startswith(prefix) and task is not current
+        }
         if not pending:
             return
         _, late = await asyncio.wait(pending, timeout=timeout)
         for task in late:
-            log.warning("cancelling a background job still running at shutdown: %s", task)
+            log.warning("cancelling background job %s still running at stop", task.get_name())
             task.cancel()
         if late:
             await asyncio.wait(late, timeout=1)
 
+    def in_progress(self, prefix: str = "") -> int:
+        """How many jobs whose key starts with `prefix` are running now."""
+        return sum(1 for key in self._running if key.startswith(prefix))
 
-async def stop_scheduler(scheduler: AsyncIOScheduler, jobs: InFlight, timeout: float) -> None:
-    """Stop `scheduler` taking new work, let its `jobs` in flight finish (up to `timeout`
-    seconds), then shut it down, so that it can be started again (an extension reload)."""
-    if not scheduler.running:
-        return
-    scheduler.pause()
-    await jobs.drain(timeout)
-    scheduler.shutdown(wait=False)
-    await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
+    def _start_due(self) -> list[asyncio.Task[None]]:
+        now = self.clock()
+        due = sorted(
+            (s for s in self._scheduled.values() if s.due <= now and s.key not in self._running),
+            key=lambda s: s.due,
+        )
+        started = []
+        for scheduled in due:
+            following = scheduled.trigger.get_next_fire_time(scheduled.due, now + _AFTER)
+            while following is not None and following <= now:  # missed runs: run once
+                following = scheduled.trigger.get_next_fire_time(following, now + _AFTER)
+            if following is None:
+                del self._scheduled[scheduled.key]
+            else:
+                scheduled.due = following
+            task = asyncio.create_task(self._run(scheduled), name=scheduled.key)
+            self._running[scheduled.key] = task
+            started.append(task)
+        return started
+
+    async def _run(self, scheduled: _Scheduled) -> None:
+        try:
+            await scheduled.run()
+        except Exception:
+            log.exception("background job %s failed", scheduled.key)
+        finally:
+            if self._running.get(scheduled.key) is asyncio.current_task():
+                del self._running[scheduled.key]
+            self._wake.set()  # a job due meanwhile under the same key may start now
+
+    async def _watch_clock(self) -> None:
+        while True:
+            self._wake.clear()
+            self._start_due()
+            nap = MAX_NAP
+            waiting = [s.due for s in self._scheduled.values() if s.key not in self._running]
+            if waiting:
+                nap = min(nap, max((min(waiting) - self.clock()).total_seconds(), 0.0))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), nap)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from sqlmodel import select
 
 from bot.db import Database
 from bot.db.models import EntryRow
+from bot.jobs import Jobs
 from bot.knowledge.entry import Entry
 from bot.knowledge.search import Hit, SearchIndex, SearchResult
 from bot.knowledge.store import ImportReport, import_directory, live_entries
@@ -21,6 +21,7 @@ from bot.knowledge.vocabulary import Vocabulary, load_vocabulary
 log = logging.getLogger(__name__)
 
 WATCH_SECONDS = 3.0
+WATCH_JOB = "knowledge:watch"
 """How often a bot checks whether another process changed the entries."""
 
 
@@ -31,42 +32,34 @@ class KnowledgeService:
     so queries never see a half-built index and the event loop keeps answering meanwhile.
     """
 
-    def __init__(self, database: Database, content_dir: Path) -> None:
+    def __init__(self, database: Database, content_dir: Path, jobs: Jobs | None = None) -> None:
         self.database = database
+        self.jobs = jobs or Jobs()  # the bot's runtime for background work
         self.content_dir = Path(content_dir)
         self.vocabulary = Vocabulary()
         self.index = SearchIndex(())
         self._lock = asyncio.Lock()
         self._built_from: tuple[int, int] | None = None  # the database state the index shows
-        self._watcher: asyncio.Task[None] | None = None
 
     async def start(self, *, watch: bool = False) -> ImportReport:
         """Import `content/` and build the index (called once at start-up); with `watch`,
         keep the index current with changes other processes (replicas) make."""
         report = await self.reload()
-        if watch and self._watcher is None:
-            self._watcher = asyncio.create_task(self._watch(), name="knowledge-watch")
+        if watch:
+            self.jobs.start()
+            self.jobs.every(WATCH_JOB, WATCH_SECONDS, self._catch_up)
         return report
 
     async def stop(self) -> None:
         """Stop watching the database (what `start(watch=True)` began)."""
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
-            self._watcher = None
+        await self.jobs.stop_group(WATCH_JOB, WATCH_SECONDS)
 
-    async def _watch(self) -> None:
+    async def _catch_up(self) -> None:
         """Rebuild the index when the entries in the database changed (another replica's edit
-        shows here within `WATCH_SECONDS`)."""
-        while True:
-            await asyncio.sleep(WATCH_SECONDS)
-            try:
-                if await self._fingerprint() != self._built_from:
-                    async with self._lock:
-                        await self.refresh_index()
-            except Exception:  # a database hiccup: try again at the next tick
-                log.exception("could not check the knowledge base for changes")
+        shows here within `WATCH_SECONDS`; after a database hiccup, at the next look)."""
+        if await self._fingerprint() != self._built_from:
+            async with self._lock:
+                await self.refresh_index()
 
     async def _fingerprint(self) -> tuple[int, int]:
         """Changes with every added, edited, removed or reverted entry (versions only grow)."""

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -38,7 +37,7 @@ from bot.db.models import (
     utcnow,
 )
 from bot.errors import DeliveryError, UserError, quoted
-from bot.jobs import InFlight, stop_scheduler
+from bot.jobs import Jobs
 from bot.nonces import Nonces
 from bot.pairing.matching import match
 from bot.pairing.model import Learner, MatchResult
@@ -49,6 +48,7 @@ log = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(seconds=60)
 SWEEP_SECONDS = 60
+JOBS = "pairing:"  # the prefix of this service's job keys
 STOP_TIMEOUT = 30.0  # seconds a stopping service waits for a sweep or round in flight
 MAX_TAGS = 10
 MAX_PAUSE_DAYS = 60
@@ -138,6 +138,7 @@ class PairingService:
         grace: timedelta,
         schedule: tuple[int, int, int] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        jobs: Jobs | None = None,
     ) -> None:
         self.database = database
         self.nonces = Nonces(database)
@@ -146,26 +147,21 @@ class PairingService:
         self.schedule = schedule
         self.clock = clock
         self.notifier: PairingNotifier | None = None
-        self.scheduler = AsyncIOScheduler(
-            timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
-        )
-        self.jobs = InFlight()  # what the scheduler started, waited for on stop
+        self.jobs = jobs or Jobs(clock)  # the bot's runtime for background work
         self.rounds_run = 0
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, notifier: PairingNotifier) -> None:
         """Resume announcements and check-ins; run a scheduled round missed while down."""
         self.notifier = notifier
-        self.scheduler.start()
-        self.scheduler.add_job(
-            self.jobs.track(self.sweep), "interval", seconds=SWEEP_SECONDS, id="pair-sweep"
-        )
+        self.jobs.start()
+        self.jobs.every(f"{JOBS}sweep", SWEEP_SECONDS, self.sweep)
         if self.schedule is not None:
             weekday, hour, minute = self.schedule
-            self.scheduler.add_job(
-                self.jobs.track(self.scheduled_round),
+            self.jobs.add(
+                f"{JOBS}round",
                 CronTrigger(day_of_week=weekday, hour=hour, minute=minute, timezone=UTC),
-                id="pair-round",
+                self.scheduled_round,
             )
             moment = last_occurrence(self.schedule, self.clock())
             if self.clock() - moment <= self.grace:
@@ -174,7 +170,12 @@ class PairingService:
 
     async def stop(self) -> None:
         """Stop scheduling, then let a sweep or round in flight finish (within a limit)."""
-        await stop_scheduler(self.scheduler, self.jobs, STOP_TIMEOUT)
+        await self.jobs.stop_group(JOBS, STOP_TIMEOUT)
+
+    @property
+    def running(self) -> bool:
+        """Whether sweeps (and automatic rounds) are scheduled (between `start` and `stop`)."""
+        return self.jobs.running and self.jobs.due_at(f"{JOBS}sweep") is not None
 
     async def scheduled_round(self) -> None:
         """The weekly round (once per slot, whichever replica gets there first)."""

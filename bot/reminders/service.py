@@ -10,7 +10,7 @@ post first, and only if it is not there is it posted again (with the same nonce)
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import logging
 import time
 import uuid
@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -38,7 +36,7 @@ from bot.db.models import (
     utcnow,
 )
 from bot.errors import DeliveryError, UserError
-from bot.jobs import InFlight, stop_scheduler
+from bot.jobs import Jobs
 from bot.nonces import Nonces
 from bot.reminders.timeline import PlannedMilestone, Timeline, plan_cohort
 
@@ -48,6 +46,7 @@ STALE_CLAIM = timedelta(seconds=60)
 STOP_TIMEOUT = 10.0  # seconds a stopping service waits for deliveries in flight
 CLOCK_SKEW = timedelta(minutes=1)  # between this machine's clock and Discord's snowflakes
 SWEEP_SECONDS = 30
+JOBS = "reminders:"  # the prefix of this service's job keys
 MAX_ATTEMPTS = 6
 SAVE_ATTEMPTS = 5  # concurrent saves of one milestone: each retry sees the others' commits
 MAX_DESCRIPTION = 1000
@@ -114,6 +113,7 @@ class ReminderService:
         default_offsets: tuple[int, ...],
         timeline: Timeline | None = None,
         clock: Callable[[], datetime] = utcnow,
+        jobs: Jobs | None = None,
     ) -> None:
         self.database = database
         self.nonces = Nonces(database)
@@ -123,10 +123,7 @@ class ReminderService:
         self.timeline = timeline
         self.clock = clock
         self.poster: Poster | None = None
-        self.scheduler = AsyncIOScheduler(
-            timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}
-        )
-        self.jobs = InFlight()  # what the scheduler started, waited for on stop
+        self.jobs = jobs or Jobs(clock)  # the bot's runtime for background work
         self.stats = {"sent": 0, "skipped": 0, "failed": 0}
         self._upcoming: tuple[float, list[MilestoneInfo]] | None = None
 
@@ -137,21 +134,19 @@ class ReminderService:
         if self.channel_id is None:
             log.warning("NEXUS_ANNOUNCE_CHANNEL_ID is not set: reminders will not be posted")
             return
-        self.scheduler.start()
-        self.scheduler.add_job(
-            self.jobs.track(self.sweep), "interval", seconds=SWEEP_SECONDS, id="sweep"
-        )
+        self.jobs.start()
+        self.jobs.every(f"{JOBS}sweep", SWEEP_SECONDS, self.sweep)
         await self.sweep(startup=True)
         await self.schedule_pending()
 
     async def stop(self) -> None:
         """Stop scheduling, then let the deliveries in flight finish (within a limit)."""
-        await stop_scheduler(self.scheduler, self.jobs, STOP_TIMEOUT)
+        await self.jobs.stop_group(JOBS, STOP_TIMEOUT)
 
     @property
     def running(self) -> bool:
-        """Whether the scheduler runs."""
-        return bool(self.scheduler.running)
+        """Whether reminders are being scheduled (between `start` and `stop`)."""
+        return self.jobs.running and self.jobs.due_at(f"{JOBS}sweep") is not None
 
     # ------------------------------------------------------------------ milestones
     async def save_milestone(
@@ -403,7 +398,7 @@ class ReminderService:
     # ------------------------------------------------------------------ scheduling
     async def schedule_pending(self, milestone_id: int | None = None) -> None:
         """Derive in-memory jobs from pending ledger rows (all, or one milestone's)."""
-        if not self.scheduler.running:
+        if not self.running:
             return
         query = select(ReminderRow).where(ReminderRow.status == Delivery.PENDING)
         if milestone_id is not None:
@@ -414,19 +409,13 @@ class ReminderService:
             self._schedule(row.id, max(row.retry_at or row.due_at, row.due_at))
 
     def _schedule(self, reminder_id: int | None, run_at: datetime) -> None:
-        """One in-memory job per pending reminder (a past time runs at once: no misfire grace)."""
-        self.scheduler.add_job(
-            self.jobs.track(self.deliver),
-            "date",
-            run_date=run_at,
-            args=(reminder_id,),
-            id=f"reminder-{reminder_id}",
-            replace_existing=True,
+        """One in-memory job per pending reminder (a past time runs at once)."""
+        self.jobs.at(
+            f"{JOBS}reminder-{reminder_id}", run_at, functools.partial(self.deliver, reminder_id)
         )
 
     def _unschedule(self, reminder_id: int | None) -> None:
-        with contextlib.suppress(JobLookupError):
-            self.scheduler.remove_job(f"reminder-{reminder_id}")
+        self.jobs.cancel(f"{JOBS}reminder-{reminder_id}")
 
     async def sweep(self, *, startup: bool = False) -> None:
         """Catch anything due: recover stale claims, post or skip overdue pending reminders."""
@@ -571,7 +560,7 @@ class ReminderService:
                     )
                 )
             log.warning("reminder %s failed (%s); retrying at %s", row.id, error, retry_at)
-            if self.scheduler.running:
+            if self.running:
                 self._schedule(row.id, retry_at)
             return
         await self._finish(row.id or 0, token, status=Delivery.FAILED, note=str(error)[:200])

@@ -242,7 +242,7 @@ async def test_reminders_keep_working_after_the_extensions_reload(sandbox: Sandb
     """What a cog starts it stops: reloading the extensions restarts the schedulers cleanly."""
     await sandbox.bot.reload_extension("cogs.reminders")
     await sandbox.bot.reload_extension("cogs.pairing")
-    assert sandbox.bot.reminders.running and sandbox.bot.pairing.scheduler.running
+    assert sandbox.bot.reminders.running and sandbox.bot.pairing.running
     await sandbox.bot.reminders.save_milestone(
         "After reload", datetime.now(UTC) + timedelta(seconds=1), (0,)
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -12,6 +12,7 @@ from sqlmodel import select
 from bot.db import Database
 from bot.db.models import DirectDeliveryRow, ReminderRow
 from bot.errors import DeliveryError, UserError
+from bot.jobs import Jobs
 from bot.reminders.service import ReminderService, reminder_text
 from tests.helpers import NOW, Clock
 
@@ -383,21 +384,37 @@ async def test_dm_copy_claimed_by_a_crashed_process_is_sent_later(database: Data
     assert [user for user, _ in discord.dms] == [7] and await dm_statuses(database) == ["sent"]
 
 
-async def test_scheduler_posts_on_time(database: Database) -> None:
+async def test_reminders_run_when_the_clock_reaches_them(database: Database) -> None:
+    """The runtime posts a reminder when its time comes, and not before; a retry after a
+    failure is scheduled on the same clock."""
+    clock = Clock()
+    jobs = Jobs(clock)
     discord = FakeDiscord()
     service = ReminderService(
-        database, channel_id=42, grace=timedelta(hours=6), default_offsets=(0,)
+        database,
+        channel_id=42,
+        grace=timedelta(hours=6),
+        default_offsets=(0,),
+        clock=clock,
+        jobs=jobs,
     )
     await service.start(discord)
     try:
-        await service.save_milestone("Soon", datetime.now(UTC) + timedelta(seconds=0.5), (0,))
-        for _ in range(100):
-            if discord.posts:
-                break
-            await asyncio.sleep(0.05)
-        assert len(discord.posts) == 1
+        await service.save_milestone("Soon", NOW + timedelta(hours=1), (0,))
+        clock.now += timedelta(minutes=59)
+        await jobs.run_due()
+        assert discord.posts == []
+        discord.failures.append(DeliveryError("Discord is down", retryable=True))
+        reminder_id = await only_pending_id(database)
+        clock.now += timedelta(minutes=1)
+        await jobs.run_due()
+        assert discord.posts == [] and jobs.due_at(f"reminders:reminder-{reminder_id}")
+        clock.now += timedelta(minutes=1)
+        await jobs.run_due()
+        assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}
     finally:
         await service.stop()
+    assert not service.running
 
 
 class SlowDiscord(FakeDiscord):
@@ -416,15 +433,25 @@ class SlowDiscord(FakeDiscord):
 async def test_stop_waits_for_the_delivery_in_flight(database: Database) -> None:
     """A stop while a reminder is being posted lets the post finish and be recorded before
     the database closes; nothing is left claimed for a replica to recover."""
+    clock = Clock()
+    jobs = Jobs(clock)
     discord = SlowDiscord()
     service = ReminderService(
-        database, channel_id=42, grace=timedelta(hours=6), default_offsets=(0,)
+        database,
+        channel_id=42,
+        grace=timedelta(hours=6),
+        default_offsets=(0,),
+        clock=clock,
+        jobs=jobs,
     )
     await service.start(discord)
-    await service.save_milestone("Soon", datetime.now(UTC) + timedelta(seconds=0.2), (0,))
+    await service.save_milestone("Soon", NOW + timedelta(minutes=1), (0,))
+    clock.now += timedelta(minutes=1)
+    running = asyncio.create_task(jobs.run_due())
     await asyncio.wait_for(discord.posting.wait(), 5)
     await service.stop()
-    assert len(service.jobs) == 0 and len(discord.posts) == 1
+    assert jobs.in_progress() == 0 and len(discord.posts) == 1
+    await running
     assert await statuses(database) == {0: "sent"}
 
 
