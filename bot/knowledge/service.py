@@ -47,14 +47,14 @@ class KnowledgeService:
         report = await self.reload()
         if watch:
             self.jobs.start()
-            self.jobs.every(WATCH_JOB, WATCH_SECONDS, self._catch_up)
+            self.jobs.every(WATCH_JOB, WATCH_SECONDS, self.catch_up)
         return report
 
     async def stop(self) -> None:
         """Stop watching the database (what `start(watch=True)` began)."""
         await self.jobs.stop_group(WATCH_JOB, WATCH_SECONDS)
 
-    async def _catch_up(self) -> None:
+    async def catch_up(self) -> None:
         """Rebuild the index when the entries in the database changed (another replica's edit
         shows here within `WATCH_SECONDS`; after a database hiccup, at the next look)."""
         if await self._fingerprint() != self._built_from:
@@ -94,22 +94,14 @@ class KnowledgeService:
         built_from = await self._fingerprint()  # read first: a later change rebuilds again
         async with self.database.session() as session:
             entries = await live_entries(session)
-        await self._rebuild(entries)
+        self.index = await asyncio.to_thread(SearchIndex, entries, self.vocabulary)
         self._built_from = built_from
 
-    async def put(self, entry: Entry) -> None:
-        """Make `entry` (new or changed) searchable now."""
+    async def refresh(self) -> None:
+        """Show a change just saved to the database now (once: the watcher then sees the
+        index is current and does not rebuild it again)."""
         async with self._lock:
-            others = [e for e in self.index.entries() if e.slug != entry.slug]
-            await self._rebuild([*others, entry])
-
-    async def drop(self, slug: str) -> None:
-        """Stop finding the entry `slug`."""
-        async with self._lock:
-            await self._rebuild([e for e in self.index.entries() if e.slug != slug])
-
-    async def _rebuild(self, entries: list[Entry]) -> None:
-        self.index = await asyncio.to_thread(SearchIndex, entries, self.vocabulary)
+            await self.refresh_index()
 
     def search(self, query: str, limit: int = 5) -> SearchResult:
         """Confident hits (and suggestions) for a free-text query."""

@@ -232,7 +232,7 @@ class ContentService:
             await session.flush()
             add_version(session, row, "discord", author_id=actor.id, author_name=actor.name)
             self._audit(session, actor, "content.add", slug, entry.title)
-        await self.knowledge.put(entry)
+        await self.knowledge.refresh()
         return Change("added", entry, 1, ("created",))
 
     async def edit(self, slug: str, draft: Draft, based_on: int, actor: Actor) -> Change:
@@ -283,7 +283,7 @@ class ContentService:
             add_version(session, row, "discord", author_id=actor.id, author_name=actor.name)
             self._audit(session, actor, "content.edit", slug, ", ".join(changed))
             version = row.version
-        await self.knowledge.put(entry)
+        await self.knowledge.refresh()
         return Change("edited", entry, version, changed)
 
     async def remove(self, slug: str, actor: Actor) -> Change:
@@ -299,7 +299,7 @@ class ContentService:
             add_version(session, row, "remove", author_id=actor.id, author_name=actor.name)
             self._audit(session, actor, "content.remove", slug, "removed")
             entry, version = entry_from_row(row), row.version
-        await self.knowledge.drop(slug)
+        await self.knowledge.refresh()
         return Change("removed", entry, version, ("removed",))
 
     async def revert(self, slug: str, version: int, actor: Actor) -> Change:
@@ -334,7 +334,7 @@ class ContentService:
             changed = changed_fields(before, restored.to_dict())
             self._audit(session, actor, "content.revert", slug, f"to version {version}")
             new_version = row.version
-        await self.knowledge.put(restored)
+        await self.knowledge.refresh()
         return Change("reverted", restored, new_version, changed)
 
     # ---------------------------------------------------------------- reading

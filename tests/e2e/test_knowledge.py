@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.moderation.content import Actor
 from bot.sandbox.emulator import find_component
 from bot.sandbox.session import Sandbox
 
@@ -104,7 +105,7 @@ async def test_buttons_of_a_removed_entry_answer_politely(sandbox: Sandbox) -> N
         for c in row["components"]
         if c["custom_id"].startswith("learn:open:")
     )
-    await sandbox.bot.knowledge.drop(button.removeprefix("learn:open:"))
+    await sandbox.bot.content.remove(button.removeprefix("learn:open:"), Actor(None, "test"))
     reply = await (await emulator.click(learner, message, button)).wait_message()
     assert "no longer exists" in reply.content
 
