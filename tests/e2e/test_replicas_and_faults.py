@@ -15,6 +15,7 @@ from sqlmodel import select
 from bot.app import NexusBot
 from bot.config import Settings
 from bot.db.models import AuditRow, RoundRow
+from bot.interaction_claims import InteractionClaims
 from bot.runner import create_bot, serve
 from bot.sandbox.cast import Cast, build_cast
 from bot.sandbox.emulator import DiscordEmulator
@@ -163,3 +164,20 @@ async def test_pairing_commands_answer_in_time_while_another_writer_holds_the_da
         locker.close()
     reply = await record.wait_message()
     assert "You're in the pool" in reply.content and reply.ephemeral
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_replica_that_cannot_claim_still_answers(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database is down at the moment of the claim: the command is handled anyway
+    (better a rare second answer than none), and the log says why."""
+
+    async def database_down(_self: InteractionClaims, _interaction_id: int) -> bool:
+        raise ConnectionRefusedError("database is down")
+
+    async with replicas(database_url, 1) as (emulator, cast, _bots):
+        monkeypatch.setattr(InteractionClaims, "claim", database_down)
+        answer = await emulator.run(cast.learner, "learn", query="docker")
+        assert answer.embeds
+    assert "could not claim interaction" in caplog.text
