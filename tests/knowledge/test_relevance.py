@@ -26,9 +26,9 @@ HELDOUT = RELEVANCE / "questions" / "heldout.yaml"
 TUNING = RELEVANCE / "questions" / "tuning.yaml"
 
 # Recorded in docs/benchmarks.md: (top-1, top-3, off-topic answered with nothing).
-RECORDED = {
-    HELDOUT: (0.786, 0.940, 0.948),
-    TUNING: (0.792, 0.920, 1.0),
+RECORDED = {  # lowered once, by issue 12's accuracy pass on the content (docs/benchmarks.md)
+    HELDOUT: (0.763, 0.937, 0.948),
+    TUNING: (0.787, 0.920, 1.0),
 }
 
 
