@@ -27,7 +27,7 @@ TUNING = RELEVANCE / "questions" / "tuning.yaml"
 
 # Recorded in docs/benchmarks.md: (top-1, top-3, off-topic answered with nothing).
 RECORDED = {  # lowered once, by issue 12's accuracy pass on the content (docs/benchmarks.md)
-    HELDOUT: (0.763, 0.937, 0.948),
+    HELDOUT: (0.763, 0.936, 0.948),
     TUNING: (0.787, 0.920, 1.0),
 }
 
