@@ -39,3 +39,12 @@ def write_entry(root: Path, entry: Entry) -> None:
     folder = root / entry.category
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{entry.slug}.md").write_text(dump_entry(entry), encoding="utf-8")
+
+
+def write_file(root: Path, category: str, slug: str, text: str) -> Path:
+    """Write an entry file's raw `text` as `root/category/slug.md`."""
+    folder = root / category
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{slug}.md"
+    path.write_text(text, encoding="utf-8")
+    return path

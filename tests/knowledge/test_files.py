@@ -16,6 +16,7 @@ from bot.knowledge.files import (
     parse_entry,
     validate,
 )
+from tests.helpers import write_file as write
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
@@ -75,14 +76,6 @@ def make(**changes: object) -> Entry:
     """A valid entry with some fields replaced."""
     base = parse_entry(GOOD, "content/concept/n-plus-one-queries.md")
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
-
-
-def write(root: Path, category: str, slug: str, text: str) -> Path:
-    folder = root / category
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{slug}.md"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def problems_for(tmp_path: Path, *files: tuple[str, str, str]) -> list[Problem]:

@@ -20,6 +20,7 @@ from bot.knowledge.files import (
     python_problems,
 )
 from bot.reminders.timeline import read_timeline
+from tests.helpers import write_file as write
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
@@ -39,14 +40,6 @@ def entry_text(body: str = "Plain text.", **fields: str | None) -> str:
     front = {**FRONT, **fields}
     lines = [f"{key}: {value}" for key, value in front.items() if value is not None]
     return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
-
-
-def write(root: Path, category: str, slug: str, text: str) -> Path:
-    folder = root / category
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{slug}.md"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def strict_problems(root: Path) -> list[Problem]:

@@ -384,13 +384,9 @@ async def test_dm_copy_claimed_by_a_crashed_process_is_sent_later(database: Data
     assert [user for user, _ in discord.dms] == [7] and await dm_statuses(database) == ["sent"]
 
 
-async def test_reminders_run_when_the_clock_reaches_them(database: Database) -> None:
-    """The runtime posts a reminder when its time comes, and not before; a retry after a
-    failure is scheduled on the same clock."""
-    clock = Clock()
-    jobs = Jobs(clock)
-    discord = FakeDiscord()
-    service = ReminderService(
+def stepped_service(database: Database, clock: Clock, jobs: Jobs) -> ReminderService:
+    """A service whose jobs run when the test steps `clock` and calls `jobs.run_due()`."""
+    return ReminderService(
         database,
         channel_id=42,
         grace=timedelta(hours=6),
@@ -398,6 +394,15 @@ async def test_reminders_run_when_the_clock_reaches_them(database: Database) -> 
         clock=clock,
         jobs=jobs,
     )
+
+
+async def test_reminders_run_when_the_clock_reaches_them(database: Database) -> None:
+    """The runtime posts a reminder when its time comes, and not before; a retry after a
+    failure is scheduled on the same clock."""
+    clock = Clock()
+    jobs = Jobs(clock)
+    discord = FakeDiscord()
+    service = stepped_service(database, clock, jobs)
     await service.start(discord)
     try:
         await service.save_milestone("Soon", NOW + timedelta(hours=1), (0,))
@@ -436,14 +441,7 @@ async def test_stop_waits_for_the_delivery_in_flight(database: Database) -> None
     clock = Clock()
     jobs = Jobs(clock)
     discord = SlowDiscord()
-    service = ReminderService(
-        database,
-        channel_id=42,
-        grace=timedelta(hours=6),
-        default_offsets=(0,),
-        clock=clock,
-        jobs=jobs,
-    )
+    service = stepped_service(database, clock, jobs)
     await service.start(discord)
     await service.save_milestone("Soon", NOW + timedelta(minutes=1), (0,))
     clock.now += timedelta(minutes=1)
