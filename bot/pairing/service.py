@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -38,6 +37,7 @@ from bot.db.models import (
 )
 from bot.errors import DeliveryError, UserError, quoted
 from bot.jobs import Jobs
+from bot.ledger import Ledger
 from bot.nonces import Nonces
 from bot.pairing.matching import match
 from bot.pairing.model import Learner, MatchResult
@@ -46,9 +46,12 @@ from bot.pairing.timezones import resolve_timezone, suggest_timezones
 
 log = logging.getLogger(__name__)
 
-STALE_CLAIM = timedelta(seconds=60)
 SWEEP_SECONDS = 60
 JOBS = "pairing:"  # the prefix of this service's job keys
+INTRODUCTIONS = Ledger(GroupRow, GroupRow.status, GroupRow.claimed_at, GroupRow.claim_token)
+"""A group's thread and the introduction posted in it."""
+CHECKINS = Ledger(GroupRow, GroupRow.checkin_status, GroupRow.checkin_claimed_at)
+"""The check-in posted in a group's thread once it is due."""
 STOP_TIMEOUT = 30.0  # seconds a stopping service waits for a sweep or round in flight
 MAX_TAGS = 10
 MAX_PAUSE_DAYS = 60
@@ -423,24 +426,15 @@ class PairingService:
 
     async def announce_pending(self) -> None:
         """Introduce every group not yet introduced (a failure leaves it for the next sweep)."""
-        stale = self.clock() - STALE_CLAIM
         async with self.database.session() as session:
             ids = (
                 await session.exec(
-                    select(GroupRow.id).where(
-                        or_(
-                            GroupRow.status == GroupStatus.PENDING,
-                            and_(
-                                GroupRow.status == GroupStatus.CLAIMED,
-                                col(GroupRow.claimed_at) <= stale,
-                            ),
-                        )
-                    )
+                    select(GroupRow.id).where(INTRODUCTIONS.open(GroupStatus.PENDING, self.clock()))
                 )
             ).all()
         for group_id in ids:
             try:
-                await self._announce(group_id or 0, stale)
+                await self._announce(group_id or 0)
             except DeliveryError as error:
                 log.warning("introducing group %s failed (%s); will retry", group_id, error)
                 await self._set_group(group_id or 0, None, status=GroupStatus.PENDING)
@@ -448,38 +442,18 @@ class PairingService:
                 log.exception("introducing group %s failed", group_id)
         await self._tell_unplaced()
 
-    async def _set_group(self, group_id: int, token: str | None, **values: object) -> int:
-        condition = GroupRow.claim_token == token if token else GroupRow.id == group_id
-        async with self.database.session() as session:
-            result = await session.exec(
-                update(GroupRow)
-                .where(  # type: ignore[call-overload]
-                    and_(GroupRow.id == group_id, condition)
-                )
-                .values(**values)
-            )
-        return int(result.rowcount)
+    async def _set_group(self, group_id: int, token: str | None, **values: object) -> bool:
+        condition = INTRODUCTIONS.held(token) if token else None
+        return await INTRODUCTIONS.finish(self.database, group_id, condition, **values)
 
-    async def _announce(self, group_id: int, stale: datetime) -> None:
+    async def _announce(self, group_id: int) -> None:
         assert self.notifier is not None
-        token = str(uuid.uuid4())
-        async with self.database.session() as session:
-            claimed = await session.exec(
-                update(GroupRow)
-                .where(  # type: ignore[call-overload]
-                    GroupRow.id == group_id,
-                    or_(
-                        GroupRow.status == GroupStatus.PENDING,
-                        and_(
-                            GroupRow.status == GroupStatus.CLAIMED,
-                            col(GroupRow.claimed_at) <= stale,
-                        ),
-                    ),
-                )
-                .values(status=GroupStatus.CLAIMED, claim_token=token, claimed_at=self.clock())
-            )
-            if claimed.rowcount != 1:
-                return
+        now = self.clock()
+        token = await INTRODUCTIONS.claim(
+            self.database, group_id, INTRODUCTIONS.open(GroupStatus.PENDING, now), now
+        )
+        if token is None:
+            return
         async with self.database.session() as session:
             group = await session.get(GroupRow, group_id)
             assert group is not None
@@ -562,33 +536,24 @@ class PairingService:
                     select(GroupRow).where(
                         GroupRow.status == GroupStatus.ANNOUNCED,
                         col(GroupRow.checkin_due) <= now,
-                        or_(
-                            GroupRow.checkin_status == GroupStatus.PENDING,
-                            and_(
-                                GroupRow.checkin_status == GroupStatus.CLAIMED,
-                                col(GroupRow.checkin_claimed_at) <= now - STALE_CLAIM,
-                            ),
-                        ),
+                        CHECKINS.open(GroupStatus.PENDING, now),
                     )
                 )
             ).all()
         for group in due:
-            async with self.database.session() as session:
-                claimed = await session.exec(
-                    update(GroupRow)
-                    .where(  # type: ignore[call-overload]
-                        GroupRow.id == group.id,
-                        GroupRow.checkin_status == group.checkin_status,
-                        or_(
-                            col(GroupRow.checkin_claimed_at).is_(None),
-                            GroupRow.checkin_claimed_at == group.checkin_claimed_at,
-                        ),
-                    )
-                    .values(checkin_status=GroupStatus.CLAIMED, checkin_claimed_at=now)
-                )
-                members = [m.user_id for m in await self._active_members(session, group.id)]
-            if claimed.rowcount != 1 or group.thread_id is None:
+            unchanged = and_(  # nobody claimed it since we looked
+                GroupRow.checkin_status == group.checkin_status,
+                or_(
+                    col(GroupRow.checkin_claimed_at).is_(None),
+                    GroupRow.checkin_claimed_at == group.checkin_claimed_at,
+                ),
+            )
+            if await CHECKINS.claim(self.database, group.id or 0, unchanged, now) is None:
                 continue
+            if group.thread_id is None:
+                continue
+            async with self.database.session() as session:
+                members = [m.user_id for m in await self._active_members(session, group.id)]
             try:
                 await self.notifier.checkin(
                     group.thread_id,
@@ -598,9 +563,11 @@ class PairingService:
                 )
             except DeliveryError as error:
                 log.warning("check-in for group %s failed: %s", group.id, error)
-                await self._set_group(group.id or 0, None, checkin_status=GroupStatus.PENDING)
+                await CHECKINS.finish(
+                    self.database, group.id or 0, checkin_status=GroupStatus.PENDING
+                )
                 continue
-            await self._set_group(group.id or 0, None, checkin_status=GroupStatus.POSTED)
+            await CHECKINS.finish(self.database, group.id or 0, checkin_status=GroupStatus.POSTED)
 
     async def answer_checkin(self, group_id: int, user_id: int, collaborating: bool) -> str:
         """Record a check-in answer; 'Need a new partner' returns the learner to the pool."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -37,16 +36,20 @@ from bot.db.models import (
 )
 from bot.errors import DeliveryError, UserError
 from bot.jobs import Jobs
+from bot.ledger import STALE_CLAIM, Ledger
 from bot.nonces import Nonces
 from bot.reminders.timeline import PlannedMilestone, Timeline, plan_cohort
 
 log = logging.getLogger(__name__)
 
-STALE_CLAIM = timedelta(seconds=60)
 STOP_TIMEOUT = 10.0  # seconds a stopping service waits for deliveries in flight
 CLOCK_SKEW = timedelta(minutes=1)  # between this machine's clock and Discord's snowflakes
 SWEEP_SECONDS = 30
 JOBS = "reminders:"  # the prefix of this service's job keys
+POSTS = Ledger(ReminderRow, ReminderRow.status, ReminderRow.claimed_at, ReminderRow.claim_token)
+"""Reminder posts to the announcements channel."""
+DM_COPIES = Ledger(DirectDeliveryRow, DirectDeliveryRow.status, DirectDeliveryRow.claimed_at)
+"""Copies of reminder posts sent to subscribers by DM."""
 MAX_ATTEMPTS = 6
 SAVE_ATTEMPTS = 5  # concurrent saves of one milestone: each retry sees the others' commits
 MAX_DESCRIPTION = 1000
@@ -420,15 +423,10 @@ class ReminderService:
     async def sweep(self, *, startup: bool = False) -> None:
         """Catch anything due: recover stale claims, post or skip overdue pending reminders."""
         now = self.clock()
-        stale_before = now if startup and self.database.is_sqlite else now - STALE_CLAIM
+        held_for = timedelta(0) if startup and self.database.is_sqlite else STALE_CLAIM
         async with self.database.session() as session:
             stale = (
-                await session.exec(
-                    select(ReminderRow).where(
-                        ReminderRow.status == Delivery.CLAIMED,
-                        col(ReminderRow.claimed_at) <= stale_before,
-                    )
-                )
+                await session.exec(select(ReminderRow).where(POSTS.stale(now, held_for)))
             ).all()
             due = (
                 await session.exec(
@@ -448,19 +446,9 @@ class ReminderService:
 
     # ------------------------------------------------------------------ delivery
     async def _claim(self, reminder_id: int, condition: object, now: datetime) -> str | None:
-        token = str(uuid.uuid4())
-        async with self.database.session() as session:
-            result = await session.exec(  # type: ignore[call-overload]
-                update(ReminderRow)
-                .where(and_(ReminderRow.id == reminder_id, condition))
-                .values(
-                    status=Delivery.CLAIMED,
-                    claim_token=token,
-                    claimed_at=now,
-                    attempts=ReminderRow.attempts + 1,
-                )
-            )
-        return token if result.rowcount == 1 else None
+        return await POSTS.claim(
+            self.database, reminder_id, condition, now, attempts=ReminderRow.attempts + 1
+        )
 
     async def deliver(self, reminder_id: int) -> None:
         """Post one reminder if it is still pending and due; at most once, whoever calls."""
@@ -548,17 +536,15 @@ class ReminderService:
                     "Check the bot's permissions there; it will keep trying until "
                     f"<t:{int((row.due_at + self.grace).timestamp())}:t>."
                 )
-            async with self.database.session() as session:
-                await session.exec(  # type: ignore[call-overload]
-                    update(ReminderRow)
-                    .where(and_(ReminderRow.id == row.id, ReminderRow.claim_token == token))
-                    .values(
-                        status=Delivery.PENDING,
-                        claim_token=None,
-                        retry_at=retry_at,
-                        note=str(error)[:200],
-                    )
-                )
+            await POSTS.finish(
+                self.database,
+                row.id or 0,
+                POSTS.held(token),
+                status=Delivery.PENDING,
+                claim_token=None,
+                retry_at=retry_at,
+                note=str(error)[:200],
+            )
             log.warning("reminder %s failed (%s); retrying at %s", row.id, error, retry_at)
             if self.running:
                 self._schedule(row.id, retry_at)
@@ -576,20 +562,11 @@ class ReminderService:
         note: str = "",
         message_id: int | None = None,
     ) -> None:
-        condition = (
-            (ReminderRow.claim_token == token)
-            if token
-            else (ReminderRow.status == Delivery.PENDING)
-        )
+        condition = POSTS.held(token) if token else ReminderRow.status == Delivery.PENDING
         values: dict[str, object] = {"status": status, "note": note[:200]}
         if status == Delivery.SENT:
             values.update(sent_at=self.clock(), message_id=message_id)
-        async with self.database.session() as session:
-            await session.exec(  # type: ignore[call-overload]
-                update(ReminderRow)
-                .where(and_(ReminderRow.id == reminder_id, condition))
-                .values(**values)
-            )
+        await POSTS.finish(self.database, reminder_id, condition, **values)
 
     async def _direct_copies(self, reminder_id: int, content: str) -> None:
         assert self.poster is not None
@@ -670,24 +647,16 @@ class ReminderService:
             and_(
                 DirectDeliveryRow.status == Delivery.RETRY, col(DirectDeliveryRow.retry_at) <= now
             ),
-            and_(
-                DirectDeliveryRow.status == Delivery.CLAIMED,
-                col(DirectDeliveryRow.claimed_at) <= now - STALE_CLAIM,
-            ),
+            DM_COPIES.stale(now),
         )
         async with self.database.session() as session:
             copies = (await session.exec(select(DirectDeliveryRow).where(waiting))).all()
         for copy in copies:
+            if await DM_COPIES.claim(self.database, copy.id or 0, waiting, now) is None:
+                continue
             async with self.database.session() as session:
-                claimed = await session.exec(  # type: ignore[call-overload]
-                    update(DirectDeliveryRow)
-                    .where(and_(DirectDeliveryRow.id == copy.id, waiting))
-                    .values(status=Delivery.CLAIMED, claimed_at=now)
-                )
                 reminder = await session.get(ReminderRow, copy.reminder_id)
                 milestone = reminder and await session.get(MilestoneRow, reminder.milestone_id)
-            if claimed.rowcount != 1:
-                continue
             if milestone is None or milestone.deleted or reminder is None:
                 await self._set_copy(copy.reminder_id, copy.user_id, status=Delivery.CANCELLED)
                 continue
