@@ -1,4 +1,4 @@
-"""The program timeline: exact dates of the first cohort, and the template for new ones."""
+"""The program timeline: the 2025 cohort's dates as the write-ups give them, and the template."""
 
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -8,7 +8,7 @@ from bot.reminders.timeline import load_timeline, plan_cohort
 TIMELINE = Path(__file__).resolve().parents[2] / "content" / "timeline.yaml"
 
 
-def test_first_cohort_matches_the_program_dates() -> None:
+def test_the_2025_cohort_gets_the_dates_the_write_ups_give() -> None:
     timeline = load_timeline(TIMELINE)
     plan = {p.key: p.due_at for p in plan_cohort(timeline, timeline.cohort_start)}
     assert plan["month-1"] == datetime(2025, 6, 23, 9, tzinfo=UTC)
