@@ -11,12 +11,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import DeliveryError, UserError
+from bot.errors import DeliveryError, UserError, quoted
 from bot.reminders.parsing import (
     describe_offset,
     format_offset,
     parse_due,
     parse_offsets,
+    refuse_past,
 )
 from bot.reminders.service import MilestoneInfo, ReminderService
 from cogs.checks import (
@@ -118,6 +119,7 @@ class MilestoneGroup(
         due="Due time with a zone: 2026-11-30T17:00:00Z or 2026-11-30 17:00 Africa/Lagos",
         offsets="When to remind before it, e.g. 7d,3d,1d,2h,0m",
         description="What learners should do",
+        past="Record a due time that has already passed (its reminders are not sent)",
     )
     @moderator_cooldown
     async def add(
@@ -127,17 +129,20 @@ class MilestoneGroup(
         due: app_commands.Range[str, 1, 60],
         offsets: str | None = None,
         description: app_commands.Range[str, 0, 1000] = "",
+        past: bool = False,
     ) -> None:
         """Save a milestone."""
         parsed_offsets = parse_offsets(offsets) if offsets else None
         due_at = parse_due(due)
+        refuse_past(due_at, discord.utils.utcnow(), past=past)
+        await interaction.response.defer(ephemeral=True)  # the save may wait for the database
         info, created = await service(interaction).save_milestone(
             name, due_at, parsed_offsets, description, actor_id=interaction.user.id
         )
         verb = "Added" if created else "Updated"
         reminders = ", ".join(describe_offset(o) for o in info.offsets)
         pending = len(info.pending)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"{verb} {milestone_line(info)}\nReminders: {reminders} ({pending} still to come).",
             ephemeral=True,
             allowed_mentions=NO_PINGS,
@@ -148,13 +153,14 @@ class MilestoneGroup(
     @moderator_cooldown
     async def remove(self, interaction: discord.Interaction, name: str) -> None:
         """Remove a milestone."""
+        await interaction.response.defer(ephemeral=True)  # the removal may wait for the database
         removed = await service(interaction).remove_milestone(name, actor_id=interaction.user.id)
         text = (
-            "Removed, and its pending reminders are cancelled."
+            f"Removed {milestone_line(removed)}\nIts pending reminders are cancelled."
             if removed
-            else "There is no milestone with that name (pick one from the list)."
+            else f"There is no milestone called {quoted(name)} (pick one from the list)."
         )
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @remove.autocomplete("name")
     async def remove_autocomplete(

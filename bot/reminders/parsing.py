@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.errors import UserError, quoted
+from bot.pairing.timezones import resolve_timezone
 
 OFFSET = re.compile(r"^(\d{1,4})([wdhm])$")
 UNIT_SECONDS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60}
 MAX_OFFSETS = 10
-DUE_EXAMPLE = "`2026-11-30T17:00:00Z` or `2026-11-30 17:00 Africa/Lagos`"
+DUE_EXAMPLE = "`2026-11-30T17:00:00Z` or `2026-11-30 17:00 Lagos`"
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # due dates outside these years are typos (or attacks)
+_LOCAL = re.compile(
+    r"^(?P<date>\d{4}-\d{1,2}-\d{1,2})[ T](?P<time>\d{1,2}:\d{2})(?::00)? (?P<zone>[^\d+-].*)$"
+)
 OFFSETS_EXAMPLE = "`7d,3d,1d,2h,0m` (w weeks, d days, h hours, m minutes; 0m = at the due time)"
 
 
@@ -58,30 +63,51 @@ def describe_offset(seconds: int) -> str:
 
 
 def parse_due(text: str) -> datetime:
-    """ISO 8601 with a zone, or `YYYY-MM-DD HH:MM Zone/Name`; returns an aware datetime."""
+    """`2026-11-30T17:00:00Z` (ISO 8601 with a zone or offset) or `2026-11-30 17:00 Lagos`
+    (a date, a time and any time zone `/pair join` accepts: a city, an abbreviation such as
+    WAT, or an IANA name); returns an aware datetime. Every unreadable input gets one clear
+    message."""
     text = " ".join(text.split())
     if not text:
         raise UserError(f"Give the due time, for example {DUE_EXAMPLE}.")
-    parts = text.rsplit(" ", 1)
-    if len(parts) == 2 and ("/" in parts[1] or parts[1].upper() == "UTC"):
-        try:
-            zone = ZoneInfo("UTC" if parts[1].upper() == "UTC" else parts[1])
-        except (ZoneInfoNotFoundError, ValueError):
+    local = _LOCAL.match(text)
+    if local is not None:
+        zone = resolve_timezone(local["zone"])
+        if zone is None:
             raise UserError(
-                f"{quoted(parts[1])} is not a time zone I know; use an IANA name "
-                "such as `Africa/Lagos` or `Europe/London`."
-            ) from None
+                f"{quoted(local['zone'])} is not a time zone I know; give a city (`Lagos`), an "
+                "abbreviation (`WAT`) or an IANA name (`Africa/Lagos`)."
+            )
         try:
-            local = datetime.strptime(parts[0], "%Y-%m-%d %H:%M")
+            moment = datetime.strptime(f"{local['date']} {local['time']}", "%Y-%m-%d %H:%M")
         except ValueError:
             raise UserError(
-                f"Write the date and time as `YYYY-MM-DD HH:MM`, for example {DUE_EXAMPLE}."
+                f"{quoted(local['date'] + ' ' + local['time'])} is not a real date and time; "
+                f"use {DUE_EXAMPLE}."
             ) from None
-        return local.replace(tzinfo=zone)
-    try:
-        parsed = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        raise UserError(f"I can't read {quoted(text)} as a time; use {DUE_EXAMPLE}.") from None
-    if parsed.tzinfo is None:
-        raise UserError(f"Add a time zone so everyone gets the same moment, e.g. {DUE_EXAMPLE}.")
+        parsed = moment.replace(tzinfo=ZoneInfo(zone))
+    else:
+        try:
+            parsed = datetime.fromisoformat(text.replace("z", "Z"))
+        except ValueError:
+            raise UserError(f"I can't read {quoted(text)} as a time; use {DUE_EXAMPLE}.") from None
+        if parsed.tzinfo is None:
+            raise UserError(
+                f"Add a time zone so everyone gets the same moment, e.g. {DUE_EXAMPLE}."
+            )
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise UserError(
+            f"{quoted(text)} is not a date a program deadline can have: give one between "
+            f"{FIRST_YEAR} and {LAST_YEAR}."
+        )
     return parsed
+
+
+def refuse_past(due_at: datetime, now: datetime, *, past: bool) -> None:
+    """A due time before `now` is a typo more often than not: refuse it unless `past` says
+    it is meant (a past milestone is recorded; its reminders are not sent)."""
+    if due_at < now and not past:
+        raise UserError(
+            f"That due time is in the past (<t:{int(due_at.timestamp())}:R>), so no reminder "
+            "would be sent. Check the date; to record a past milestone anyway, add `past: True`."
+        )

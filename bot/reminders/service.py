@@ -255,12 +255,18 @@ class ReminderService:
             milestone_id = row.id
         return milestone_id, created
 
-    async def remove_milestone(self, name: str, *, actor_id: int | None = None) -> bool:
-        """Remove (soft delete) a milestone and cancel its pending reminders."""
+    async def remove_milestone(
+        self, name: str, *, actor_id: int | None = None
+    ) -> MilestoneInfo | None:
+        """Remove (soft delete) the milestone called `name` (case and spacing do not count)
+        and cancel its pending reminders; what was removed, or None when there is none."""
         async with self.database.session() as session:
             row = await self._active(session, name)
             if row is None:
-                return False
+                return None
+            removed = MilestoneInfo(
+                row.id or 0, row.name, row.description, row.due_at, tuple(row.offsets), ()
+            )
             row.deleted, row.updated_at = True, utcnow()
             cancelled = await self._cancel_pending(session, row.id)
             session.add(
@@ -274,7 +280,7 @@ class ReminderService:
         for reminder_id in cancelled:
             self._unschedule(reminder_id)
         self._upcoming = None
-        return True
+        return removed
 
     @staticmethod
     async def _active(session: AsyncSession, name: str) -> MilestoneRow | None:

@@ -71,6 +71,32 @@ async def test_invalid_input_gets_an_exact_ephemeral_explanation(sandbox: Sandbo
     assert "Mars/Olympus" in bad_zone.content and "error id" not in bad_zone.content
 
 
+async def test_milestone_add_reads_what_moderators_type(sandbox: Sandbox) -> None:
+    """Cities and abbreviations as zones, impossible and absurd dates explained (never an
+    error id), a past due time refused unless it is meant, and the removal names its
+    milestone."""
+    emulator, moderator = sandbox.emulator, sandbox.cast.moderator
+    wat = await emulator.run(moderator, "milestone add", name="Demo", due="2030-01-01 10:00 WAT")
+    lagos_ten = int(datetime(2030, 1, 1, 9, tzinfo=UTC).timestamp())
+    assert f"<t:{lagos_ten}:F>" in wat.content
+    for due, expected in (
+        ("2030-02-30 10:00 Lagos", "not a real date"),
+        ("0001-01-01T00:00:00Z", "between 2000 and 2100"),
+        ("9999-12-31T23:59:00Z", "between 2000 and 2100"),
+        ("2020-01-01T10:00:00Z", "in the past"),
+    ):
+        reply = await emulator.run(moderator, "milestone add", name="X", due=due)
+        assert reply.ephemeral and expected in reply.content, (due, reply.content)
+        assert "error id" not in reply.content
+    assert [m.name for m in await sandbox.bot.reminders.all_milestones()] == ["Demo"]
+    recorded = await emulator.run(
+        moderator, "milestone add", name="Kick-off", due="2020-01-01T10:00:00Z", past=True
+    )
+    assert "Added" in recorded.content and "(0 still to come)" in recorded.content
+    removed = await emulator.run(moderator, "milestone remove", name="kick-OFF")
+    assert "Removed **Kick-off**" in removed.content
+
+
 async def test_learners_cannot_manage_milestones_even_when_exposed(sandbox: Sandbox) -> None:
     emulator, learner = sandbox.emulator, sandbox.cast.learner
     with pytest.raises(UsageError, match="hidden"):
