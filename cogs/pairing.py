@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.errors import DeliveryError, UserError
 from bot.pairing.service import Introduction, PairingService, RoundReport
-from bot.pairing.timezones import suggest_timezones
+from bot.timezones import suggest_timezones
 from cogs.checks import (
     ModeratorGroup,
     moderator_cooldown,

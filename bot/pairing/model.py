@@ -16,7 +16,7 @@ ROLES: tuple[Role, ...] = get_args(Role)
 class Learner:
     """One learner in the pool for a round.
 
-    `timezone` is an IANA name (see `bot.pairing.timezones.resolve_timezone`); `stack` and
+    `timezone` is an IANA name (see `bot.timezones.resolve_timezone`); `stack` and
     `interests` are free tags compared case-insensitively.
     """
 

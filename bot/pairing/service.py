@@ -42,7 +42,7 @@ from bot.nonces import Nonces
 from bot.pairing.matching import match
 from bot.pairing.model import Learner, MatchResult
 from bot.pairing.schedule import last_occurrence
-from bot.pairing.timezones import resolve_timezone, suggest_timezones
+from bot.timezones import resolve_timezone, suggest_timezones
 
 log = logging.getLogger(__name__)
 

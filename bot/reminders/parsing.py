@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserError, quoted
-from bot.pairing.timezones import resolve_timezone
+from bot.timezones import resolve_timezone
 
 OFFSET = re.compile(r"^(\d{1,4})([wdhm])$")
 UNIT_SECONDS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60}

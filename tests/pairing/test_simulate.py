@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.pairing.simulate import main, simulate, synthetic_pool
-from bot.pairing.timezones import resolve_timezone
+from bot.timezones import resolve_timezone
 
 KEYS = {
     "frontend",

@@ -1,4 +1,5 @@
-"""Time-zone names typed by learners: resolve them to IANA names, or suggest close ones.
+"""Time-zone names people type (learners in `/pair join`, moderators in due times): resolve
+them to IANA names, or suggest close ones.
 
 `resolve_timezone` accepts an IANA name in any case ("africa/lagos"), a city alone ("Lagos",
 "new york"), a fixed offset ("UTC+3", "GMT-5"), a few African time-zone abbreviations

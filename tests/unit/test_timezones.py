@@ -7,7 +7,7 @@ import zoneinfo
 
 import pytest
 
-from bot.pairing.timezones import DEFAULT_TIMEZONES, resolve_timezone, suggest_timezones
+from bot.timezones import DEFAULT_TIMEZONES, resolve_timezone, suggest_timezones
 
 KNOWN = zoneinfo.available_timezones()
 
