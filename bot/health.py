@@ -1,4 +1,6 @@
-"""`GET /healthz` (gateway, database, scheduler) and `GET /metrics` (Prometheus)."""
+"""The bot's HTTP server: `GET /healthz` (gateway, database, scheduler), `GET /metrics`
+(Prometheus) and `GET /calendar.ics` (every milestone; `/calendar/<cohort>.ics` for one
+cohort's) for learners' calendar apps."""
 
 from __future__ import annotations
 
@@ -9,7 +11,18 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.db import Database
+from bot.db.models import utcnow
 from bot.metrics import Metrics
+from bot.reminders.calendar import milestones_calendar
+from bot.reminders.service import MilestoneInfo
+
+CALENDAR_TYPE = "text/calendar"
+
+
+class CalendarSource(Protocol):
+    """Where the calendar feed's milestones come from (`ReminderService`)."""
+
+    async def calendar(self, cohort: str | None = None) -> list[MilestoneInfo]: ...
 
 
 class Monitored(Protocol):
@@ -17,6 +30,7 @@ class Monitored(Protocol):
 
     database: Database
     metrics: Metrics
+    reminders: CalendarSource
 
     @property
     def gateway_connected(self) -> bool: ...
@@ -37,6 +51,8 @@ class HealthServer:
         app = web.Application()
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics)
+        app.router.add_get("/calendar.ics", self.calendar)
+        app.router.add_get("/calendar/{cohort}.ics", self.calendar)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
@@ -63,4 +79,17 @@ class HealthServer:
         """Prometheus text format."""
         return web.Response(
             body=self.bot.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    async def calendar(self, request: web.Request) -> web.Response:
+        """The milestones as iCalendar; 404 for a cohort without milestones."""
+        cohort = request.match_info.get("cohort")
+        milestones = await self.bot.reminders.calendar(cohort)
+        if cohort is not None and not milestones:
+            raise web.HTTPNotFound(text=f"no milestones for cohort {cohort}")
+        title = f"ProDev deadlines ({cohort})" if cohort else "ProDev deadlines"
+        return web.Response(
+            body=milestones_calendar(milestones, title=title, now=utcnow()),
+            content_type=CALENDAR_TYPE,
+            charset="utf-8",
         )

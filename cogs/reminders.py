@@ -1,7 +1,9 @@
-"""`/deadlines`, `/reminders`, and the moderators' `/milestone` group; posts reminders."""
+"""`/deadlines` (with an Add to calendar button), `/reminders`, and the moderators'
+`/milestone` group; posts reminders."""
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from datetime import date, datetime
@@ -12,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import DeliveryError, UserError, quoted
+from bot.reminders.calendar import milestones_calendar
 from bot.reminders.parsing import (
     describe_offset,
     format_offset,
@@ -211,6 +214,44 @@ class MilestoneGroup(
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
+class AddToCalendarButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"deadlines:calendar"
+):
+    """Sends every milestone as an `.ics` file, privately, for the member's calendar app."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(label="Add to calendar", emoji="📅", custom_id="deadlines:calendar")
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Button[Any],
+        _match: re.Match[str],
+    ) -> AddToCalendarButton:
+        """Rebuild the button from a click."""
+        return cls()
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Attach the calendar file to a private reply."""
+        milestones = await service(interaction).calendar()
+        if not milestones:
+            await interaction.response.send_message(
+                "There are no milestones to add yet.", ephemeral=True
+            )
+            return
+        ics = milestones_calendar(milestones, title="ProDev deadlines", now=discord.utils.utcnow())
+        await interaction.response.send_message(
+            "Open the file to add every deadline, with its reminders, to your calendar. "
+            "Changed deadlines update the same events when you import it again.",
+            file=discord.File(io.BytesIO(ics), filename="prodev-deadlines.ics"),
+            ephemeral=True,
+        )
+
+
 class ConfirmCohortButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"milestone:cohort:(?P<start>\d{4}-\d{2}-\d{2})",
@@ -282,7 +323,9 @@ class Reminders(commands.Cog):
             text="Times are shown in your own time zone. /reminders subscribe "
             "sends copies to your DMs."
         )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.response.send_message(
+            embed=embed, view=dynamic_view(AddToCalendarButton()), ephemeral=True
+        )
 
     @reminders.command(name="subscribe", description="Get a DM copy of every reminder")
     @lookup_cooldown
@@ -307,7 +350,7 @@ class Reminders(commands.Cog):
 
 async def setup(bot: NexusBot) -> None:
     """Load the cog, the moderator group and the persistent confirm button."""
-    bot.add_dynamic_items(ConfirmCohortButton)
+    bot.add_dynamic_items(ConfirmCohortButton, AddToCalendarButton)
     bot.tree.add_command(MilestoneGroup())
     await bot.add_cog(Reminders(bot))
 

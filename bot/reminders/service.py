@@ -84,6 +84,7 @@ class MilestoneInfo:
     due_at: datetime
     offsets: tuple[int, ...]
     pending: tuple[datetime, ...]
+    cohort: str | None = None  # the cohort it was created for (`/milestone cohort start`)
 
 
 def reminder_text(name: str, description: str, due_at: datetime, offset_seconds: int) -> str:
@@ -353,9 +354,16 @@ class ReminderService:
                 row.due_at,
                 tuple(row.offsets),
                 tuple(r.due_at for r in pending if r.milestone_id == row.id),
+                row.cohort,
             )
             for row in rows
         ]
+
+    async def calendar(self, cohort: str | None = None) -> list[MilestoneInfo]:
+        """Every active milestone (of one cohort), past ones included, for calendar feeds."""
+        if cohort is None:
+            return await self._infos()
+        return await self._infos(MilestoneRow.cohort == cohort)
 
     async def names(self, text: str = "", limit: int = 25) -> list[str]:
         """Active milestone names containing `text`, for autocomplete."""

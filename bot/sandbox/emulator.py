@@ -452,6 +452,8 @@ class DiscordEmulator:
             record.rejected.extend(problems)
             raise DiscordError(400, 50035, "Invalid Form Body", problems)
         kind, data = body["type"], body.get("data") or {}
+        if FILES in body:  # a multipart callback: its attachments belong to the message
+            data = {**data, FILES: body[FILES]}
         message: Message | None = None
         if kind == CHANNEL_MESSAGE:
             message = self._store_message(record.channel_id, data, interaction=record)

@@ -1,13 +1,15 @@
-"""/healthz and /metrics of a running bot; JSON logs without secrets."""
+"""/healthz, /metrics and the calendar feeds of a running bot; JSON logs without secrets."""
 
 from __future__ import annotations
 
 import json
 import logging
 import socket
+from datetime import UTC, date, datetime
 
 import aiohttp
 import pytest
+from icalendar import Calendar
 
 from bot.app import NexusBot
 from bot.config import Settings
@@ -65,3 +67,29 @@ def test_json_logs_never_contain_the_token(capsys: pytest.CaptureFixture[str]) -
     assert lines[0]["message"] == "connecting with [redacted]"
     assert lines[1]["level"] == "WARNING" and lines[1]["logger"] == "bot.test"
     configure_logging("INFO")
+
+
+async def test_calendar_feeds_serve_every_milestone_and_each_cohort(settings: Settings) -> None:
+    """`/calendar.ics` is every milestone; `/calendar/<cohort>.ics` one cohort's; a calendar
+    app can read both."""
+    port = free_port()
+    settings = settings.model_copy(update={"http_port": port})
+    async with (
+        running_sandbox(settings, guild_ready_timeout=0.05) as sandbox,
+        aiohttp.ClientSession() as http,
+    ):
+        reminders = sandbox.bot.reminders
+        await reminders.save_milestone("Kick-off", datetime(2030, 1, 1, 9, tzinfo=UTC), (0,))
+        cohort = await reminders.create_cohort(date(2030, 2, 3))
+        base = f"http://127.0.0.1:{port}"
+        async with http.get(f"{base}/calendar.ics") as response:
+            assert response.status == 200
+            assert response.content_type == "text/calendar"
+            everything = Calendar.from_ical(await response.read())
+        async with http.get(f"{base}/calendar/2030-02-03.ics") as response:
+            one_cohort = Calendar.from_ical(await response.read())
+        async with http.get(f"{base}/calendar/1999-01-01.ics") as response:
+            assert response.status == 404
+    assert len(everything.walk("VEVENT")) == len(cohort) + 1
+    names = sorted(str(event["SUMMARY"]) for event in one_cohort.walk("VEVENT"))
+    assert names == sorted(info.name for info in cohort) and "Kick-off" not in names

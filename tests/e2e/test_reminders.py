@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 from sqlmodel import select
 
 from bot.config import Settings
@@ -276,3 +277,17 @@ async def test_reminders_keep_working_after_the_extensions_reload(sandbox: Sandb
     await asyncio.sleep(0.5)
     posts = in_channel(sandbox, sandbox.cast.announce.id)
     assert sum("After reload" in content for content in posts) == 1
+
+
+async def test_deadlines_add_to_calendar_sends_a_private_ics(sandbox: Sandbox) -> None:
+    """The button on /deadlines answers with the milestones as a calendar file that a
+    calendar app can read, to the member alone."""
+    emulator, learner = sandbox.emulator, sandbox.cast.learner
+    due = datetime(2030, 1, 1, 10, tzinfo=UTC)
+    await sandbox.bot.reminders.save_milestone("Final demo", due, (86400, 0))
+    deadlines = await emulator.run(learner, "deadlines")
+    reply = await (await emulator.click(learner, deadlines, "Add to calendar")).wait_message()
+    assert reply.ephemeral and "calendar" in reply.content
+    (event,) = Calendar.from_ical(reply.files["prodev-deadlines.ics"]).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Final demo" and event.decoded("DTSTART") == due
+    assert len(event.walk("VALARM")) == 2
