@@ -45,7 +45,9 @@ class RecordingPoster:
     async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
         return None
 
-    async def direct(self, user_id: int, content: str, nonce: str) -> bool:
+    async def direct(
+        self, user_id: int, content: str, nonce: str, reminder_id: int | None = None
+    ) -> bool:
         return True
 
     async def alert(self, text: str) -> None:

@@ -70,12 +70,15 @@ class DiscordPoster:
 
     @retry_long_rate_limits
     async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
-        """A message of ours with exactly this content posted after `since` (after a crash),
-        paging through everything posted since then."""
+        """A message of ours with the first line of `content` posted after `since` (after a
+        crash; later lines, such as the count of done marks, may have changed), paging
+        through everything posted since then."""
         channel = self.bot.get_partial_messageable(channel_id)
+        head = content.split("\n", 1)[0]
         try:
             async for message in channel.history(limit=None, after=since, oldest_first=True):
-                if message.author.id == self.bot.user.id and message.content == content:  # type: ignore[union-attr]
+                mine = message.author.id == self.bot.user.id  # type: ignore[union-attr]
+                if mine and message.content.split("\n", 1)[0] == head:
                     return message.id
         except discord.HTTPException as error:
             raise DeliveryError(f"history: {error.status}", retryable=True) from error
@@ -87,11 +90,19 @@ class DiscordPoster:
         await post_to_modlog(self.bot, text)
 
     @retry_long_rate_limits
-    async def direct(self, user_id: int, content: str, nonce: str) -> bool:
-        """DM a copy; False when the member does not accept DMs."""
+    async def direct(
+        self, user_id: int, content: str, nonce: str, reminder_id: int | None = None
+    ) -> bool:
+        """DM a copy (with Done and Snooze for a reminder); False when the member does not
+        accept DMs."""
+        view = (
+            dynamic_view(DoneButton(reminder_id), SnoozeButton(reminder_id))
+            if reminder_id is not None
+            else discord.utils.MISSING
+        )
         try:
             user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            await user.send(content, nonce=nonce, allowed_mentions=NO_PINGS)
+            await user.send(content, nonce=nonce, view=view, allowed_mentions=NO_PINGS)
         except discord.Forbidden:
             return False
         except discord.HTTPException as error:
@@ -100,12 +111,14 @@ class DiscordPoster:
         return True
 
 
-def milestone_line(info: MilestoneInfo) -> str:
-    """One milestone in a list."""
+def milestone_line(info: MilestoneInfo, *, done: bool = False) -> str:
+    """One milestone in a list (marked when the reader marked it done)."""
     line = (
         f"**{discord.utils.escape_markdown(info.name)}** — {stamp(info.due_at)} "
         f"({stamp(info.due_at, 'R')})"
     )
+    if done:
+        line += " ✅ done"
     if info.pending:
         line += f"\n  next reminder {stamp(info.pending[0], 'R')}"
     return line
@@ -214,6 +227,78 @@ class MilestoneGroup(
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
+class DoneButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"reminder:done:(?P<reminder>\d+)"
+):
+    """On a DM copy: the member finished; no more DM copies of that milestone for them."""
+
+    def __init__(self, reminder_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Done",
+                emoji="✅",
+                style=discord.ButtonStyle.success,
+                custom_id=f"reminder:done:{reminder_id}",
+            )
+        )
+        self.reminder_id = reminder_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> DoneButton:
+        """Rebuild the button from a click."""
+        return cls(int(match["reminder"]))
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Record the done mark."""
+        await interaction.response.defer(ephemeral=True)
+        name = await service(interaction).mark_done(self.reminder_id, interaction.user.id)
+        await interaction.followup.send(
+            f"Marked **{discord.utils.escape_markdown(name)}** done. No more DM reminders "
+            "for it; /deadlines shows your done marks.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+
+class SnoozeButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"reminder:snooze:(?P<reminder>\d+)"
+):
+    """On a DM copy: send this reminder once more, a day later."""
+
+    def __init__(self, reminder_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Snooze 1 day", emoji="😴", custom_id=f"reminder:snooze:{reminder_id}"
+            )
+        )
+        self.reminder_id = reminder_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> SnoozeButton:
+        """Rebuild the button from a click."""
+        return cls(int(match["reminder"]))
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Schedule the one more copy."""
+        await interaction.response.defer(ephemeral=True)
+        due = await service(interaction).snooze(self.reminder_id, interaction.user.id)
+        await interaction.followup.send(
+            f"Snoozed: I'll DM you this reminder again {stamp(due, 'R')}.", ephemeral=True
+        )
+
+
 class AddToCalendarButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"deadlines:calendar"
 ):
@@ -313,10 +398,11 @@ class Reminders(commands.Cog):
     async def deadlines(self, interaction: discord.Interaction) -> None:
         """Upcoming milestones with Discord timestamps."""
         infos = await self.bot.reminders.upcoming(limit=10)
+        done = await self.bot.reminders.done_marks(interaction.user.id)
         embed = discord.Embed(
             title="Upcoming deadlines",
             color=0xE91E63,
-            description="\n".join(milestone_line(i) for i in infos)[:4000]
+            description="\n".join(milestone_line(i, done=i.id in done) for i in infos)[:4000]
             or "No upcoming deadlines. Enjoy the calm!",
         )
         embed.set_footer(
@@ -350,7 +436,7 @@ class Reminders(commands.Cog):
 
 async def setup(bot: NexusBot) -> None:
     """Load the cog, the moderator group and the persistent confirm button."""
-    bot.add_dynamic_items(ConfirmCohortButton, AddToCalendarButton)
+    bot.add_dynamic_items(ConfirmCohortButton, AddToCalendarButton, DoneButton, SnoozeButton)
     bot.tree.add_command(MilestoneGroup())
     await bot.add_cog(Reminders(bot))
 

@@ -195,6 +195,33 @@ class DirectDeliveryRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class DoneRow(SQLModel, table=True):
+    """A member marked a milestone done: no more DM copies of it for them."""
+
+    __tablename__ = "milestone_done"
+
+    milestone_id: int = Field(foreign_key="milestone.id", primary_key=True)
+    user_id: int = Field(sa_type=BigInteger, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SnoozeRow(SQLModel, table=True):
+    """The ledger of snoozed DM copies: one more copy of a reminder, a day after the member
+    pressed Snooze; at most one per (reminder, member)."""
+
+    __tablename__ = "reminder_snooze"
+    __table_args__ = (UniqueConstraint("reminder_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reminder_id: int = Field(foreign_key="reminder.id", index=True)
+    user_id: int = Field(sa_type=BigInteger)
+    due_at: datetime = Field(index=True)
+    status: str = Field(default=Delivery.PENDING.value, max_length=16)  # a `Delivery`
+    attempts: int = 0
+    claimed_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class LearnerRow(SQLModel, table=True):
     """A learner's pairing profile."""
 

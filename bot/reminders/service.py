@@ -28,8 +28,10 @@ from bot.db.models import (
     AuditRow,
     Delivery,
     DirectDeliveryRow,
+    DoneRow,
     MilestoneRow,
     ReminderRow,
+    SnoozeRow,
     SubscriptionRow,
     milestone_key,
     utcnow,
@@ -50,6 +52,9 @@ POSTS = Ledger(ReminderRow, ReminderRow.status, ReminderRow.claimed_at, Reminder
 """Reminder posts to the announcements channel."""
 DM_COPIES = Ledger(DirectDeliveryRow, DirectDeliveryRow.status, DirectDeliveryRow.claimed_at)
 """Copies of reminder posts sent to subscribers by DM."""
+SNOOZES = Ledger(SnoozeRow, SnoozeRow.status, SnoozeRow.claimed_at)
+"""The one more DM copy a member asked for with Snooze."""
+SNOOZE_FOR = timedelta(days=1)
 MAX_ATTEMPTS = 6
 SAVE_ATTEMPTS = 5  # concurrent saves of one milestone: each retry sees the others' commits
 MAX_DESCRIPTION = 1000
@@ -67,8 +72,11 @@ class Poster(Protocol):
         """The id of a bot message with exactly `content` posted after `since`, if any (every
         message since then is looked at, however busy the channel was)."""
 
-    async def direct(self, user_id: int, content: str, nonce: str) -> bool:
-        """DM a member; False when their DMs are closed."""
+    async def direct(
+        self, user_id: int, content: str, nonce: str, reminder_id: int | None = None
+    ) -> bool:
+        """DM a member (a copy of reminder `reminder_id` comes with Done and Snooze buttons);
+        False when their DMs are closed."""
 
     async def alert(self, text: str) -> None:
         """Tell the moderators about a problem they must fix (the mod-log); never raises."""
@@ -87,14 +95,21 @@ class MilestoneInfo:
     cohort: str | None = None  # the cohort it was created for (`/milestone cohort start`)
 
 
-def reminder_text(name: str, description: str, due_at: datetime, offset_seconds: int) -> str:
-    """The post: names the milestone and its due time as Discord timestamps."""
+def reminder_text(
+    name: str, description: str, due_at: datetime, offset_seconds: int, done: int = 0
+) -> str:
+    """The post: names the milestone and its due time as Discord timestamps, and how many
+    learners marked it done once one has (no names). The first line alone tells one
+    reminder's post from another's (`Poster.find_since` compares it)."""
     unix = int(due_at.timestamp())
     if offset_seconds == 0:
         head = f"🚨 **{name}** is due now (<t:{unix}:F>)."
     else:
         head = f"⏰ Reminder: **{name}** is due <t:{unix}:F> (<t:{unix}:R>)."
-    return f"{head}\n{description}".strip()[:2000]
+    marked = ""
+    if done:
+        marked = f"\n✅ {done} learner{'s' if done != 1 else ''} marked it done."
+    return f"{head}\n{description}".strip()[: 2000 - len(marked)] + marked
 
 
 MAX_BACKOFF = timedelta(minutes=5)
@@ -457,6 +472,7 @@ class ReminderService:
             await self.deliver(row.id)
         if self.poster is not None:
             await self._retry_copies(now)
+            await self._send_snoozes(now)
 
     # ------------------------------------------------------------------ delivery
     async def _claim(self, reminder_id: int, condition: object, now: datetime) -> str | None:
@@ -518,7 +534,11 @@ class ReminderService:
             )
             return
         content = reminder_text(
-            milestone.name, milestone.description, milestone.due_at, row.offset_seconds
+            milestone.name,
+            milestone.description,
+            milestone.due_at,
+            row.offset_seconds,
+            await self._done_count(row.milestone_id),
         )
         try:
             message_id = None
@@ -536,7 +556,7 @@ class ReminderService:
         await self._finish(reminder_id, token, status=Delivery.SENT, message_id=message_id)
         self.stats["sent"] += 1
         log.info("reminder %s posted as message %s", reminder_id, message_id)
-        await self._direct_copies(reminder_id, content)
+        await self._direct_copies(reminder_id, row.milestone_id, content)
 
     async def _failed(self, row: ReminderRow, token: str, error: DeliveryError) -> None:
         """Retry with backoff while the reminder can still be posted in its grace window;
@@ -582,10 +602,15 @@ class ReminderService:
             values.update(sent_at=self.clock(), message_id=message_id)
         await POSTS.finish(self.database, reminder_id, condition, **values)
 
-    async def _direct_copies(self, reminder_id: int, content: str) -> None:
+    async def _direct_copies(self, reminder_id: int, milestone_id: int, content: str) -> None:
         assert self.poster is not None
         async with self.database.session() as session:
-            subscribers = (await session.exec(select(SubscriptionRow))).all()
+            done = select(DoneRow.user_id).where(DoneRow.milestone_id == milestone_id)
+            subscribers = (
+                await session.exec(
+                    select(SubscriptionRow).where(col(SubscriptionRow.user_id).not_in(done))
+                )
+            ).all()
         for subscriber in subscribers:
             try:  # the unique row is the claim: one DM per reminder and member, ever
                 async with self.database.session() as session:
@@ -609,6 +634,7 @@ class ReminderService:
                 user_id,
                 content,
                 nonce=await self.nonces("reminder-dm", reminder_id, user_id, content),
+                reminder_id=reminder_id,
             )
         except DeliveryError as error:
             attempts += 1
@@ -671,10 +697,134 @@ class ReminderService:
             async with self.database.session() as session:
                 reminder = await session.get(ReminderRow, copy.reminder_id)
                 milestone = reminder and await session.get(MilestoneRow, reminder.milestone_id)
-            if milestone is None or milestone.deleted or reminder is None:
+            if (
+                milestone is None
+                or milestone.deleted
+                or reminder is None
+                or await self._is_done(reminder.milestone_id, copy.user_id)
+            ):
                 await self._set_copy(copy.reminder_id, copy.user_id, status=Delivery.CANCELLED)
                 continue
             content = reminder_text(
                 milestone.name, milestone.description, milestone.due_at, reminder.offset_seconds
             )
             await self._send_copy(copy.reminder_id, copy.user_id, content, copy.attempts)
+
+    # ------------------------------------------------------------------ Done and Snooze
+    async def _reminder_milestone(self, reminder_id: int) -> tuple[ReminderRow, MilestoneRow]:
+        async with self.database.session() as session:
+            reminder = await session.get(ReminderRow, reminder_id)
+            milestone = reminder and await session.get(MilestoneRow, reminder.milestone_id)
+        if reminder is None or milestone is None or milestone.deleted:
+            raise UserError("That milestone no longer exists.")
+        return reminder, milestone
+
+    async def _is_done(self, milestone_id: int, user_id: int) -> bool:
+        async with self.database.session() as session:
+            return await session.get(DoneRow, (milestone_id, user_id)) is not None
+
+    async def _done_count(self, milestone_id: int) -> int:
+        async with self.database.session() as session:
+            return len(
+                (
+                    await session.exec(
+                        select(DoneRow.user_id).where(DoneRow.milestone_id == milestone_id)
+                    )
+                ).all()
+            )
+
+    async def mark_done(self, reminder_id: int, user_id: int) -> str:
+        """The member finished the milestone of reminder `reminder_id`: no more DM copies of
+        it for them (a snoozed one is cancelled). Returns the milestone's name."""
+        _, milestone = await self._reminder_milestone(reminder_id)
+        try:
+            async with self.database.session() as session:
+                session.add(DoneRow(milestone_id=milestone.id or 0, user_id=user_id))
+        except IntegrityError:
+            pass  # marked done already (a second click, or another replica)
+        reminders = select(ReminderRow.id).where(ReminderRow.milestone_id == milestone.id)
+        async with self.database.session() as session:
+            await session.exec(  # type: ignore[call-overload]
+                update(SnoozeRow)
+                .where(
+                    SnoozeRow.user_id == user_id,
+                    col(SnoozeRow.reminder_id).in_(reminders),
+                    SnoozeRow.status == Delivery.PENDING,
+                )
+                .values(status=Delivery.CANCELLED)
+            )
+        return milestone.name
+
+    async def snooze(self, reminder_id: int, user_id: int) -> datetime:
+        """One more DM copy of reminder `reminder_id` for the member, a day from now (once
+        per reminder); when it will come."""
+        _, milestone = await self._reminder_milestone(reminder_id)
+        if await self._is_done(milestone.id or 0, user_id):
+            raise UserError(f"You marked **{milestone.name}** done: nothing to snooze.")
+        due = self.clock() + SNOOZE_FOR
+        try:
+            async with self.database.session() as session:
+                session.add(SnoozeRow(reminder_id=reminder_id, user_id=user_id, due_at=due))
+        except IntegrityError:
+            raise UserError(
+                "You already snoozed this reminder once; the next one comes as planned."
+            ) from None
+        return due
+
+    async def done_marks(self, user_id: int) -> frozenset[int]:
+        """The milestones the member marked done."""
+        async with self.database.session() as session:
+            rows = (
+                await session.exec(select(DoneRow.milestone_id).where(DoneRow.user_id == user_id))
+            ).all()
+        return frozenset(rows)
+
+    async def _send_snoozes(self, now: datetime) -> None:
+        """Send the snoozed copies that are due, each claimed first (one process sends it)."""
+        assert self.poster is not None
+        due = and_(SNOOZES.open(Delivery.PENDING, now), col(SnoozeRow.due_at) <= now)
+        async with self.database.session() as session:
+            rows = (await session.exec(select(SnoozeRow).where(due))).all()
+        for row in rows:
+            if await SNOOZES.claim(self.database, row.id or 0, due, now) is None:
+                continue
+            try:
+                reminder, milestone = await self._reminder_milestone(row.reminder_id)
+            except UserError:
+                await SNOOZES.finish(self.database, row.id or 0, status=Delivery.CANCELLED)
+                continue
+            if await self._is_done(milestone.id or 0, row.user_id):
+                await SNOOZES.finish(self.database, row.id or 0, status=Delivery.CANCELLED)
+                continue
+            content = "😴 Snoozed reminder: " + reminder_text(
+                milestone.name, milestone.description, milestone.due_at, reminder.offset_seconds
+            )
+            await self._send_snooze(row, content[:2000])
+
+    async def _send_snooze(self, row: SnoozeRow, content: str) -> None:
+        assert self.poster is not None
+        try:
+            delivered = await self.poster.direct(
+                row.user_id,
+                content,
+                nonce=await self.nonces("snooze", row.id or 0, row.user_id, content),
+                reminder_id=row.reminder_id,
+            )
+        except DeliveryError as error:
+            attempts = row.attempts + 1
+            if error.retryable and attempts < MAX_ATTEMPTS:
+                await SNOOZES.finish(
+                    self.database,
+                    row.id or 0,
+                    status=Delivery.PENDING,
+                    attempts=attempts,
+                    due_at=self.clock() + backoff(attempts),
+                )
+            else:
+                log.error("snoozed copy %s failed: %s", row.id, error)
+                await SNOOZES.finish(
+                    self.database, row.id or 0, status=Delivery.FAILED, attempts=attempts
+                )
+            return
+        status = Delivery.SENT if delivered else Delivery.CLOSED
+        await SNOOZES.finish(self.database, row.id or 0, status=status)

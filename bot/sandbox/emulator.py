@@ -773,6 +773,10 @@ class DiscordEmulator:
             "attachment_size_limit": 10 * 1024 * 1024,
             "data": data,
         }
+        if channel.guild_id is None:  # a DM with the bot: a user, no guild, no member
+            for key in ("guild_id", "member", "guild_locale"):
+                del payload[key]
+            payload.update(user=user.payload(), context=1)
         if message is not None:
             payload["message"] = message.payload(self.world.users)
         record.payload = payload

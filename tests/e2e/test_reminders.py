@@ -291,3 +291,25 @@ async def test_deadlines_add_to_calendar_sends_a_private_ics(sandbox: Sandbox) -
     (event,) = Calendar.from_ical(reply.files["prodev-deadlines.ics"]).walk("VEVENT")
     assert str(event["SUMMARY"]) == "Final demo" and event.decoded("DTSTART") == due
     assert len(event.walk("VALARM")) == 2
+
+
+async def test_dm_copies_carry_done_and_snooze(sandbox: Sandbox) -> None:
+    """Done stops the member's DM copies and shows in their /deadlines; Snooze promises one
+    more copy a day later; both answer in the DM, privately."""
+    emulator, cast = sandbox.emulator, sandbox.cast
+    await emulator.run(cast.learner, "reminders subscribe")
+    due = datetime.now(UTC) + timedelta(days=2)
+    await sandbox.bot.reminders.save_milestone("Project demo", due, (2 * 86400 - 1,))
+    dm = emulator.world.dm_channel(cast.learner)
+    copy = await emulator.wait_for_message(lambda m: m.channel_id == dm.id, timeout=10)
+    snoozed = await (await emulator.click(cast.learner, copy, "Snooze 1 day")).wait_message()
+    assert snoozed.ephemeral and "again <t:" in snoozed.content
+    done = await (await emulator.click(cast.learner, copy, "Done")).wait_message()
+    assert done.ephemeral and "Marked **Project demo** done" in done.content
+    deadlines = await emulator.run(cast.learner, "deadlines")
+    assert "Project demo" in deadlines.embeds[0]["description"]
+    assert "✅ done" in deadlines.embeds[0]["description"]
+    others = await emulator.run(cast.learner2, "deadlines")
+    assert "✅ done" not in others.embeds[0]["description"]
+    again = await (await emulator.click(cast.learner, copy, "Snooze 1 day")).wait_message()
+    assert "nothing to snooze" in again.content and "error id" not in again.content

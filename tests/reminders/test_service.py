@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.exc import OperationalError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.db import Database
 from bot.db.models import DirectDeliveryRow, ReminderRow
@@ -51,7 +51,9 @@ class FakeDiscord:
     async def alert(self, text: str) -> None:
         self.alerts.append(text)
 
-    async def direct(self, user_id: int, content: str, nonce: str) -> bool:
+    async def direct(
+        self, user_id: int, content: str, nonce: str, reminder_id: int | None = None
+    ) -> bool:
         if user_id in self.closed_dms:
             return False
         if self.crash_in_dm:
@@ -489,3 +491,79 @@ async def test_database_unreachable_mid_delivery_loses_and_doubles_nothing(
     clock.now += timedelta(minutes=2)
     await service.sweep()  # recovered: found in the channel, not posted again
     assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}
+
+
+async def test_done_stops_dm_copies_and_the_channel_counts_done_marks(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.subscribe(7)
+    await service.subscribe(8)
+    await service.save_milestone("Deadline", NOW + timedelta(days=1), (86400, 0))
+    await service.sweep()
+    first = await service_reminder_ids(database)
+    assert sorted(user for user, _ in discord.dms) == [7, 8]
+    assert await service.mark_done(first[0], 7) == "Deadline"
+    assert await service.mark_done(first[0], 7) == "Deadline"  # a second click is harmless
+    clock.now += timedelta(days=1)
+    await service.sweep()
+    assert sorted(user for user, _ in discord.dms) == [7, 8, 8]
+    assert "✅ 1 learner marked it done." in discord.posts[-1][1]
+    assert "✅" not in discord.posts[0][1]
+    assert await service.done_marks(7) != frozenset() and await service.done_marks(8) == set()
+
+
+async def test_snooze_sends_one_more_copy_a_day_later_once(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.subscribe(7)
+    await service.save_milestone("Deadline", NOW + timedelta(days=3), (86400 * 2,))
+    clock.now += timedelta(days=1)
+    await service.sweep()
+    (reminder_id,) = await service_reminder_ids(database)
+    due = await service.snooze(reminder_id, 7)
+    assert due == clock.now + timedelta(days=1)
+    with pytest.raises(UserError, match="already snoozed"):
+        await service.snooze(reminder_id, 7)
+    clock.now += timedelta(hours=23)
+    await service.sweep()
+    assert len(discord.dms) == 1
+    clock.now += timedelta(hours=1)
+    await asyncio.gather(service.sweep(), service.sweep())  # two replicas' sweeps at once
+    await service.sweep()
+    assert len(discord.dms) == 2 and discord.dms[1][1].startswith("😴 Snoozed reminder:")
+
+
+async def test_done_cancels_a_snooze_and_cannot_be_snoozed(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make_service(database, clock)
+    service.poster = discord
+    await service.subscribe(7)
+    await service.save_milestone("Deadline", NOW + timedelta(days=3), (86400 * 2,))
+    clock.now += timedelta(days=1)
+    await service.sweep()
+    (reminder_id,) = await service_reminder_ids(database)
+    await service.snooze(reminder_id, 7)
+    await service.mark_done(reminder_id, 7)
+    clock.now += timedelta(days=1)
+    await service.sweep()
+    assert len(discord.dms) == 1
+    with pytest.raises(UserError, match="marked \\*\\*Deadline\\*\\* done"):
+        await service.snooze(reminder_id, 7)
+    await service.remove_milestone("Deadline")
+    with pytest.raises(UserError, match="no longer exists"):
+        await service.mark_done(reminder_id, 8)
+
+
+async def service_reminder_ids(database: Database) -> list[int]:
+    """The sent reminders' ids, in due order."""
+    async with database.session() as session:
+        rows = (
+            await session.exec(
+                select(ReminderRow)
+                .where(ReminderRow.status == "sent")
+                .order_by(col(ReminderRow.due_at))
+            )
+        ).all()
+    return [row.id or 0 for row in rows]

@@ -146,6 +146,21 @@ ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
     ],
     "0007": [("interaction_claim", {"id": 2**62, "created_at": NOW})],
     "0008": [("deployment", {"id": 1, "key": "0123456789abcdef"})],
+    "0009": [
+        ("milestone_done", {"milestone_id": 1, "user_id": 2**62, "created_at": NOW}),
+        (
+            "reminder_snooze",
+            {
+                "id": 1,
+                "reminder_id": 1,
+                "user_id": 2**62,
+                "due_at": NOW,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": NOW,
+            },
+        ),
+    ],
 }
 
 
