@@ -69,8 +69,9 @@ class Poster(Protocol):
         """Post `content` with `nonce`; return the message id or raise DeliveryError."""
 
     async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
-        """The id of a bot message with exactly `content` posted after `since`, if any (every
-        message since then is looked at, however busy the channel was)."""
+        """The id of a bot message with the first line of `content` posted after `since`, if
+        any (every message since then is looked at, however busy the channel was; later
+        lines may have changed since, such as the count of done marks)."""
 
     async def direct(
         self, user_id: int, content: str, nonce: str, reminder_id: int | None = None

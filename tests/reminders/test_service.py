@@ -44,7 +44,7 @@ class FakeDiscord:
     async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
         self.looked_since.append(since)
         for number, (channel, text, _) in enumerate(self.posts, start=1):
-            if channel == channel_id and text == content:
+            if channel == channel_id and text.split("\n")[0] == content.split("\n")[0]:
                 return number
         return None
 
@@ -178,6 +178,28 @@ async def test_crash_between_post_and_bookkeeping_does_not_double(database: Data
     assert len(discord.posts) == 1
     assert await statuses(database) == {0: "sent"}
     assert discord.looked_since == [NOW - timedelta(minutes=1)]  # everything since the claim
+
+
+async def test_a_done_mark_between_crash_and_recovery_does_not_double_the_post(
+    database: Database,
+) -> None:
+    """The done count in the post changed while the process was dead: recovery still finds
+    the earlier post by its first line."""
+    clock, discord = Clock(), FakeDiscord()
+    crashed = make_service(database, clock)
+    crashed.poster = discord
+    await crashed.save_milestone("Deadline", NOW, (0,))
+    reminder_id = await only_pending_id(database)
+    discord.crash_after_post = True
+    with pytest.raises(asyncio.CancelledError):
+        await crashed.deliver(reminder_id)
+    discord.crash_after_post = False
+    await crashed.mark_done(reminder_id, 7)  # a learner marks it done meanwhile
+    clock.now += timedelta(minutes=2)
+    restarted = make_service(database, clock)
+    restarted.poster = discord
+    await restarted.sweep(startup=True)
+    assert len(discord.posts) == 1 and "✅" not in discord.posts[0][1]
 
 
 async def test_crash_between_claim_and_post_posts_after_restart(database: Database) -> None:
