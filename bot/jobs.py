@@ -168,5 +168,8 @@ class Jobs:
             waiting = [s.due for s in self._scheduled.values() if s.key not in self._running]
             if waiting:
                 nap = min(nap, max((min(waiting) - self.clock()).total_seconds(), 0.0))
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the stop's
+            # cancellation when the wake-up comes at the same moment, and stop() then hangs
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), nap)
+                async with asyncio.timeout(nap):
+                    await self._wake.wait()

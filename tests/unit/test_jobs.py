@@ -166,3 +166,15 @@ async def test_the_running_runtime_starts_jobs_as_they_fall_due() -> None:
         await asyncio.wait_for(done.wait(), 5)
     finally:
         await jobs.stop(timeout=1)
+
+
+async def test_stop_returns_when_a_job_ends_at_the_same_moment() -> None:
+    """A job ending wakes the runtime just as stop() cancels it: the stop must not be lost
+    (asyncio.wait_for on Python 3.11 swallowed it, and shutdown hung)."""
+    for _ in range(20):
+        jobs = Jobs(Clock())
+        jobs.start()
+        await asyncio.sleep(0.01)  # the runtime naps, waiting for a wake-up
+        jobs._wake.set()  # a job has just ended
+        await asyncio.wait_for(jobs.stop(timeout=1), 2)
+        assert not jobs.running
