@@ -25,6 +25,7 @@ from bot.metrics import Metrics
 from bot.moderation.content import ContentService
 from bot.pairing.schedule import parse_schedule
 from bot.pairing.service import PairingService
+from bot.reminders.events import EventSync
 from bot.reminders.parsing import parse_offsets
 from bot.reminders.service import ReminderService
 from bot.reminders.timeline import Timeline, load_timeline
@@ -51,6 +52,13 @@ def load_timeline_if_present(path: Path) -> Timeline | None:
     except ValueError as error:
         log.error("%s; /milestone cohort is unavailable until it is fixed", error)
         return None
+
+
+def event_location(settings: Settings) -> str:
+    """Where milestone events point: the announcements channel, as a link."""
+    if settings.guild_id and settings.announce_channel_id:
+        return f"https://discord.com/channels/{settings.guild_id}/{settings.announce_channel_id}"
+    return "#ProDevProjectNexus on Discord"
 
 
 class NexusTree(app_commands.CommandTree["NexusBot"]):
@@ -105,6 +113,11 @@ class NexusBot(commands.Bot):
             default_offsets=parse_offsets(settings.reminder_offsets),
             timeline=load_timeline_if_present(settings.content_dir / "timeline.yaml"),
             jobs=self.jobs,
+        )
+        self.events = (
+            EventSync(self.database, location=event_location(settings), jobs=self.jobs)
+            if settings.discord_events
+            else None
         )
         self.extensions_to_load = extensions
         self.metrics = Metrics(self.service_figures)
@@ -200,6 +213,8 @@ class NexusBot(commands.Bot):
         if self.is_closed():
             return
         await self.reminders.stop()
+        if self.events is not None:
+            await self.events.stop()
         await self.pairing.stop()
         await self.knowledge.stop()
         await self.jobs.stop(SHUTDOWN_GRACE_SECONDS)  # anything else still running

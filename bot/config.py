@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="NEXUS_LOG_LEVEL")
     log_format: Literal["text", "json"] = Field(default="text", alias="NEXUS_LOG_FORMAT")
     reminder_grace_hours: float = Field(default=6.0, alias="NEXUS_REMINDER_GRACE_HOURS", ge=0)
+    discord_events: bool = Field(default=True, alias="NEXUS_DISCORD_EVENTS")
     reminder_offsets: str = Field(default="7d,3d,1d,2h,0m", alias="NEXUS_REMINDER_OFFSETS")
     pairing_schedule: str = Field(default="", alias="NEXUS_PAIRING_SCHEDULE")
     pairing_checkin_days: float = Field(default=7.0, alias="NEXUS_PAIRING_CHECKIN_DAYS", gt=0)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +17,7 @@ from discord.ext import commands
 
 from bot.errors import DeliveryError, UserError, quoted
 from bot.reminders.calendar import milestones_calendar
+from bot.reminders.events import EventDraft
 from bot.reminders.parsing import (
     describe_offset,
     format_offset,
@@ -49,6 +52,13 @@ def stamp(moment: datetime, style: str = "F") -> str:
 def service(interaction: discord.Interaction[Any]) -> ReminderService:
     """The reminder service of the bot handling `interaction`."""
     return interaction.client.reminders  # type: ignore[no-any-return]
+
+
+def milestones_changed(interaction: discord.Interaction[Any]) -> None:
+    """Bring the milestones' Discord events in step now, rather than at the next sync."""
+    events = interaction.client.events
+    if events is not None:
+        events.request()
 
 
 class DiscordPoster:
@@ -111,6 +121,86 @@ class DiscordPoster:
         return True
 
 
+class DiscordEvents:
+    """`EventsGateway` over discord.py: the guild's scheduled events."""
+
+    def __init__(self, bot: NexusBot) -> None:
+        self.bot = bot
+
+    async def _guild(self) -> discord.Guild:
+        await self.bot.wait_until_ready()
+        settings = self.bot.settings
+        guild = (
+            self.bot.get_guild(settings.guild_id)
+            if settings.guild_id
+            else next(iter(self.bot.guilds), None)
+        )
+        if guild is None:
+            raise DeliveryError("the bot is in no guild yet", retryable=True)
+        return guild
+
+    async def create(self, draft: EventDraft) -> int:
+        """Create the external event."""
+        guild = await self._guild()
+        with _event_errors():
+            event = await guild.create_scheduled_event(
+                name=draft.name,
+                description=draft.description,
+                start_time=draft.start,
+                end_time=draft.end,
+                entity_type=discord.EntityType.external,
+                privacy_level=discord.PrivacyLevel.guild_only,
+                location=draft.location,
+            )
+        return event.id
+
+    async def update(self, event_id: int, draft: EventDraft) -> bool:
+        """Edit the event; False when it was deleted (by a moderator, say)."""
+        guild = await self._guild()
+        with _event_errors():
+            try:
+                event = await guild.fetch_scheduled_event(event_id)
+            except discord.NotFound:
+                return False
+            await event.edit(
+                name=draft.name,
+                description=draft.description,
+                start_time=draft.start,
+                end_time=draft.end,
+                location=draft.location,
+            )
+        return True
+
+    async def delete(self, event_id: int) -> None:
+        """Delete the event; one already gone is fine."""
+        guild = await self._guild()
+        with _event_errors(), contextlib.suppress(discord.NotFound):
+            await self.bot.http.delete_scheduled_event(guild.id, event_id)
+
+    async def find(self, marker: str) -> int | None:
+        """The event of ours whose description ends with `marker`."""
+        guild = await self._guild()
+        with _event_errors():
+            events = await guild.fetch_scheduled_events(with_counts=False)
+        return next((e.id for e in events if (e.description or "").endswith(marker)), None)
+
+    async def alert(self, text: str) -> None:
+        """Post to the mod-log channel when one is configured."""
+        await post_to_modlog(self.bot, text)
+
+
+@contextlib.contextmanager
+def _event_errors() -> Iterator[None]:
+    """discord.py's errors as `DeliveryError`: a missing permission cannot be retried."""
+    try:
+        yield
+    except discord.Forbidden as error:
+        raise DeliveryError(f"{error.status} {error.text}", retryable=False) from error
+    except discord.HTTPException as error:
+        retryable = error.status >= 500 or error.status == 429
+        raise DeliveryError(f"{error.status} {error.text}", retryable=retryable) from error
+
+
 def milestone_line(info: MilestoneInfo, *, done: bool = False) -> str:
     """One milestone in a list (marked when the reader marked it done)."""
     line = (
@@ -155,6 +245,7 @@ class MilestoneGroup(
         info, created = await service(interaction).save_milestone(
             name, due_at, parsed_offsets, description, actor_id=interaction.user.id
         )
+        milestones_changed(interaction)
         verb = "Added" if created else "Updated"
         reminders = ", ".join(describe_offset(o) for o in info.offsets)
         pending = len(info.pending)
@@ -171,6 +262,7 @@ class MilestoneGroup(
         """Remove a milestone."""
         await interaction.response.defer(ephemeral=True)  # the removal may wait for the database
         removed = await service(interaction).remove_milestone(name, actor_id=interaction.user.id)
+        milestones_changed(interaction)
         text = (
             f"Removed {milestone_line(removed)}\nIts pending reminders are cancelled."
             if removed
@@ -369,6 +461,7 @@ class ConfirmCohortButton(
         ensure_moderator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         created = await service(interaction).create_cohort(self.start, actor_id=interaction.user.id)
+        milestones_changed(interaction)
         await interaction.followup.send(
             f"Created {len(created)} milestones for the cohort starting {self.start}.",
             ephemeral=True,
@@ -384,12 +477,16 @@ class Reminders(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        """Start delivering reminders."""
+        """Start delivering reminders and keeping the milestones' Discord events in step."""
         await self.bot.reminders.start(DiscordPoster(self.bot))
+        if self.bot.events is not None:
+            await self.bot.events.start(DiscordEvents(self.bot))
 
     async def cog_unload(self) -> None:
         """Stop what `cog_load` started (deliveries in flight finish first), so reload works."""
         await self.bot.reminders.stop()
+        if self.bot.events is not None:
+            await self.bot.events.stop()
 
     @app_commands.command(
         name="deadlines", description="Upcoming program deadlines, in your time zone"

@@ -135,6 +135,12 @@ class MilestoneRow(SQLModel, table=True):
     offsets: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     cohort: str | None = Field(default=None, max_length=32)
     deleted: bool = Field(default=False, index=True)
+    # the Discord scheduled event that shows it, kept in step by `bot/reminders/events.py`:
+    # `event_status` pending (changed since the last sync) -> claimed -> synced, or failed
+    event_id: int | None = Field(default=None, sa_type=BigInteger)
+    event_status: str = Field(default="pending", max_length=16)
+    event_claimed_at: datetime | None = None
+    event_claim_token: str | None = Field(default=None, max_length=36)
     created_by: int | None = Field(default=None, sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -232,6 +232,7 @@ class ReminderService:
             else:
                 row.name, row.due_at, row.offsets = name, due_at, list(offsets)
                 row.description, row.updated_at = description, utcnow()
+                row.event_status, row.event_claim_token = "pending", None  # event: sync again
                 await self._cancel_pending(session, row.id)
             assert row.id is not None
             now = self.clock()
@@ -285,6 +286,7 @@ class ReminderService:
                 row.id or 0, row.name, row.description, row.due_at, tuple(row.offsets), ()
             )
             row.deleted, row.updated_at = True, utcnow()
+            row.event_status, row.event_claim_token = "pending", None  # event: delete it
             cancelled = await self._cancel_pending(session, row.id)
             session.add(
                 AuditRow(

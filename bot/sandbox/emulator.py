@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import yarl
@@ -125,6 +126,8 @@ class DiscordEmulator:
         self._by_token: dict[str, InteractionRecord] = {}
         self.sync_rejections: list[list[str]] = []
         self.closed_dm_user_ids: set[int] = set()
+        self.scheduled_events: dict[int, dict[str, Any]] = {}
+        self.can_manage_events = True  # False: the bot lacks Manage Events (403 50013)
         self.message_listeners: list[MessageListener] = []
         self.request_log: list[tuple[str, str, int]] = []
         self._sessions: dict[str, GatewaySession] = {}
@@ -343,6 +346,10 @@ class DiscordEmulator:
         self._route("GET", "/guilds/{guild}/members/{uid}", self._get_member)
         self._route("GET", "/users/{uid}", self._get_user)
         self._route("GET", "/guilds/{guild}/threads/active", self._active_threads)
+        self._route("GET", "/guilds/{guild}/scheduled-events", self._list_events)
+        self._route("POST", "/guilds/{guild}/scheduled-events", self._create_event)
+        for method in ("GET", "PATCH", "DELETE"):
+            self._route(method, "/guilds/{guild}/scheduled-events/{eid}", self._scheduled_event)
 
     # ------------------------------------------------------------------ REST handlers
     async def _get_me(self, *_: Any) -> web.Response:
@@ -638,6 +645,65 @@ class DiscordEmulator:
             if c.type in (PUBLIC_THREAD, PRIVATE_THREAD)
         ]
         return json_response({"threads": threads, "members": []})
+
+    async def _list_events(
+        self, _request: web.Request, _params: dict[str, str], _body: Any
+    ) -> web.Response:
+        return json_response(list(self.scheduled_events.values()))
+
+    async def _create_event(
+        self, _request: web.Request, _params: dict[str, str], body: Any
+    ) -> web.Response:
+        self._check_manage_events()
+        problems = validation.validate_scheduled_event(body or {}, now=datetime.now(UTC))
+        if problems:
+            raise DiscordError(400, 50035, "Invalid Form Body", problems)
+        event = {
+            "id": str(self.world.snowflake()),
+            "guild_id": str(self.world.guild_id),
+            "channel_id": None,
+            "creator_id": str(self.world.bot_user.id),
+            "creator": self.world.bot_user.payload(),
+            "status": 1,
+            "entity_id": None,
+            "user_count": 0,
+            "image": None,
+            "recurrence_rule": None,
+            "description": None,
+            "scheduled_end_time": None,
+            "entity_metadata": None,
+        }
+        event.update({k: v for k, v in body.items() if k != "reason"})
+        self.scheduled_events[int(event["id"])] = event
+        await self.dispatch("GUILD_SCHEDULED_EVENT_CREATE", event)
+        return json_response(event)
+
+    async def _scheduled_event(
+        self, request: web.Request, params: dict[str, str], body: Any
+    ) -> web.Response:
+        event = self.scheduled_events.get(int(params["eid"]))
+        if event is None:
+            raise DiscordError(404, 10070, "Unknown Guild Scheduled Event")
+        if request.method == "GET":
+            return json_response(event)
+        self._check_manage_events()
+        if request.method == "DELETE":
+            del self.scheduled_events[int(params["eid"])]
+            await self.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event)
+            return web.Response(status=204)
+        changes = dict(body or {})
+        problems = validation.validate_scheduled_event(
+            changes, now=datetime.now(UTC), existing=event
+        )
+        if problems:
+            raise DiscordError(400, 50035, "Invalid Form Body", problems)
+        event.update(changes)
+        await self.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event)
+        return json_response(event)
+
+    def _check_manage_events(self) -> None:
+        if not self.can_manage_events:
+            raise DiscordError(403, 50013, "Missing Permissions")
 
     async def _get_user(
         self, _request: web.Request, params: dict[str, str], _body: Any

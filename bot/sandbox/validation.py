@@ -1081,3 +1081,56 @@ def validate_interaction_response(
         return r.errors
     callback.check_data(r, body.get("data"), option_type)
     return r.errors
+
+
+# --------------------------------------------------------------------------- scheduled events
+EVENT_NAME_MAX = 100
+EVENT_DESCRIPTION_MAX = 1000
+EVENT_LOCATION_MAX = 100
+GUILD_ONLY = 2
+EXTERNAL = 3
+
+
+def validate_scheduled_event(
+    body: dict[str, Any], *, now: datetime, existing: dict[str, Any] | None = None
+) -> list[str]:
+    """Problems of a create (`existing` None) or modify body of a guild scheduled event, as
+    Discord reports them: name 1-100, description at most 1,000, privacy GUILD_ONLY, an
+    external event's location (1-100) and end time, a start in the future, the end after it."""
+    problems: list[str] = []
+    merged = {**(existing or {}), **body}
+    name = merged.get("name")
+    if not isinstance(name, str) or not 1 <= len(name) <= EVENT_NAME_MAX:
+        problems.append(f"name: must be 1-{EVENT_NAME_MAX} characters")
+    description = merged.get("description") or ""
+    if len(description) > EVENT_DESCRIPTION_MAX:
+        problems.append(f"description: must be at most {EVENT_DESCRIPTION_MAX} characters")
+    if merged.get("privacy_level") != GUILD_ONLY:
+        problems.append("privacy_level: must be 2 (GUILD_ONLY)")
+    starts = _event_time(merged.get("scheduled_start_time"))
+    if starts is None:
+        problems.append("scheduled_start_time: must be an ISO 8601 timestamp")
+    elif "scheduled_start_time" in body and starts <= now:
+        problems.append("scheduled_start_time: cannot be in the past")
+    if merged.get("entity_type") == EXTERNAL:
+        location = (merged.get("entity_metadata") or {}).get("location")
+        if not isinstance(location, str) or not 1 <= len(location) <= EVENT_LOCATION_MAX:
+            problems.append(
+                f"entity_metadata.location: required, 1-{EVENT_LOCATION_MAX} characters"
+            )
+        ends = _event_time(merged.get("scheduled_end_time"))
+        if ends is None:
+            problems.append("scheduled_end_time: required for external events")
+        elif starts is not None and ends <= starts:
+            problems.append("scheduled_end_time: must be after the start")
+    return problems
+
+
+def _event_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None

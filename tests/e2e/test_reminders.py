@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -313,3 +314,37 @@ async def test_dm_copies_carry_done_and_snooze(sandbox: Sandbox) -> None:
     assert "✅ done" not in others.embeds[0]["description"]
     again = await (await emulator.click(cast.learner, copy, "Snooze 1 day")).wait_message()
     assert "nothing to snooze" in again.content and "error id" not in again.content
+
+
+async def test_milestones_are_discord_events_in_step(sandbox: Sandbox) -> None:
+    """A moderator's milestone shows in the Events tab at once; editing moves it, removing
+    deletes it; without Manage Events the mod-log hears it once and reminders carry on."""
+    emulator, moderator, cast = sandbox.emulator, sandbox.cast.moderator, sandbox.cast
+    events = emulator.scheduled_events
+
+    async def settle(done: Callable[[], bool]) -> None:
+        for _ in range(200):
+            if done():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the events did not follow the milestones")
+
+    def starts(day: str) -> Callable[[], bool]:
+        return lambda: [str(e["scheduled_start_time"])[:19] for e in events.values()] == [day]
+
+    await emulator.run(moderator, "milestone add", name="Demo day", due="2030-01-01 10:00 WAT")
+    await settle(starts("2030-01-01T09:00:00"))
+    (event,) = events.values()
+    assert event["name"] == "Demo day" and event["entity_type"] == 3
+    await emulator.run(moderator, "milestone add", name="demo day", due="2030-01-02 10:00 WAT")
+    await settle(starts("2030-01-02T09:00:00"))
+    await emulator.run(moderator, "milestone remove", name="Demo day")
+    await settle(lambda: not events)
+    emulator.can_manage_events = False
+    await emulator.run(moderator, "milestone add", name="Kick-off", due="2030-02-01T10:00:00Z")
+    await emulator.run(moderator, "milestone add", name="Review", due="2030-02-08T10:00:00Z")
+    told = lambda: sum("Manage Events" in text for text in in_channel(sandbox, cast.modlog.id))  # noqa: E731
+    await settle(lambda: told() >= 1)
+    await asyncio.sleep(0.3)
+    assert told() == 1 and not events
+    assert len(await sandbox.bot.reminders.upcoming()) == 2

@@ -146,6 +146,24 @@ ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
     ],
     "0007": [("interaction_claim", {"id": 2**62, "created_at": NOW})],
     "0008": [("deployment", {"id": 1, "key": "0123456789abcdef"})],
+    "0010": [
+        (
+            "milestone",
+            {
+                "id": 3,
+                "name": "Events",
+                "name_key": "events",
+                "description": "",
+                "due_at": NOW,
+                "offsets": "[0]",
+                "deleted": False,
+                "created_at": NOW,
+                "updated_at": NOW,
+                "event_id": 2**62,
+                "event_status": "synced",
+            },
+        ),
+    ],
     "0009": [
         ("milestone_done", {"milestone_id": 1, "user_id": 2**62, "created_at": NOW}),
         (
