@@ -38,6 +38,7 @@ As grace (a moderator) try /milestone cohort start start: 2026-12-01 or /content
 Click a button by typing its number (1), pick a select option with 2.1.
   :complete /learn query: dock   what autocomplete offers while you type
   :as grace                      act as another member (:who lists them)
+  :events                        the server's Events tab (milestones appear there)
   :quit                          leave (Ctrl-D works too)"""
 
 
@@ -135,6 +136,19 @@ class Repl:
         )
         print(f"\n[#{channel.name}]\n{rendered.text}", flush=True)
 
+    def _events(self) -> str:
+        """The guild's scheduled events, soonest first."""
+        events = sorted(
+            self.emulator.scheduled_events.values(),
+            key=lambda e: str(e["scheduled_start_time"]),
+        )
+        if not events:
+            return "No events. A moderator's /milestone add shows up here."
+        return "\n".join(
+            f"📅 {e['name']} — {str(e['scheduled_start_time'])[:16].replace('T', ' ')} UTC"
+            for e in events
+        )
+
     async def handle(self, line: str) -> str:
         """Handle one typed line and return what to print."""
         line = line.strip()
@@ -148,6 +162,8 @@ class Repl:
                     f"{name}" + (" (you)" if user is self.user else "")
                     for name, user in self.sandbox.cast.people.items()
                 )
+            if line == ":events":
+                return self._events()
             if line.startswith(":as"):
                 self.user = self._person(line[3:].strip())
                 return f"You are now {self.user.username}."

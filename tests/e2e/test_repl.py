@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -45,6 +46,18 @@ async def test_repl_runs_commands_and_clicks_buttons(sandbox: Sandbox) -> None:
     assert "Docker" in more
     assert (await repl.handle(":as grace")) == "You are now grace."
     assert "! " in await repl.handle(":as nobody")
+
+
+async def test_repl_shows_the_events_a_moderator_adds(sandbox: Sandbox) -> None:
+    repl = Repl(sandbox, "grace", no_input)
+    assert "No events" in await repl.handle(":events")
+    added = await repl.handle("/milestone add name: Demo day due: 2030-01-01 10:00 WAT")
+    assert "Added" in added
+    for _ in range(100):
+        if "Demo day" in (shown := await repl.handle(":events")):
+            break
+        await asyncio.sleep(0.05)
+    assert shown == "📅 Demo day — 2030-01-01 09:00 UTC"
 
 
 async def test_repl_shows_autocomplete(sandbox: Sandbox) -> None:
