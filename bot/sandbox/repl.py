@@ -136,8 +136,13 @@ class Repl:
         )
         print(f"\n[#{channel.name}]\n{rendered.text}", flush=True)
 
-    def _events(self) -> str:
-        """The guild's scheduled events, soonest first."""
+    async def _events(self) -> str:
+        """The guild's scheduled events, soonest first (once a sync just asked for is done)."""
+        jobs = self.sandbox.bot.jobs
+        for _ in range(60):
+            if jobs.due_at("events:now") is None and not jobs.in_progress("events:"):
+                break
+            await asyncio.sleep(0.05)
         events = sorted(
             self.emulator.scheduled_events.values(),
             key=lambda e: str(e["scheduled_start_time"]),
@@ -163,7 +168,7 @@ class Repl:
                     for name, user in self.sandbox.cast.people.items()
                 )
             if line == ":events":
-                return self._events()
+                return await self._events()
             if line.startswith(":as"):
                 self.user = self._person(line[3:].strip())
                 return f"You are now {self.user.username}."
