@@ -125,7 +125,8 @@ class Repl:
         return rendered.text
 
     def on_bot_post(self, message: Message) -> None:
-        """Print what the bot posts on its own (reminders, announcements) as it arrives."""
+        """Print what the bot posts on its own (reminders, announcements, DMs) as it
+        arrives; its buttons become the ones numbers click."""
         if message.interaction_id is not None:
             return
         channel = self.emulator.world.channels[message.channel_id]
@@ -134,7 +135,11 @@ class Repl:
             author=self.emulator.world.bot_user.username,
             names=self.names,
         )
-        print(f"\n[#{channel.name}]\n{rendered.text}", flush=True)
+        if rendered.actions:
+            self.last = (message, rendered)
+        recipient = channel.recipient.username if channel.recipient else "?"
+        place = f"#{channel.name}" if channel.guild_id else f"DM to {recipient}"
+        print(f"\n[{place}]\n{rendered.text}", flush=True)
 
     async def _events(self) -> str:
         """The guild's scheduled events, soonest first (once a sync just asked for is done)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,20 @@ async def test_repl_shows_the_events_a_moderator_adds(sandbox: Sandbox) -> None:
     added = await repl.handle("/milestone add name: Demo day due: 2030-01-01 10:00 WAT")
     assert "Added" in added
     assert await repl.handle(":events") == "📅 Demo day — 2030-01-01 09:00 UTC"
+
+
+async def test_repl_clicks_the_buttons_of_a_dm_the_bot_sends(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repl = Repl(sandbox, "ada", no_input)
+    sandbox.emulator.add_message_listener(repl.on_bot_post)
+    await repl.handle("/reminders subscribe")
+    due = datetime.now(UTC) + timedelta(days=2)
+    await sandbox.bot.reminders.save_milestone("Demo day", due, (2 * 86400 - 1,))
+    dm = sandbox.emulator.world.dm_channel(sandbox.cast.learner)
+    await sandbox.emulator.wait_for_message(lambda m: m.channel_id == dm.id, timeout=10)
+    assert "[DM to ada]" in capsys.readouterr().out
+    assert "Marked **Demo day** done" in await repl.handle("1")
 
 
 async def test_repl_shows_autocomplete(sandbox: Sandbox) -> None:
