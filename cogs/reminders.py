@@ -106,7 +106,7 @@ class DiscordPoster:
         """DM a copy (with Done and Snooze for a reminder); False when the member does not
         accept DMs."""
         view = (
-            dynamic_view(DoneButton(reminder_id), SnoozeButton(reminder_id))
+            dynamic_view(CopyButton("done", reminder_id), CopyButton("snooze", reminder_id))
             if reminder_id is not None
             else discord.utils.MISSING
         )
@@ -319,21 +319,31 @@ class MilestoneGroup(
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
-class DoneButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"reminder:done:(?P<reminder>\d+)"
-):
-    """On a DM copy: the member finished; no more DM copies of that milestone for them."""
+COPY_BUTTONS = {
+    "done": ("Done", "✅", discord.ButtonStyle.success),
+    "snooze": ("Snooze 1 day", "😴", discord.ButtonStyle.secondary),
+}
+"""Label, emoji and style of the buttons on a DM copy, by action."""
 
-    def __init__(self, reminder_id: int) -> None:
+
+class CopyButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"reminder:(?P<action>done|snooze):(?P<reminder>\d+)",
+):
+    """On a DM copy of a reminder: *Done* (no more DM copies of that milestone for the
+    member) or *Snooze 1 day* (this reminder once more, a day later)."""
+
+    def __init__(self, action: str, reminder_id: int) -> None:
+        label, emoji, style = COPY_BUTTONS[action]
         super().__init__(
             discord.ui.Button(
-                label="Done",
-                emoji="✅",
-                style=discord.ButtonStyle.success,
-                custom_id=f"reminder:done:{reminder_id}",
+                label=label,
+                emoji=emoji,
+                style=style,
+                custom_id=f"reminder:{action}:{reminder_id}",
             )
         )
-        self.reminder_id = reminder_id
+        self.action, self.reminder_id = action, reminder_id
 
     @classmethod
     async def from_custom_id(
@@ -341,54 +351,25 @@ class DoneButton(
         _interaction: discord.Interaction[Any],
         _item: discord.ui.Button[Any],
         match: re.Match[str],
-    ) -> DoneButton:
+    ) -> CopyButton:
         """Rebuild the button from a click."""
-        return cls(int(match["reminder"]))
+        return cls(match["action"], int(match["reminder"]))
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Record the done mark."""
+        """Record the done mark, or schedule the one more copy."""
         await interaction.response.defer(ephemeral=True)
-        name = await service(interaction).mark_done(self.reminder_id, interaction.user.id)
-        await interaction.followup.send(
-            f"Marked **{discord.utils.escape_markdown(name)}** done. No more DM reminders "
-            "for it; /deadlines shows your done marks.",
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
-        )
-
-
-class SnoozeButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"reminder:snooze:(?P<reminder>\d+)"
-):
-    """On a DM copy: send this reminder once more, a day later."""
-
-    def __init__(self, reminder_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Snooze 1 day", emoji="😴", custom_id=f"reminder:snooze:{reminder_id}"
+        reminders, member = service(interaction), interaction.user.id
+        if self.action == "done":
+            name = await reminders.mark_done(self.reminder_id, member)
+            text = (
+                f"Marked **{discord.utils.escape_markdown(name)}** done. No more DM reminders "
+                "for it; /deadlines shows your done marks."
             )
-        )
-        self.reminder_id = reminder_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> SnoozeButton:
-        """Rebuild the button from a click."""
-        return cls(int(match["reminder"]))
-
-    @friendly_errors
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Schedule the one more copy."""
-        await interaction.response.defer(ephemeral=True)
-        due = await service(interaction).snooze(self.reminder_id, interaction.user.id)
-        await interaction.followup.send(
-            f"Snoozed: I'll DM you this reminder again {stamp(due, 'R')}.", ephemeral=True
-        )
+        else:
+            due = await reminders.snooze(self.reminder_id, member)
+            text = f"Snoozed: I'll DM you this reminder again {stamp(due, 'R')}."
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
 class AddToCalendarButton(
@@ -533,7 +514,7 @@ class Reminders(commands.Cog):
 
 async def setup(bot: NexusBot) -> None:
     """Load the cog, the moderator group and the persistent confirm button."""
-    bot.add_dynamic_items(ConfirmCohortButton, AddToCalendarButton, DoneButton, SnoozeButton)
+    bot.add_dynamic_items(ConfirmCohortButton, AddToCalendarButton, CopyButton)
     bot.tree.add_command(MilestoneGroup())
     await bot.add_cog(Reminders(bot))
 
