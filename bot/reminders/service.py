@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -728,13 +728,8 @@ class ReminderService:
 
     async def _done_count(self, milestone_id: int) -> int:
         async with self.database.session() as session:
-            return len(
-                (
-                    await session.exec(
-                        select(DoneRow.user_id).where(DoneRow.milestone_id == milestone_id)
-                    )
-                ).all()
-            )
+            query = select(func.count()).where(DoneRow.milestone_id == milestone_id)
+            return int((await session.exec(query)).one())
 
     async def mark_done(self, reminder_id: int, user_id: int) -> str:
         """The member finished the milestone of reminder `reminder_id`: no more DM copies of
