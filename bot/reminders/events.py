@@ -140,15 +140,22 @@ class EventSync:
         now = self.clock()
         waiting = EVENTS.open(PENDING, now)
         async with self.database.session() as session:
-            ids = (await session.exec(select(MilestoneRow.id).where(waiting))).all()
-        for milestone_id in ids:
+            rows = (
+                await session.exec(
+                    select(MilestoneRow.id, MilestoneRow.event_claimed_at).where(waiting)
+                )
+            ).all()
+        for milestone_id, claimed_before in rows:
             token = await EVENTS.claim(self.database, milestone_id or 0, waiting, now)
             if token is not None:
-                await self._sync_claimed(milestone_id or 0, token, now)
+                tried = claimed_before is not None  # an earlier attempt may have created it
+                await self._sync_claimed(milestone_id or 0, token, now, tried=tried)
 
-    async def _sync_claimed(self, milestone_id: int, token: str, now: datetime) -> None:
+    async def _sync_claimed(
+        self, milestone_id: int, token: str, now: datetime, *, tried: bool
+    ) -> None:
         try:
-            event_id = await self._apply(milestone_id, now)
+            event_id = await self._apply(milestone_id, now, tried=tried)
         except DeliveryError as error:
             status = PENDING if error.retryable else FAILED
             await EVENTS.finish(
@@ -164,13 +171,16 @@ class EventSync:
             self.database, milestone_id, EVENTS.held(token), event_status=SYNCED, event_id=event_id
         )
 
-    async def _apply(self, milestone_id: int, now: datetime) -> int | None:
-        """Create, update or delete the event; its id afterwards."""
+    async def _apply(self, milestone_id: int, now: datetime, *, tried: bool) -> int | None:
+        """Create, update or delete the event; its id afterwards. Discord's event list is
+        only searched when an earlier attempt may have created the event unrecorded."""
         assert self.gateway is not None
         async with self.database.session() as session:
             row = await session.get(MilestoneRow, milestone_id)
         assert row is not None
-        event_id = row.event_id or await self.gateway.find(marker(milestone_id))
+        event_id = row.event_id
+        if event_id is None and tried:
+            event_id = await self.gateway.find(marker(milestone_id))
         if row.deleted:
             if event_id is not None:
                 await self.gateway.delete(event_id)

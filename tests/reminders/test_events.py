@@ -25,6 +25,7 @@ class FakeEvents:
         self.crash_after_create = False
         self.forbidden = False
         self.alerts: list[str] = []
+        self.searches = 0
 
     def _check(self) -> None:
         if self.forbidden:
@@ -51,6 +52,7 @@ class FakeEvents:
         self.events.pop(event_id, None)
 
     async def find(self, tail: str) -> int | None:
+        self.searches += 1
         return next((i for i, d in self.events.items() if d.description.endswith(tail)), None)
 
     async def alert(self, text: str) -> None:
@@ -160,3 +162,15 @@ async def test_past_milestones_get_no_event_and_long_descriptions_fit(database: 
     (draft,) = gateway.events.values()
     assert draft.name == "Long" and len(draft.description) <= DESCRIPTION_MAX
     assert draft.description.endswith(marker(2))
+
+
+async def test_a_new_milestone_is_created_without_searching_the_events(
+    database: Database,
+) -> None:
+    """Only a milestone an earlier attempt may have created an event for looks for it."""
+    clock, gateway = Clock(), FakeEvents()
+    service, sync = reminders(database, clock), syncing(database, clock, gateway)
+    for day in range(1, 6):
+        await service.save_milestone(f"M{day}", NOW + timedelta(days=day), (0,))
+    await sync.sync()
+    assert gateway.created == 5 and gateway.searches == 0
