@@ -2,13 +2,15 @@
 
 Run from the repository root:
 
-    python bench/relevance.py [--misses tuning|heldout|names] [--bm25s]
+    python bench/relevance.py [--misses tuning|heldout|names] [--bm25s] [--semantic MODEL]
 
 Prints top-1, top-3, MRR, wrong confident answers and the share of off-topic questions that got
 nothing, for three sets: the held-out questions (frozen before the engine changed, never used for
 tuning), the tuning questions, and the names/typos/abbreviations set. `--bm25s` adds plain
 bm25s (`pip install -e ".[bench]"`) over the same entries as a reference ranking, in the same
-run: it always returns something, so its off-topic figure is not comparable.
+run: it always returns something, so its off-topic figure is not comparable. `--semantic MODEL`
+adds the search with the optional semantic signal (`pip install -e ".[semantic]"`; MODEL as
+`NEXUS_SEMANTIC_MODEL`, e.g. all-MiniLM-L6-v2).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.knowledge.entry import Entry  # noqa: E402
 from bot.knowledge.files import load_directory  # noqa: E402
 from bot.knowledge.relevance import Scores, describe, evaluate, load_cases  # noqa: E402
 from bot.knowledge.search import Hit, SearchIndex, SearchResult  # noqa: E402
+from bot.knowledge.semantic import FusedSearch, SemanticIndex, load_embedder  # noqa: E402
 from bot.knowledge.vocabulary import load_vocabulary  # noqa: E402
 
 RELEVANCE = ROOT / "tests" / "knowledge" / "relevance"
@@ -64,6 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", choices=sorted(SETS), action="append", default=[])
     parser.add_argument("--bm25s", action="store_true", help="also rank with plain bm25s")
+    parser.add_argument("--semantic", metavar="MODEL", help="also rank with the semantic signal")
     args = parser.parse_args()
     entries, problems = load_directory(ROOT / "content")
     if problems:
@@ -73,6 +77,11 @@ def main() -> None:
         raise SystemExit(f"content/vocabulary.yaml: {vocabulary_problems[0]}")
     index = SearchIndex(entries, vocabulary)
     engines: dict[str, Callable[[str], SearchResult]] = {"nexus": index.search}
+    if args.semantic:
+        embedder = load_embedder(args.semantic)
+        if embedder is None:
+            raise SystemExit(f"--semantic: cannot load {args.semantic} (install .[semantic])")
+        engines["nexus+semantic"] = FusedSearch(index, SemanticIndex(embedder, entries)).search
     if args.bm25s:
         engines["bm25s"] = bm25s_search(entries)
     print(
@@ -85,8 +94,8 @@ def main() -> None:
         for engine, search in engines.items():
             scores = evaluate(search, cases)
             print(row(name, engine, scores))
-            if name in args.misses and engine == "nexus":
-                reports.append(f"\n{name}: {len(scores.misses)} misses")
+            if name in args.misses:
+                reports.append(f"\n{name} ({engine}): {len(scores.misses)} misses")
                 reports.extend(f"  {describe(miss)}" for miss in scores.misses)
     print("\n".join(reports))
 

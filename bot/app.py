@@ -97,7 +97,12 @@ class NexusBot(commands.Bot):
         self.settings = settings
         self.database = Database(settings.database_url)
         self.jobs = Jobs()  # the one runtime for background work; the services add to it
-        self.knowledge = KnowledgeService(self.database, settings.content_dir, self.jobs)
+        self.knowledge = KnowledgeService(
+            self.database,
+            settings.content_dir,
+            self.jobs,
+            semantic_model=settings.semantic_model,
+        )
         self.content = ContentService(self.knowledge)
         self.pairing = PairingService(
             self.database,

@@ -60,7 +60,9 @@ async def run_search(settings: Settings, queries: list[str], *, as_json: bool) -
     database = Database(settings.database_url)
     try:
         await upgrade(database)
-        service = KnowledgeService(database, settings.content_dir)
+        service = KnowledgeService(
+            database, settings.content_dir, semantic_model=settings.semantic_model
+        )
         await service.start()
     finally:
         await database.dispose()

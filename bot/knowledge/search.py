@@ -104,7 +104,7 @@ _COMPLETION_BUDGET = 4  # autocomplete examines about this many names per reques
 _QUESTION_WORDS = 3  # autocomplete: typed text of this many words is searched as a question
 _LONE_WORD = 0.8  # score factor of an entry that matches one word of a several-word query
 _PHRASING_MAX = 100.0  # score added by a question or name matched word for word
-_OUT_OF_SCOPE = 0.7  # score factor of a question naming something the program does not cover
+OUT_OF_SCOPE_FACTOR = 0.7  # score factor of a question naming what the program does not cover
 
 _EMPTY = np.zeros(0, dtype=np.int32)
 
@@ -712,7 +712,7 @@ class SearchIndex:
         if len(self._entries) >= _MIN_STATS_DOCS:  # document frequencies mean little below that
             specific = min(total_weight / self._idf(_SPECIFIC_SHARE * len(self._entries)), 1.0)
         vague = _VAGUE_FLOOR + (1.0 - _VAGUE_FLOOR) * specific
-        scope = _OUT_OF_SCOPE if any(word.out_of_scope for word in words) else 1.0
+        scope = OUT_OF_SCOPE_FACTOR if any(word.out_of_scope for word in words) else 1.0
         # What a missing word costs: all of its weight if the knowledge base does not know it.
         missing_cost = [
             w * (_KNOWN_ABSENT if word.known else 1.0)
@@ -766,6 +766,18 @@ class SearchIndex:
         return Hit(entry.slug, entry.title, entry.category, max(0, min(100, math.floor(score))))
 
     # ----------------------------------------------------------------- public queries
+
+    def scores(self, query: str, top: int) -> list[tuple[str, float]]:
+        """(slug, raw score) of the best `top` entries for `query`, best first, with no cut:
+        the text evidence another signal (`semantic.py`) is fused with."""
+        if not isinstance(query, str) or top <= 0:
+            return []
+        return [(self._entries[doc].slug, score) for score, doc in self._scored(query, top=top)]
+
+    def out_of_scope(self, query: str) -> bool:
+        """Whether `query` names something the program does not cover (the vocabulary's
+        `out_of_scope`: "flutter", "css grid")."""
+        return isinstance(query, str) and any(w.out_of_scope for w in self._analyze(query))
 
     def search(self, query: str, limit: int = 5) -> SearchResult:
         """Rank entries for a free-text query: confident hits and "closest match" suggestions.

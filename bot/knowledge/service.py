@@ -15,6 +15,7 @@ from bot.db.models import EntryRow
 from bot.jobs import Jobs
 from bot.knowledge.entry import Entry
 from bot.knowledge.search import Hit, SearchIndex, SearchResult
+from bot.knowledge.semantic import Embedder, FusedSearch, SemanticIndex, load_embedder
 from bot.knowledge.store import ImportReport, import_directory, live_entries
 from bot.knowledge.vocabulary import Vocabulary, load_vocabulary
 
@@ -30,20 +31,35 @@ class KnowledgeService:
 
     The index is immutable: every change builds a new one in a worker thread and swaps it in,
     so queries never see a half-built index and the event loop keeps answering meanwhile.
+    With `semantic_model` (`NEXUS_SEMANTIC_MODEL`), searches fuse sentence embeddings with the
+    lexical score (`semantic.py`); without it, or when the model fails, search is lexical.
     """
 
-    def __init__(self, database: Database, content_dir: Path, jobs: Jobs | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        content_dir: Path,
+        jobs: Jobs | None = None,
+        *,
+        semantic_model: str | None = None,
+    ) -> None:
         self.database = database
         self.jobs = jobs or Jobs()  # the bot's runtime for background work
         self.content_dir = Path(content_dir)
         self.vocabulary = Vocabulary()
         self.index = SearchIndex(())
+        self.semantic_model = semantic_model
+        self._embedder: Embedder | None = None
+        self._semantic: SemanticIndex | None = None
+        self._ranker: SearchIndex | FusedSearch = self.index
         self._lock = asyncio.Lock()
         self._built_from: tuple[int, int] | None = None  # the database state the index shows
 
     async def start(self, *, watch: bool = False) -> ImportReport:
         """Import `content/` and build the index (called once at start-up); with `watch`,
         keep the index current with changes other processes (replicas) make."""
+        if self.semantic_model and self._embedder is None:
+            self._embedder = await asyncio.to_thread(load_embedder, self.semantic_model)
         report = await self.reload()
         if watch:
             self.jobs.start()
@@ -94,7 +110,16 @@ class KnowledgeService:
         built_from = await self._fingerprint()  # read first: a later change rebuilds again
         async with self.database.session() as session:
             entries = await live_entries(session)
-        self.index = await asyncio.to_thread(SearchIndex, entries, self.vocabulary)
+        index = await asyncio.to_thread(SearchIndex, entries, self.vocabulary)
+        self.index, self._ranker = index, index
+        if self._embedder is not None:
+            try:
+                self._semantic = await asyncio.to_thread(
+                    SemanticIndex, self._embedder, entries, self._semantic
+                )
+                self._ranker = FusedSearch(index, self._semantic)
+            except Exception:
+                log.warning("semantic index not built; /learn searches lexically", exc_info=True)
         self._built_from = built_from
 
     async def refresh(self) -> None:
@@ -105,11 +130,11 @@ class KnowledgeService:
 
     def search(self, query: str, limit: int = 5) -> SearchResult:
         """Confident hits (and suggestions) for a free-text query."""
-        return self.index.search(query, limit=limit)
+        return self._ranker.search(query, limit=limit)
 
     def autocomplete(self, text: str, limit: int = 25) -> tuple[Hit, ...]:
         """Choices for a partially typed query."""
-        return self.index.autocomplete(text, limit=limit)
+        return self._ranker.autocomplete(text, limit=limit)
 
     def get(self, slug: str) -> Entry | None:
         """The live entry with `slug`, if any."""

