@@ -16,7 +16,9 @@ adds the search with the optional semantic signal (`pip install -e ".[semantic]"
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -62,6 +64,32 @@ def row(name: str, engine: str, scores: Scores) -> str:
     )
 
 
+def cost_table(
+    index: SearchIndex, fused: FusedSearch, semantic: SemanticIndex, build: float, entries: int
+) -> str:
+    """Per-query latency of both engines on every question (embeddings not cached), the
+    semantic index's build time and memory."""
+    queries = list(dict.fromkeys(c.query for p in SETS.values() for c in load_cases(p)))
+    lines = [
+        "\n| engine | questions | p50 ms | p99 ms | build s | memory KB/entry |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, search in (("nexus", index.search), ("nexus+semantic", fused.search)):
+        times = []
+        for query in queries:
+            started = time.perf_counter()
+            search(query + " ")  # a text never embedded before: no cache hit
+            times.append((time.perf_counter() - started) * 1000)
+        p50, p99 = statistics.quantiles(times, n=100)[49], statistics.quantiles(times, n=100)[98]
+        build_s, memory = (
+            (f"{build:.1f}", f"{semantic.nbytes / entries / 1000:.1f}")
+            if name != "nexus"
+            else ("-", "-")
+        )
+        lines.append(f"| {name} | {len(queries)} | {p50:.1f} | {p99:.1f} | {build_s} | {memory} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     """Print a Markdown table of the three sets' scores."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -77,11 +105,17 @@ def main() -> None:
         raise SystemExit(f"content/vocabulary.yaml: {vocabulary_problems[0]}")
     index = SearchIndex(entries, vocabulary)
     engines: dict[str, Callable[[str], SearchResult]] = {"nexus": index.search}
+    costs = ""
     if args.semantic:
         embedder = load_embedder(args.semantic)
         if embedder is None:
             raise SystemExit(f"--semantic: cannot load {args.semantic} (install .[semantic])")
-        engines["nexus+semantic"] = FusedSearch(index, SemanticIndex(embedder, entries)).search
+        started = time.perf_counter()
+        semantic = SemanticIndex(embedder, entries)
+        build = time.perf_counter() - started
+        fused = FusedSearch(index, semantic)
+        engines["nexus+semantic"] = fused.search
+        costs = cost_table(index, fused, semantic, build, len(entries))
     if args.bm25s:
         engines["bm25s"] = bm25s_search(entries)
     print(
@@ -97,7 +131,7 @@ def main() -> None:
             if name in args.misses:
                 reports.append(f"\n{name} ({engine}): {len(scores.misses)} misses")
                 reports.extend(f"  {describe(miss)}" for miss in scores.misses)
-    print("\n".join(reports))
+    print(costs + "\n".join(reports))
 
 
 if __name__ == "__main__":

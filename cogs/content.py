@@ -298,7 +298,7 @@ async def entry_choices(
 ) -> list[app_commands.Choice[str]]:
     """Autocomplete for entries (live ones from the index; removed ones by slug)."""
     if not include_removed:
-        hits = interaction.client.knowledge.autocomplete(current, limit=25)
+        hits = await interaction.client.knowledge.autocomplete_async(current, limit=25)
         return [app_commands.Choice(name=f"{h.title} ({h.slug})"[:100], value=h.slug) for h in hits]
     needle = current.casefold().strip()
     slugs = [s for s in await service(interaction).slugs(include_removed=True) if needle in s]

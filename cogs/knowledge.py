@@ -273,7 +273,7 @@ class Knowledge(commands.Cog):
                 "Tell me what to look up, for example `/learn query: docker`.", ephemeral=True
             )
             return
-        result = knowledge.search(query)
+        result = await knowledge.search_async(query)
         if result.hits:
             answer, *others = result.ranked[:SHOWN_MATCHES]
             await send_entry(interaction, answer.slug, ephemeral=not public, others=tuple(others))
@@ -295,7 +295,7 @@ class Knowledge(commands.Cog):
         self, _interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Entries matching what has been typed so far."""
-        hits = self.bot.knowledge.autocomplete(current, limit=25)
+        hits = await self.bot.knowledge.autocomplete_async(current, limit=25)
         return [app_commands.Choice(name=hit.title[:100], value=hit.slug) for hit in hits]
 
     @app_commands.command(name="topics", description="Browse the knowledge base by category")

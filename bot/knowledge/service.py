@@ -136,6 +136,19 @@ class KnowledgeService:
         """Choices for a partially typed query."""
         return self._ranker.autocomplete(text, limit=limit)
 
+    async def search_async(self, query: str, limit: int = 5) -> SearchResult:
+        """`search` for the event loop: with the semantic signal (tens of milliseconds of model
+        time per new query), in a worker thread."""
+        if isinstance(self._ranker, FusedSearch):
+            return await asyncio.to_thread(self._ranker.search, query, limit)
+        return self._ranker.search(query, limit=limit)
+
+    async def autocomplete_async(self, text: str, limit: int = 25) -> tuple[Hit, ...]:
+        """`autocomplete` for the event loop (see `search_async`)."""
+        if isinstance(self._ranker, FusedSearch):
+            return await asyncio.to_thread(self._ranker.autocomplete, text, limit)
+        return self._ranker.autocomplete(text, limit=limit)
+
     def get(self, slug: str) -> Entry | None:
         """The live entry with `slug`, if any."""
         return self.index.get(slug)
