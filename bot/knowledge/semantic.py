@@ -9,10 +9,12 @@ engine of `search.py` alone.
 Each entry is embedded as several texts (its title, title with summary, each alias and each of
 the learners' `questions:`); an entry's similarity to a query is the best of its texts'. The
 fused score adds the similarity above `SIMILARITY_FLOOR`, scaled to 0-100, to the lexical raw
-score (weighted, capped); a question naming something the program does not cover (the
-vocabulary's `out_of_scope`) has its similarity scaled down as its lexical score is. The
-constants were chosen on the tuning and names relevance sets only (`bench/relevance.py
---semantic`); the held-out set judges them.
+score (weighted, capped). The model also vetoes in part: the lexical score of an entry the
+question is unrelated to (similarity at most `UNRELATED`) counts less, so shared words alone
+("printer queue" and message queues) are weaker evidence. A question naming something the
+program does not cover (the vocabulary's `out_of_scope`) has its similarity scaled down as its
+lexical score is. The constants were chosen on the tuning and names relevance sets only
+(`bench/relevance.py --semantic`); the held-out set judges them.
 """
 
 from __future__ import annotations
@@ -30,10 +32,13 @@ from bot.knowledge.text import MAX_QUERY_CHARS, clean
 
 log = logging.getLogger(__name__)
 
-LEXICAL_WEIGHT = 0.7  # share of the lexical raw score in the fused score
-LEXICAL_CAP = 150.0  # lexical raw scores above this add nothing more
+LEXICAL_WEIGHT = 0.8  # share of the lexical raw score in the fused score
+LEXICAL_CAP = 120.0  # lexical raw scores above this add nothing more
 SIMILARITY_FLOOR = 0.4  # cosine similarity at or below this adds nothing
-HIT_SCORE = 60.0  # fused score of a confident answer ...
+UNRELATED = 0.2  # at or below this similarity, an entry's lexical score counts `UNRELATED_SHARE`
+RELATED = 0.35  # ... rising to all of it at this similarity
+UNRELATED_SHARE = 0.7
+HIT_SCORE = 55.0  # fused score of a confident answer ...
 HIT_MARGIN = 25.0  # ... within this of the best one
 SUGGEST_SCORE = 50.0  # fused score of a "closest match"; below it the result is empty
 _LEXICAL_POOL = 40  # lexical candidates fused per query
@@ -169,10 +174,11 @@ class FusedSearch:
         fused = 100.0 * np.maximum(similarity - SIMILARITY_FLOOR, 0.0) / (1.0 - SIMILARITY_FLOOR)
         if self.lexical.out_of_scope(query):  # as the lexical score is (already in `scores`)
             fused *= OUT_OF_SCOPE_FACTOR
+        related = np.clip((similarity - UNRELATED) / (RELATED - UNRELATED), UNRELATED_SHARE, 1.0)
         for slug, score in self.lexical.scores(query, top=_LEXICAL_POOL):
             position = self._position.get(slug)
             if position is not None:
-                fused[position] += LEXICAL_WEIGHT * min(score, LEXICAL_CAP)
+                fused[position] += LEXICAL_WEIGHT * min(score, LEXICAL_CAP) * related[position]
         candidates = np.flatnonzero(fused >= SUGGEST_SCORE).tolist()
         ranked = [(float(fused[i]), self.semantic.slugs[i]) for i in candidates]
         ranked.sort(key=lambda pair: (-pair[0], self._title.get(pair[1], ""), pair[1]))

@@ -31,13 +31,15 @@ HELDOUT = RELEVANCE / "questions" / "heldout.yaml"
 TUNING = RELEVANCE / "questions" / "tuning.yaml"
 
 # Recorded in docs/benchmarks.md: (top-1, top-3, off-topic answered with nothing).
-RECORDED = {  # lowered once, by issue 12's accuracy pass on the content (docs/benchmarks.md)
+# Held-out: lowered once, by issue 12's accuracy pass on the content. Tuning: measured again
+# when 65 adversarial questions joined the set (docs/benchmarks.md).
+RECORDED = {
     HELDOUT: (0.763, 0.936, 0.948),
-    TUNING: (0.787, 0.920, 1.0),
+    TUNING: (0.777, 0.906, 0.956),
 }
 RECORDED_SEMANTIC = {  # with NEXUS_SEMANTIC_MODEL=all-MiniLM-L6-v2 (docs/benchmarks.md)
-    HELDOUT: (0.860, 0.950, 0.974),
-    TUNING: (0.855, 0.950, 1.0),
+    HELDOUT: (0.853, 0.95, 1.0),
+    TUNING: (0.865, 0.948, 0.956),
 }
 
 
