@@ -427,14 +427,17 @@ class PairingService:
     async def announce_pending(self) -> None:
         """Introduce every group not yet introduced (a failure leaves it for the next sweep)."""
         async with self.database.session() as session:
-            ids = (
+            rows = (
                 await session.exec(
-                    select(GroupRow.id).where(INTRODUCTIONS.open(GroupStatus.PENDING, self.clock()))
+                    select(GroupRow.id, GroupRow.claimed_at).where(
+                        INTRODUCTIONS.open(GroupStatus.PENDING, self.clock())
+                    )
                 )
             ).all()
-        for group_id in ids:
+        for group_id, claimed_before in rows:
             try:
-                await self._announce(group_id or 0)
+                # Only an earlier attempt may have made a thread it did not record.
+                await self._announce(group_id or 0, tried=claimed_before is not None)
             except DeliveryError as error:
                 log.warning("introducing group %s failed (%s); will retry", group_id, error)
                 await self._set_group(group_id or 0, None, status=GroupStatus.PENDING)
@@ -446,7 +449,7 @@ class PairingService:
         condition = INTRODUCTIONS.held(token) if token else None
         return await INTRODUCTIONS.finish(self.database, group_id, condition, **values)
 
-    async def _announce(self, group_id: int) -> None:
+    async def _announce(self, group_id: int, *, tried: bool) -> None:
         assert self.notifier is not None
         now = self.clock()
         token = await INTRODUCTIONS.claim(
@@ -494,7 +497,9 @@ class PairingService:
         )
         names = " & ".join(member.name for member in intro.members)
         marker = f"#{group_id}"
-        thread_id = group.thread_id or await self.notifier.find_thread(marker)
+        thread_id = group.thread_id
+        if thread_id is None and tried:  # not for every new group: that lists every thread
+            thread_id = await self.notifier.find_thread(marker)
         if thread_id is None:
             thread_id = await self.notifier.create_thread(f"{names}"[:90] + f" · {marker}")
         await self._set_group(group_id, token, thread_id=thread_id)

@@ -27,8 +27,10 @@ class FakeDiscord:
         self.dms: list[tuple[int, str]] = []
         self.fail_threads = 0
         self.crash_after_thread = False
+        self.searches = 0
 
     async def find_thread(self, marker: str) -> int | None:
+        self.searches += 1
         return next((i for i, name in self.threads.items() if name.endswith(marker)), None)
 
     async def create_thread(self, name: str) -> int:
@@ -88,6 +90,7 @@ async def test_round_is_persisted_and_announced_once(database: Database) -> None
     assert report is not None
     assert sorted(len(g.members) for g in report.result.groups) == [2, 3]
     assert len(discord.threads) == len(discord.intros) == 2
+    assert discord.searches == 0  # new groups never list the server's threads
     for thread_id, intro in discord.intros:
         assert discord.members[thread_id] == {m.user_id for m in intro.members}
     await service.sweep()
@@ -146,6 +149,7 @@ async def test_crash_after_creating_the_thread_resumes_without_a_second(database
     restarted.notifier = discord
     await restarted.sweep()
     assert len(discord.threads) == 1 and len(discord.intros) == 1
+    assert discord.searches == 1  # the group an attempt had claimed looks for its thread
 
 
 async def test_checkin_posts_once_and_new_partner_returns_to_pool(database: Database) -> None:
