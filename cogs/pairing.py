@@ -15,6 +15,7 @@ from bot.pairing.service import Introduction, PairingService, RoundReport
 from bot.timezones import suggest_timezones
 from cogs.checks import (
     ModeratorGroup,
+    lookup_cooldown,
     moderator_cooldown,
     pairing_cooldown,
 )
@@ -31,6 +32,13 @@ NO_PINGS = discord.AllowedMentions.none()
 MEMBERS_ONLY = discord.AllowedMentions(everyone=False, roles=False, users=True)
 INTRO_HEADER = "👋 **Meet your Project Nexus partner"
 CHECKIN_QUESTION = "How is your collaboration going?"
+ASYNC_BELOW_HOURS = 1.0
+ASYNC_TIPS = (
+    "🌍 **Working hours barely meet, so work asynchronously:** write every decision down in "
+    "this thread; keep the API contract in a shared file (an OpenAPI spec) so nobody waits for "
+    "an answer; post a short update at the end of each day (done, next, blocked); review each "
+    "other's pull requests within a day; and book one call a week at an hour you both accept."
+)
 
 
 def service(interaction: discord.Interaction[Any]) -> PairingService:
@@ -53,6 +61,8 @@ def intro_text(intro: Introduction) -> str:
         f"🕒 You share **{intro.overlap_hours:.1f} hours** of working time "
         "(09:00–18:00 in each of your time zones)."
     )
+    if intro.overlap_hours < ASYNC_BELOW_HOURS:
+        lines.append(ASYNC_TIPS)
     if intro.shared:
         lines.append("🤝 In common: " + inert(", ".join(intro.shared)))
     lines.append(
@@ -366,17 +376,20 @@ class Pair(
         )
 
     @app_commands.command(name="status", description="Your profile, partners and the pool")
-    @pairing_cooldown
+    @lookup_cooldown  # a read: it does not count against the pairing commands' limit
     async def status(self, interaction: discord.Interaction) -> None:
-        """Show the learner's status."""
+        """Show the learner's status: profile, pause, partners, own avoid list, the pool."""
         profile = await self.bot.pairing.status(interaction.user.id)
         if profile is None:
             raise UserError("You haven't joined yet: /pair join role: … timezone: …")
         learner = profile.learner
-        lines = [
-            f"**{learner.role}** · {learner.timezone}"
-            + (f" · stack: {inert(', '.join(learner.stack))}" if learner.stack else "")
-        ]
+        lines = [f"**{learner.role}** · {learner.timezone}"]
+        for label, tags in (("Stack", learner.stack), ("Interests", learner.interests)):
+            lines.append(f"{label}: {inert(', '.join(tags)) if tags else '—'}")
+        lines.append(f"Project: {inert(learner.project) if learner.project else '—'}")
+        if profile.avoiding:
+            avoided = ", ".join(f"<@{user_id}>" for user_id in profile.avoiding)
+            lines.append(f"Your avoid list (only you see it): {avoided} · `/pair unavoid` undoes")
         if not learner.active:
             lines.append("You left the pool.")
         elif learner.paused_until and learner.paused_until > discord.utils.utcnow():
@@ -407,6 +420,20 @@ class Pair(
             "Done. You won't be matched with them, and they are not told."
             if added
             else "They're already on your avoid list."
+        )
+        await interaction.followup.send(text, ephemeral=True)
+
+    @app_commands.command(name="unavoid", description="Take a member off your avoid list")
+    @app_commands.describe(member="Who may be matched with you again")
+    @pairing_cooldown
+    async def unavoid(self, interaction: discord.Interaction, member: discord.User) -> None:
+        """Remove from the private avoid list."""
+        await acknowledge(interaction)
+        removed = await self.bot.pairing.unavoid(interaction.user.id, member.id)
+        text = (
+            "Done. You may be matched with them again."
+            if removed
+            else "They're not on your avoid list."
         )
         await interaction.followup.send(text, ephemeral=True)
 

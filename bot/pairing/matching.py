@@ -54,28 +54,16 @@ JOINT_MAX_CELLS = 1_500_000
 990 or 700 x 1,000. Its time grows quickly with size and with the bonus structure (0.2-0.45 s
 here at this size, 1.3-3 s at 1,500 x 2,000), so larger uneven rounds use two steps."""
 
-REASON_NO_OTHER_ROLE = (
-    "There were no {other} learners in this round; you stay in the pool for the next one."
-)
-REASON_NOT_ENOUGH = (
-    "There were not enough {other} learners this round; you stay in the pool for the next one."
-)
-REASON_OWN_AVOID = "Everyone you could be matched with is on your avoid list."
-REASON_NO_PERMITTED = (
-    "Nobody this round could be matched with you because of avoid lists; "
-    "you stay in the pool for the next one."
-)
-REASON_TAKEN = (
-    "Everyone you could be matched with was already in a full group this round; "
-    "you stay in the pool for the next one."
-)
-REASON_BAD_TIMEZONE = (
-    "Your saved time zone is not recognised, so you could not be matched; "
-    "set it again and you will be included in the next round."
-)
-# REASON_OWN_AVOID deliberately names only the learner's own list: when other people's lists
-# are involved, REASON_NO_PERMITTED does not reveal that someone avoids them. No reason echoes
-# stored text (a time zone name could hold anything).
+# Why a learner was not placed, for moderators (the preview and the round summary). Learners
+# are never shown these: they get a neutral message (`service.UNPLACED_MESSAGE`), so nobody
+# learns that someone avoids them.
+REASON_NO_OTHER_ROLE = "no {other} learners in this round"
+REASON_NOT_ENOUGH = "not enough {other} learners in this round"
+REASON_OWN_AVOID = "their own avoid list rules out every possible partner"
+REASON_NO_PERMITTED = "avoid lists rule out every possible partner"
+REASON_TAKEN = "every compatible partner was already in a full group"
+REASON_BAD_TIMEZONE = "their saved time zone is not recognised (they must set it again)"
+# No reason echoes stored text (a time zone name could hold anything).
 
 
 def optimal_assign(score: np.ndarray, allowed: np.ndarray) -> list[tuple[int, int]]:
@@ -129,15 +117,17 @@ def match(
     past_partners: PastPartners = (),
     avoid: Collection[tuple[int, int]] = (),
     at: datetime,
+    priority: Collection[int] = (),
 ) -> MatchResult:
     """Group a round's learners for the highest total compatibility.
 
     Every group has at least one frontend and one backend learner; the surplus side joins
-    pairs as 2:1 trios; everyone else is `Unplaced` with a reason. `at` is the reference
-    instant for UTC offsets (a naive datetime is taken as UTC). Raises ValueError for
-    duplicate learner ids.
+    pairs as 2:1 trios; everyone else is `Unplaced` with a reason. Learners in `priority`
+    (left out of the last round) are placed before anyone else competing for the same places.
+    `at` is the reference instant for UTC offsets (a naive datetime is taken as UTC). Raises
+    ValueError for duplicate learner ids.
     """
-    return _match(learners, past_partners, avoid, at, optimal_assign, joint=True)
+    return _match(learners, past_partners, avoid, at, optimal_assign, priority, joint=True)
 
 
 def greedy_match(
@@ -146,9 +136,10 @@ def greedy_match(
     past_partners: PastPartners = (),
     avoid: Collection[tuple[int, int]] = (),
     at: datetime,
+    priority: Collection[int] = (),
 ) -> MatchResult:
     """Like `match`, but greedy: the best remaining permitted link first, in both stages."""
-    return _match(learners, past_partners, avoid, at, greedy_assign, joint=False)
+    return _match(learners, past_partners, avoid, at, greedy_assign, priority, joint=False)
 
 
 def _joint_assign(
@@ -197,6 +188,7 @@ def _match(
     avoid: Collection[tuple[int, int]],
     at: datetime,
     assign: Assign,
+    priority: Collection[int],
     *,
     joint: bool,
 ) -> MatchResult:
@@ -229,12 +221,13 @@ def _match(
     )
 
     matrix, allowed = pairs_matrix.score, pairs_matrix.allowed
+    ranked = _with_priority(matrix, allowed, frontend, backend, priority)  # what is maximised
     # Stage 1: pairs, with the surplus side's extra members when the round is uneven.
     smaller, larger = sorted((len(frontend), len(backend)))
     if joint and 0 < smaller < larger and larger * 2 * smaller <= JOINT_MAX_CELLS:
-        pairs, extra_links = _joint_assign(matrix, allowed)
+        pairs, extra_links = _joint_assign(ranked, allowed)
     else:
-        pairs, extra_links = assign(matrix, allowed), {}
+        pairs, extra_links = assign(ranked, allowed), {}
     # An extra member on an avoid list with the pair's member of the same role leaves again.
     avoided = {frozenset(pair) for pair in avoid_pairs}
     for number, (f, b) in enumerate(pairs):
@@ -264,7 +257,7 @@ def _match(
         same_b = avoid_matrix(
             [backend[j].id for j in left_b], [backend[b].id for b in pair_b], avoid_pairs
         )
-        extra_score = np.vstack([matrix[np.ix_(rows_f, pair_b)], matrix[np.ix_(pair_f, rows_b)].T])
+        extra_score = np.vstack([ranked[np.ix_(rows_f, pair_b)], ranked[np.ix_(pair_f, rows_b)].T])
         extra_allowed = np.vstack(
             [
                 allowed[np.ix_(rows_f, pair_b)] & ~same_f,
@@ -296,6 +289,25 @@ def _match(
     unplaced.sort(key=lambda entry: entry.learner_id)
     total = float(sum(group.score for group in groups))
     return MatchResult(groups=tuple(groups), unplaced=tuple(unplaced), score=total)
+
+
+def _with_priority(
+    matrix: np.ndarray,
+    allowed: np.ndarray,
+    frontend: Sequence[Learner],
+    backend: Sequence[Learner],
+    priority: Collection[int],
+) -> np.ndarray:
+    """`matrix` plus, for each priority learner a link involves, a bonus larger than any total
+    score difference, so an assignment places as many of them as it can, then scores best."""
+    first = set(priority)
+    rows = np.array([learner.id in first for learner in frontend], dtype=np.float64)
+    cols = np.array([learner.id in first for learner in backend], dtype=np.float64)
+    if not first or not allowed.any() or not (rows.any() or cols.any()):
+        return matrix
+    permitted = matrix[allowed]
+    bonus = (float(permitted.max() - permitted.min()) + 1.0) * (min(matrix.shape) + 1)
+    return matrix + bonus * (rows[:, None] + cols[None, :])
 
 
 def _group(members: list[Learner], score: float, offsets: Mapping[str, float]) -> Group:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -52,6 +52,11 @@ INTRODUCTIONS = Ledger(GroupRow, GroupRow.status, GroupRow.claimed_at, GroupRow.
 """A group's thread and the introduction posted in it."""
 CHECKINS = Ledger(GroupRow, GroupRow.checkin_status, GroupRow.checkin_claimed_at)
 """The check-in posted in a group's thread once it is due."""
+UNPLACED_MESSAGE = (
+    "No partner for you in this pairing round, sorry! You're first in line for the next one."
+)
+"""What every learner left out of a round is told, whatever the reason (privacy: never that
+someone avoids them). The moderators' preview says why."""
 STOP_TIMEOUT = 30.0  # seconds a stopping service waits for a sweep or round in flight
 MAX_TAGS = 10
 MAX_PAUSE_DAYS = 60
@@ -113,6 +118,7 @@ class Profile:
     pool_frontend: int
     pool_backend: int
     next_round: datetime | None
+    avoiding: tuple[int, ...] = ()  # the learner's own avoid list (never who avoids them)
 
 
 @dataclass(frozen=True)
@@ -261,6 +267,21 @@ class PairingService:
             return False
         return True
 
+    async def unavoid(self, user_id: int, other_id: int) -> bool:
+        """Take `other_id` off `user_id`'s avoid list; False when they were not on it."""
+        async with self.database.session() as session:
+            row = (
+                await session.exec(
+                    select(AvoidRow).where(
+                        AvoidRow.user_id == user_id, AvoidRow.avoided_id == other_id
+                    )
+                )
+            ).first()
+            if row is None:
+                return False
+            await session.delete(row)
+        return True
+
     async def status(self, user_id: int) -> Profile | None:
         """The learner's profile, current partners and the size of the pool."""
         async with self.database.session() as session:
@@ -286,6 +307,13 @@ class PairingService:
                     learner = await session.get(LearnerRow, other.user_id)
                     partners.append((other.user_id, learner.name if learner else "?"))
             pool = await self._pool(session)
+            avoiding = (
+                await session.exec(
+                    select(AvoidRow.avoided_id)
+                    .where(AvoidRow.user_id == user_id)
+                    .order_by(AvoidRow.avoided_id)
+                )
+            ).all()
         return Profile(
             row,
             tuple(partners),
@@ -293,6 +321,7 @@ class PairingService:
             sum(p.role == "frontend" for p in pool),
             sum(p.role == "backend" for p in pool),
             self.next_round(),
+            tuple(avoiding),
         )
 
     # ------------------------------------------------------------------ rounds
@@ -350,9 +379,16 @@ class PairingService:
             )
             for p in pool
         ]
+        # Fairness: whoever the last round left out is first in line now (as they were told).
+        last_round = select(func.max(RoundRow.id)).scalar_subquery()
+        priority = (
+            await session.exec(
+                select(UnplacedRow.user_id).where(UnplacedRow.round_id == last_round)
+            )
+        ).all()
         # CPU-bound (about 0.5 s for 1,500 x 2,000): keep the event loop free meanwhile.
         result = await asyncio.to_thread(
-            match, learners, past_partners=past, avoid=avoid, at=self.clock()
+            match, learners, past_partners=past, avoid=avoid, at=self.clock(), priority=priority
         )
         return result, {p.user_id: p.name for p in pool}
 
@@ -528,7 +564,7 @@ class PairingService:
             for row in rows:
                 row.notified = True  # at most once, even if the DM fails
         for row in rows:
-            await self._dm(row.user_id, f"No partner for you in this pairing round: {row.reason}")
+            await self._dm(row.user_id, UNPLACED_MESSAGE)
 
     # ------------------------------------------------------------------ check-ins
     async def post_due_checkins(self) -> None:

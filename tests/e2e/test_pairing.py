@@ -165,3 +165,53 @@ async def test_checkin_buttons_record_answers_and_survive_a_restart(settings: Se
         assert "back in the pool" in no.content
         status = await emulator.run(cast.learner2, "pair status")
         assert "Waiting in the pool" in status.content
+
+
+async def test_status_shows_everything_and_avoid_leaves_no_trace(sandbox: Sandbox) -> None:
+    """A first setup never hits the pairing limit; the avoided learner sees nothing of it."""
+    emulator, cast = sandbox.emulator, sandbox.cast
+    await join_all(sandbox)
+    for _ in range(3):  # status is a read: not counted against the pairing commands' limit
+        await emulator.run(cast.learner2, "pair status")
+    await emulator.run(cast.learner2, "pair join", role="backend", timezone="Africa/Nairobi")
+    avoid = await emulator.run(cast.learner2, "pair avoid", member="ada")
+    assert "not told" in avoid.content
+    status = await emulator.run(cast.learner2, "pair status")
+    assert (
+        "Interests: fintech, health" in status.content and "Project: Payments API" in status.content
+    )
+    assert f"avoid list (only you see it): <@{cast.learner.id}>" in status.content
+    assert not status.mention_user_ids  # shown, never pinged
+    theirs = await emulator.run(cast.learner, "pair status")
+    assert "avoid" not in theirs.content.lower() and str(cast.learner2.id) not in theirs.content
+    undone = await emulator.run(cast.learner2, "pair unavoid", member="ada")
+    assert "matched with them again" in undone.content
+    again = await emulator.run(cast.learner2, "pair unavoid", member="ada")
+    assert "not on your avoid list" in again.content
+    assert "avoid list" not in (await emulator.run(cast.learner2, "pair status")).content
+    assert "cooldown" not in status.content.lower()
+
+
+async def test_the_left_out_learner_gets_a_neutral_note_and_the_preview_says_why(
+    sandbox: Sandbox,
+) -> None:
+    emulator, cast = sandbox.emulator, sandbox.cast
+    await join_all(sandbox)
+    await emulator.run(cast.learner2, "pair avoid", member="ada")
+    preview = await emulator.run(cast.moderator, "pairing preview")
+    assert "avoid lists rule out every possible partner" in preview.embeds[0]["description"]
+    await emulator.run(cast.moderator, "pairing run")
+    note = await emulator.wait_for_message(
+        lambda m: m.channel_id != cast.announce.id and "No partner" in m.content
+    )
+    assert "first in line" in note.content and "avoid" not in note.content.lower()
+
+
+async def test_a_pair_with_no_shared_hours_gets_async_tips(sandbox: Sandbox) -> None:
+    emulator, cast = sandbox.emulator, sandbox.cast
+    await emulator.run(cast.learner, "pair join", role="frontend", timezone="Africa/Lagos")
+    await emulator.run(cast.learner2, "pair join", role="backend", timezone="Pacific/Honolulu")
+    await emulator.run(cast.moderator, "pairing run")
+    (thread,) = threads(sandbox)
+    intro = await emulator.wait_for_message(lambda m: m.channel_id == thread.id)
+    assert "**0.0 hours**" in intro.content and "work asynchronously" in intro.content

@@ -12,7 +12,7 @@ from bot.db import Database
 from bot.db.models import GroupRow, MembershipRow, RoundRow
 from bot.errors import DeliveryError, UserError
 from bot.pairing.schedule import last_occurrence, parse_schedule
-from bot.pairing.service import Introduction, PairingService
+from bot.pairing.service import UNPLACED_MESSAGE, Introduction, PairingService
 from tests.helpers import NOW, Clock
 
 
@@ -236,3 +236,42 @@ def test_schedule_parsing() -> None:
         parse_schedule("someday 25:00")
     assert last_occurrence((0, 9, 0), NOW) == datetime(2026, 11, 23, 9, tzinfo=UTC)
     assert last_occurrence((0, 13, 0), NOW) == datetime(2026, 11, 16, 13, tzinfo=UTC)
+
+
+async def test_whoever_was_left_out_is_first_in_line_and_told_neutrally(database: Database) -> None:
+    """The unplaced learner hears nothing of avoid lists, and is placed in the next round."""
+    service, discord = make(database, Clock()), FakeDiscord()
+    service.notifier = discord
+    await service.join(100, "fe", "frontend", "UTC", stack="vue")
+    await service.join(200, "likes-fe", "backend", "UTC", stack="vue")
+    await service.join(201, "avoided", "backend", "UTC", stack="cobol")
+    await service.join(202, "also-likes-fe", "backend", "UTC", stack="vue")
+    assert await service.avoid(100, 201)  # 201 is left out because of it
+    report = await service.run_round()
+    assert report is not None and [u.learner_id for u in report.result.unplaced] == [201]
+    ((user_id, text),) = discord.dms
+    assert user_id == 201 and text == UNPLACED_MESSAGE and "avoid" not in text.lower()
+    profile = await service.status(201)
+    assert profile is not None and profile.avoiding == ()  # no trace of who avoids them
+
+    # Next round: two better-suited backend learners compete for one trio's places.
+    await service.join(101, "fe2", "frontend", "UTC", stack="vue")
+    await service.join(203, "vue-1", "backend", "UTC", stack="vue")
+    await service.join(204, "vue-2", "backend", "UTC", stack="vue")
+    report = await service.run_round()
+    assert report is not None
+    assert any(201 in group.members for group in report.result.groups)
+    assert len(report.result.unplaced) == 1 and report.result.unplaced[0].learner_id != 201
+
+
+async def test_status_lists_my_avoid_list_and_unavoid_undoes_it(database: Database) -> None:
+    service = make(database, Clock())
+    await populate(service, 1, 1)
+    assert await service.avoid(100, 200)
+    profile = await service.status(100)
+    assert profile is not None and profile.avoiding == (200,)
+    assert await service.unavoid(100, 200) and not await service.unavoid(100, 200)
+    profile = await service.status(100)
+    assert profile is not None and profile.avoiding == ()
+    report = await service.preview()
+    assert [set(g.members) for g in report.result.groups] == [{100, 200}]
