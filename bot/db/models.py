@@ -242,6 +242,7 @@ class LearnerRow(SQLModel, table=True):
     project: str = Field(default="", max_length=200)
     active: bool = Field(default=True, index=True)
     paused_until: datetime | None = None
+    first_in_line: bool = False  # left out of a round, or without a partner: placed first next
     joined_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -308,6 +309,9 @@ class MembershipRow(SQLModel, table=True):
     active: bool = Field(default=True)
     answer: str | None = Field(default=None, max_length=16)  # collaborating | new_partner
     answered_at: datetime | None = None
+    unresponsive: bool = False  # a partner reported that they never answered
+    nudge_status: str = Field(default=GroupStatus.PENDING.value, max_length=16)  # check-in nudge
+    nudge_claimed_at: datetime | None = None
 
 
 class UnplacedRow(SQLModel, table=True):

@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
@@ -40,7 +40,7 @@ from bot.jobs import Jobs
 from bot.ledger import Ledger
 from bot.nonces import Nonces
 from bot.pairing.matching import match
-from bot.pairing.model import Learner, MatchResult
+from bot.pairing.model import Group, Learner, MatchResult
 from bot.pairing.schedule import last_occurrence
 from bot.timezones import resolve_timezone, suggest_timezones
 
@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
 JOBS = "pairing:"  # the prefix of this service's job keys
+MAX_TAGS = 10
+MAX_PAUSE_DAYS = 60
 INTRODUCTIONS = Ledger(GroupRow, GroupRow.status, GroupRow.claimed_at, GroupRow.claim_token)
 """A group's thread and the introduction posted in it."""
 CHECKINS = Ledger(GroupRow, GroupRow.checkin_status, GroupRow.checkin_claimed_at)
@@ -57,9 +59,15 @@ UNPLACED_MESSAGE = (
 )
 """What every learner left out of a round is told, whatever the reason (privacy: never that
 someone avoids them). The moderators' preview says why."""
+NUDGES = Ledger(MembershipRow, MembershipRow.nudge_status, MembershipRow.nudge_claimed_at)
+"""The one reminder a member who has not answered the check-in gets."""
+NUDGE_AFTER = timedelta(hours=48)
+PAUSED_FOR_SILENCE = timedelta(days=MAX_PAUSE_DAYS)
+PAUSED_MESSAGE = (
+    "Your last two partners did not hear from you after their introductions, so you're "
+    "paused from pairing for now. Whenever you're ready, `/pair join` puts you back in the pool."
+)
 STOP_TIMEOUT = 30.0  # seconds a stopping service waits for a sweep or round in flight
-MAX_TAGS = 10
-MAX_PAUSE_DAYS = 60
 
 
 class PairingNotifier(Protocol):
@@ -158,6 +166,7 @@ class PairingService:
         self.notifier: PairingNotifier | None = None
         self.jobs = jobs or Jobs(clock)  # the bot's runtime for background work
         self.rounds_run = 0
+        self.rematches = 0
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, notifier: PairingNotifier) -> None:
@@ -345,8 +354,13 @@ class PairingService:
             ).all()
         )
 
-    async def _plan(self, session: AsyncSession) -> tuple[MatchResult, dict[int, str]]:
+    async def _plan(
+        self, session: AsyncSession, only: list[int] | None = None
+    ) -> tuple[MatchResult, dict[int, str]]:
+        """Match the pool (or the learners of it in `only`)."""
         pool = await self._pool(session)
+        if only is not None:
+            pool = [p for p in pool if p.user_id in set(only)]
         ids = [p.user_id for p in pool]
         avoid = [
             (a.user_id, a.avoided_id)
@@ -379,13 +393,8 @@ class PairingService:
             )
             for p in pool
         ]
-        # Fairness: whoever the last round left out is first in line now (as they were told).
-        last_round = select(func.max(RoundRow.id)).scalar_subquery()
-        priority = (
-            await session.exec(
-                select(UnplacedRow.user_id).where(UnplacedRow.round_id == last_round)
-            )
-        ).all()
+        # Fairness: whoever a round left out is first in line now (as they were told).
+        priority = [p.user_id for p in pool if p.first_in_line]
         # CPU-bound (about 0.5 s for 1,500 x 2,000): keep the event loop free meanwhile.
         result = await asyncio.to_thread(
             match, learners, past_partners=past, avoid=avoid, at=self.clock(), priority=priority
@@ -410,17 +419,7 @@ class PairingService:
                 await session.flush()
                 assert round_row.id is not None
                 for group in result.groups:
-                    row = GroupRow(
-                        round_id=round_row.id,
-                        score=group.score,
-                        overlap_hours=group.overlap_hours,
-                        shared=list(group.shared),
-                    )
-                    session.add(row)
-                    await session.flush()
-                    for member in group.members:
-                        role = "frontend" if member in group.frontend else "backend"
-                        session.add(MembershipRow(group_id=row.id or 0, user_id=member, role=role))
+                    await self._add_group(session, round_row.id, group)
                 for unplaced in result.unplaced:
                     session.add(
                         UnplacedRow(
@@ -429,6 +428,11 @@ class PairingService:
                             reason=unplaced.reason[:300],
                         )
                     )
+                await self._set_first_in_line(
+                    session,
+                    placed=[m for group in result.groups for m in group.members],
+                    left_out=[unplaced.learner_id for unplaced in result.unplaced],
+                )
                 session.add(
                     AuditRow(
                         actor_id=actor_id,
@@ -452,13 +456,43 @@ class PairingService:
             await self.announce_pending()
         return RoundReport(round_id, result, names)
 
+    @staticmethod
+    async def _add_group(session: AsyncSession, round_id: int, group: Group) -> None:
+        """Persist a group of a round, to be introduced by `announce_pending`."""
+        row = GroupRow(
+            round_id=round_id,
+            score=group.score,
+            overlap_hours=group.overlap_hours,
+            shared=list(group.shared),
+        )
+        session.add(row)
+        await session.flush()
+        for member in group.members:
+            role = "frontend" if member in group.frontend else "backend"
+            session.add(MembershipRow(group_id=row.id or 0, user_id=member, role=role))
+        await session.flush()  # the unique index refuses a member of another active group
+
+    @staticmethod
+    async def _set_first_in_line(
+        session: AsyncSession, *, placed: list[int], left_out: list[int]
+    ) -> None:
+        """Whoever a round places loses their place in line; whoever it leaves out gets one."""
+        for ids, value in ((placed, False), (left_out, True)):
+            if ids:
+                await session.exec(  # type: ignore[call-overload]
+                    update(LearnerRow)
+                    .where(col(LearnerRow.user_id).in_(ids))
+                    .values(first_in_line=value)
+                )
+
     # ------------------------------------------------------------------ announcing
     async def sweep(self) -> None:
-        """Resume introductions, tell unplaced learners, post due check-ins."""
+        """Resume introductions, tell unplaced learners, post due check-ins and nudges."""
         if self.notifier is None:
             return
         await self.announce_pending()
         await self.post_due_checkins()
+        await self.nudge_silent_members()
 
     async def announce_pending(self) -> None:
         """Introduce every group not yet introduced (a failure leaves it for the next sweep)."""
@@ -634,6 +668,128 @@ class PairingService:
                 for membership in rest:
                     membership.active = False
         return "Thanks for telling us. You're back in the pool for the next round."
+
+    async def nudge_silent_members(self) -> None:
+        """One reminder, by DM, to each member who has not answered a check-in posted at least
+        `NUDGE_AFTER` ago (claimed through the ledger: once, across replicas)."""
+        assert self.notifier is not None
+        now = self.clock()
+        async with self.database.session() as session:
+            due = (
+                await session.exec(
+                    select(MembershipRow.id, MembershipRow.user_id, GroupRow.thread_id)
+                    .join(GroupRow, col(GroupRow.id) == MembershipRow.group_id)
+                    .where(
+                        GroupRow.checkin_status == GroupStatus.POSTED,
+                        col(GroupRow.checkin_claimed_at) <= now - NUDGE_AFTER,
+                        col(MembershipRow.active).is_(True),
+                        col(MembershipRow.answer).is_(None),
+                        NUDGES.open(GroupStatus.PENDING, now),
+                    )
+                )
+            ).all()
+        for membership_id, user_id, thread_id in due:
+            unchanged = NUDGES.open(GroupStatus.PENDING, now)
+            if await NUDGES.claim(self.database, membership_id or 0, unchanged, now) is None:
+                continue
+            where = f" in <#{thread_id}>" if thread_id else ""
+            await self._dm(
+                user_id,
+                f"Your partner check-in{where} is still waiting for your answer: "
+                "how is your collaboration going? (This is the only reminder.)",
+            )
+            await NUDGES.finish(self.database, membership_id or 0, nudge_status=GroupStatus.POSTED)
+
+    async def report_unresponsive(self, group_id: int, reporter_id: int) -> str:
+        """A member reports that their partner never answered: rematch the reporter now with a
+        compatible learner who waits, or put them first in line for the next round. A member
+        reported twice in a row is paused and told privately how to come back."""
+        async with self.database.session() as session:
+            members = await self._active_members(session, group_id)
+            mine = next((m for m in members if m.user_id == reporter_id), None)
+            if mine is None:
+                raise UserError("This button is for the members of this group.")
+            others = [m for m in members if m.user_id != reporter_id]
+            for membership in members:  # the group ends: everyone is free again
+                membership.active = False
+            for membership in others:
+                membership.unresponsive = True
+            silent_twice = [m.user_id for m in others if await self._silent_before(session, m)]
+            for user_id in silent_twice:
+                learner = await session.get(LearnerRow, user_id)
+                if learner is not None:
+                    learner.paused_until = self.clock() + PAUSED_FOR_SILENCE
+            session.add(
+                AuditRow(
+                    actor_id=reporter_id,
+                    action="pairing.unresponsive",
+                    target=f"group {group_id}",
+                    detail=f"{len(others)} reported, {len(silent_twice)} paused",
+                )
+            )
+        for user_id in silent_twice:
+            await self._dm(user_id, PAUSED_MESSAGE)
+        if await self._rematch(group_id, reporter_id):
+            return "Sorry about that! You have a new partner: look for a new private thread."
+        async with self.database.session() as session:
+            learner = await session.get(LearnerRow, reporter_id)
+            if learner is not None:
+                learner.first_in_line = True
+        return "Sorry about that! Nobody is waiting right now; you're first in line next round."
+
+    @staticmethod
+    async def _silent_before(session: AsyncSession, membership: MembershipRow) -> bool:
+        """Whether the member's previous group also reported them unresponsive."""
+        previous = (
+            await session.exec(
+                select(MembershipRow)
+                .where(
+                    MembershipRow.user_id == membership.user_id,
+                    col(MembershipRow.id) < (membership.id or 0),
+                )
+                .order_by(col(MembershipRow.id).desc())
+            )
+        ).first()
+        return previous is not None and previous.unresponsive
+
+    async def _rematch(self, group_id: int, reporter_id: int) -> bool:
+        """Match the reporter with the best compatible learner waiting now (a one-group round
+        whose slot makes a second click harmless); whether a new group was formed."""
+        async with self.database.session() as session:
+            learner = await session.get(LearnerRow, reporter_id)
+            if learner is None or not learner.active:
+                return False
+            former = set(
+                (
+                    await session.exec(
+                        select(MembershipRow.user_id).where(MembershipRow.group_id == group_id)
+                    )
+                ).all()
+            )
+            waiting = [
+                p.user_id
+                for p in await self._pool(session)
+                if p.role != learner.role and p.user_id not in former
+            ]
+        if not waiting:
+            return False
+        try:
+            async with self.database.session() as session:
+                result, _ = await self._plan(session, only=[reporter_id, *waiting])
+                group = next((g for g in result.groups if reporter_id in g.members), None)
+                if group is None:
+                    return False
+                round_row = RoundRow(slot=f"re-{group_id}-{reporter_id}", started_by=reporter_id)
+                session.add(round_row)
+                await session.flush()
+                await self._add_group(session, round_row.id or 0, group)
+                await self._set_first_in_line(session, placed=list(group.members), left_out=[])
+        except IntegrityError:  # a second click, or the partner was just placed elsewhere
+            return False
+        self.rematches += 1
+        if self.notifier is not None:
+            await self.announce_pending()
+        return True
 
     @staticmethod
     async def _active_members(session: AsyncSession, group_id: int | None) -> list[MembershipRow]:

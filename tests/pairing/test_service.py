@@ -275,3 +275,82 @@ async def test_status_lists_my_avoid_list_and_unavoid_undoes_it(database: Databa
     assert profile is not None and profile.avoiding == ()
     report = await service.preview()
     assert [set(g.members) for g in report.result.groups] == [{100, 200}]
+
+
+async def introduced(service: PairingService, discord: FakeDiscord) -> int:
+    """Run a round; the id of the first group."""
+    report = await service.run_round()
+    assert report is not None and discord.intros
+    return discord.intros[0][1].group_id
+
+
+async def test_a_silent_member_gets_one_checkin_reminder_after_48_hours(
+    database: Database,
+) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make(database, clock)
+    service.notifier = discord
+    await populate(service, 1, 1)
+    group_id = await introduced(service, discord)
+    clock.now += timedelta(days=7)
+    await service.sweep()  # the check-in is posted
+    assert len(discord.checkins) == 1
+    await service.answer_checkin(group_id, 100, collaborating=True)
+    clock.now += timedelta(hours=47)
+    await service.sweep()
+    assert discord.dms == []
+    clock.now += timedelta(hours=2)
+    await service.sweep()
+    replica = make(database, clock)
+    replica.notifier = discord
+    await asyncio.gather(service.sweep(), replica.sweep())  # two replicas: still one reminder
+    ((user_id, text),) = discord.dms
+    assert user_id == 200 and "only reminder" in text
+
+
+async def test_reporting_an_unresponsive_partner_rematches_with_someone_waiting(
+    database: Database,
+) -> None:
+    service, discord = make(database, Clock()), FakeDiscord()
+    service.notifier = discord
+    await populate(service, 1, 1)
+    group_id = await introduced(service, discord)
+    with pytest.raises(UserError):
+        await service.report_unresponsive(group_id, 999)  # not a member
+    await service.join(201, "waiting", "backend", "Africa/Lagos", stack="react")
+    text = await service.report_unresponsive(group_id, 100)
+    assert "new partner" in text
+    assert len(discord.intros) == 2
+    assert {m.user_id for m in discord.intros[1][1].members} == {100, 201}
+    with pytest.raises(UserError):  # a second click: no longer in that group
+        await service.report_unresponsive(group_id, 100)
+    assert len(discord.intros) == 2
+
+
+async def test_nobody_waiting_means_first_in_line_and_two_silences_pause(
+    database: Database,
+) -> None:
+    service, discord = make(database, Clock()), FakeDiscord()
+    service.notifier = discord
+    await populate(service, 1, 1)
+    group_id = await introduced(service, discord)
+    text = await service.report_unresponsive(group_id, 100)
+    assert "first in line" in text
+    profile = await service.status(100)
+    assert profile is not None and profile.learner.first_in_line and not profile.partners
+    assert discord.dms == []  # one silence: no pause yet
+
+    await service.join(101, "fe2", "frontend", "Africa/Lagos", stack="react")
+    report = await service.run_round()  # 200 (silent once) meets someone new
+    assert report is not None
+    second = next(g for g in report.result.groups if 200 in g.members)
+    other = next(m for m in second.members if m != 200)
+    intro_group = discord.intros[-1][1].group_id
+    await service.report_unresponsive(intro_group, other)
+    ((user_id, message),) = discord.dms
+    assert user_id == 200 and "/pair join" in message
+    paused = await service.status(200)
+    assert paused is not None and paused.learner.paused_until is not None
+    await service.join(200, "be0", "backend", "Africa/Nairobi")  # /pair join brings them back
+    back = await service.status(200)
+    assert back is not None and back.learner.paused_until is None

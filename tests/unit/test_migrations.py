@@ -164,6 +164,24 @@ ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
             },
         ),
     ],
+    "0011": [
+        (
+            "learner",
+            {
+                "user_id": 2**61,
+                "name": "linus",
+                "role": "backend",
+                "timezone": "UTC",
+                "stack": "[]",
+                "interests": "[]",
+                "project": "",
+                "active": True,
+                "first_in_line": True,
+                "joined_at": NOW,
+                "updated_at": NOW,
+            },
+        ),
+    ],
     "0009": [
         ("milestone_done", {"milestone_id": 1, "user_id": 2**62, "created_at": NOW}),
         (
@@ -240,6 +258,44 @@ async def test_milestones_doubled_before_0006_are_merged(database_url: str) -> N
                 text("SELECT milestone_id FROM reminder WHERE status = 'pending'")
             )
             assert live.scalars().all() == [1] and pending.scalars().all() == [1]
+    finally:
+        await database.dispose()
+
+
+async def test_whoever_the_last_round_left_out_is_first_in_line_after_0011(
+    database_url: str,
+) -> None:
+    database = Database(database_url)
+    try:
+        await upgrade(database, "0010")
+        async with database.engine.begin() as connection:
+            for user_id in (1, 2, 3):
+                await connection.execute(
+                    text(
+                        "INSERT INTO learner (user_id, name, role, timezone, stack, interests,"
+                        " project, active, joined_at, updated_at) VALUES (:id, 'x', 'backend',"
+                        " 'UTC', '[]', '[]', '', true, :now, :now)"
+                    ),
+                    {"id": user_id, "now": NOW},
+                )
+            for round_id, user_id in ((1, 1), (2, 2)):  # 1 was left out before the last round
+                await connection.execute(
+                    text("INSERT INTO pairing_round (id, score, created_at) VALUES (:id, 0, :now)"),
+                    {"id": round_id, "now": NOW},
+                )
+                await connection.execute(
+                    text(
+                        "INSERT INTO pairing_unplaced (round_id, user_id, reason, notified)"
+                        " VALUES (:round, :user, 'r', true)"
+                    ),
+                    {"round": round_id, "user": user_id},
+                )
+        await upgrade(database)
+        async with database.engine.connect() as connection:
+            first = await connection.execute(
+                text("SELECT user_id FROM learner WHERE first_in_line")
+            )
+            assert first.scalars().all() == [2]
     finally:
         await database.dispose()
 
