@@ -146,7 +146,10 @@ class DiscordNotifier:
             if await self._already_posted(thread_id, INTRO_HEADER):
                 return
             await self.bot.get_partial_messageable(thread_id).send(
-                intro_text(intro), nonce=nonce, allowed_mentions=MEMBERS_ONLY
+                intro_text(intro),
+                view=dynamic_view(UnresponsiveButton(intro.group_id)),
+                nonce=nonce,
+                allowed_mentions=MEMBERS_ONLY,
             )
         except discord.HTTPException as error:
             raise DeliveryError(f"intro: {error.status}", retryable=True) from error
@@ -220,6 +223,42 @@ class CheckinButton(
             self.group_id, interaction.user.id, self.collaborating
         )
         await interaction.response.send_message(text, ephemeral=True)
+
+
+class UnresponsiveButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"pair:unresponsive:(?P<group>\d{1,12})",
+):
+    """'Partner unresponsive' under an introduction (group members only; works after
+    restarts): a new partner now if one waits, else first in line next round."""
+
+    def __init__(self, group_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Partner unresponsive",
+                emoji="📭",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pair:unresponsive:{group_id}",
+            )
+        )
+        self.group_id = group_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> UnresponsiveButton:
+        """Rebuild the button from a click."""
+        return cls(int(match["group"]))
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Report the partner (privately); the reply follows the database writes."""
+        await acknowledge(interaction)
+        text = await service(interaction).report_unresponsive(self.group_id, interaction.user.id)
+        await interaction.followup.send(text, ephemeral=True)
 
 
 def round_embed(report: RoundReport, *, title: str) -> discord.Embed:
@@ -440,7 +479,7 @@ class Pair(
 
 async def setup(bot: NexusBot) -> None:
     """Load the cogs, the moderator group and the persistent check-in buttons."""
-    bot.add_dynamic_items(CheckinButton)
+    bot.add_dynamic_items(CheckinButton, UnresponsiveButton)
     bot.tree.add_command(PairingGroup())
     await bot.add_cog(Pair(bot))
 

@@ -215,3 +215,23 @@ async def test_a_pair_with_no_shared_hours_gets_async_tips(sandbox: Sandbox) -> 
     (thread,) = threads(sandbox)
     intro = await emulator.wait_for_message(lambda m: m.channel_id == thread.id)
     assert "**0.0 hours**" in intro.content and "work asynchronously" in intro.content
+
+
+async def test_partner_unresponsive_rematches_with_someone_waiting(sandbox: Sandbox) -> None:
+    emulator, cast = sandbox.emulator, sandbox.cast
+    await join_all(sandbox)
+    await emulator.run(cast.moderator, "pairing run")
+    (thread,) = threads(sandbox)
+    intro = await emulator.wait_for_message(lambda m: m.channel_id == thread.id)
+    outsider = await (
+        await emulator.click(cast.moderator, intro, "Partner unresponsive")
+    ).wait_message()
+    assert "members of this group" in outsider.content and outsider.ephemeral
+    await emulator.run(cast.moderator, "pair join", role="backend", timezone="Africa/Lagos")
+    reply = await (await emulator.click(cast.learner, intro, "Partner unresponsive")).wait_message()
+    assert "new partner" in reply.content and reply.ephemeral
+    new_thread = next(t for t in threads(sandbox) if t.id != thread.id)
+    assert {cast.learner.id, cast.moderator.id} <= new_thread.member_ids
+    assert cast.learner2.id not in new_thread.member_ids
+    status = await emulator.run(cast.learner2, "pair status")
+    assert "Waiting in the pool" in status.content  # reported once: not paused
