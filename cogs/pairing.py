@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
 import re
 from typing import TYPE_CHECKING, Any, Literal
@@ -11,7 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import DeliveryError, UserError
-from bot.pairing.service import Introduction, PairingService, RoundReport
+from bot.pairing.chart import rounds_chart
+from bot.pairing.service import Introduction, PairingService, PairingStats, RoundReport
 from bot.timezones import suggest_timezones
 from cogs.checks import (
     ModeratorGroup,
@@ -32,6 +35,7 @@ NO_PINGS = discord.AllowedMentions.none()
 MEMBERS_ONLY = discord.AllowedMentions(everyone=False, roles=False, users=True)
 INTRO_HEADER = "👋 **Meet your Project Nexus partner"
 CHECKIN_QUESTION = "How is your collaboration going?"
+STATS_CHART = "pairing-stats.png"
 ASYNC_BELOW_HOURS = 1.0
 ASYNC_TIPS = (
     "🌍 **Working hours barely meet, so work asynchronously:** write every decision down in "
@@ -300,10 +304,40 @@ async def send_preview(interaction: discord.Interaction[Any]) -> None:
     )
 
 
+def stats_embed(stats: PairingStats) -> discord.Embed:
+    """The figures of `/pairing stats` (the chart is attached as its image)."""
+    share = stats.collaborating_share
+    hours = stats.median_overlap_hours
+    lines = [
+        f"**Rounds:** {len(stats.rounds) - stats.rematches} · **rematches:** {stats.rematches}",
+        f"**Groups:** {stats.groups}",
+        "**Collaborating:** "
+        + (f"{share:.0%} of the groups whose check-in has an answer" if share is not None else "—"),
+        "**Median shared working hours:** " + (f"{hours:.1f} h" if hours is not None else "—"),
+    ]
+    embed = discord.Embed(title="Pairing stats", description="\n".join(lines), color=0x2ECC71)
+    embed.set_image(url=f"attachment://{STATS_CHART}")
+    embed.set_footer(text="Chart: #n = pairing round, rn = a rematch")
+    return embed
+
+
 class PairingGroup(
     ModeratorGroup, name="pairing", description="Run partner-matching rounds (moderators)"
 ):
     """Moderators run pairing rounds; hidden by default permissions, checked at runtime."""
+
+    @app_commands.command(name="stats", description="Rounds, groups and how they are going")
+    @moderator_cooldown
+    async def stats(self, interaction: discord.Interaction) -> None:
+        """Figures and a chart, privately."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        figures = await service(interaction).stats()
+        chart = await asyncio.to_thread(rounds_chart, figures)
+        await interaction.followup.send(
+            embed=stats_embed(figures),
+            file=discord.File(io.BytesIO(chart), filename=STATS_CHART),
+            ephemeral=True,
+        )
 
     @app_commands.command(name="preview", description="The groups a round would form now")
     @moderator_cooldown

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -62,6 +63,7 @@ someone avoids them). The moderators' preview says why."""
 NUDGES = Ledger(MembershipRow, MembershipRow.nudge_status, MembershipRow.nudge_claimed_at)
 """The one reminder a member who has not answered the check-in gets."""
 NUDGE_AFTER = timedelta(hours=48)
+REMATCH_SLOT = "re-"  # the slot of a one-group round that rematches a reporter
 PAUSED_FOR_SILENCE = timedelta(days=MAX_PAUSE_DAYS)
 PAUSED_MESSAGE = (
     "Your last two partners did not hear from you after their introductions, so you're "
@@ -136,6 +138,56 @@ class RoundReport:
     round_id: int | None
     result: MatchResult
     names: dict[int, str]
+
+
+@dataclass(frozen=True)
+class RoundOutcome:
+    """One round's groups by check-in outcome (a rematch counts with its own round)."""
+
+    round_id: int
+    started: datetime
+    rematch: bool
+    collaborating: int = 0
+    new_partner: int = 0  # asked for a new partner, or reported their partner unresponsive
+    no_answer: int = 0  # the check-in was posted and nobody answered
+    waiting: int = 0  # introduced; check-in not due yet (or the group was dropped)
+
+    @property
+    def groups(self) -> int:
+        return self.collaborating + self.new_partner + self.no_answer + self.waiting
+
+
+@dataclass(frozen=True)
+class PairingStats:
+    """What `/pairing stats` shows."""
+
+    rounds: tuple[RoundOutcome, ...]
+    median_overlap_hours: float | None
+
+    @property
+    def rematches(self) -> int:
+        return sum(r.rematch for r in self.rounds)
+
+    @property
+    def groups(self) -> int:
+        return sum(r.groups for r in self.rounds)
+
+    @property
+    def collaborating_share(self) -> float | None:
+        """Collaborating groups among those whose check-in has an outcome."""
+        decided = sum(r.collaborating + r.new_partner + r.no_answer for r in self.rounds)
+        return sum(r.collaborating for r in self.rounds) / decided if decided else None
+
+
+def outcome(group: GroupRow, members: list[MembershipRow]) -> str:
+    """A group's check-in outcome: collaborating, new_partner, no_answer or waiting."""
+    if any(m.answer == "new_partner" or m.unresponsive for m in members):
+        return "new_partner"
+    if members and all(m.answer == "collaborating" for m in members):
+        return "collaborating"
+    if any(m.answer == "collaborating" for m in members):
+        return "collaborating"  # one said so; the other may still answer
+    return "no_answer" if group.checkin_status == GroupStatus.POSTED else "waiting"
 
 
 def split_tags(text: str | None) -> list[str]:
@@ -332,6 +384,34 @@ class PairingService:
             self.next_round(),
             tuple(avoiding),
         )
+
+    async def stats(self) -> PairingStats:
+        """Rounds, groups by check-in outcome, rematches and the median shared hours."""
+        async with self.database.session() as session:
+            rounds = (await session.exec(select(RoundRow).order_by(col(RoundRow.id)))).all()
+            groups = (await session.exec(select(GroupRow))).all()
+            memberships = (await session.exec(select(MembershipRow))).all()
+        by_group: dict[int, list[MembershipRow]] = {}
+        for membership in memberships:
+            by_group.setdefault(membership.group_id, []).append(membership)
+        counts: dict[int, dict[str, int]] = {}
+        for group in groups:
+            if group.status == GroupStatus.DROPPED:  # never introduced: not a group to count
+                continue
+            kind = outcome(group, by_group.get(group.id or 0, []))
+            tally = counts.setdefault(group.round_id, {})
+            tally[kind] = tally.get(kind, 0) + 1
+        outcomes = tuple(
+            RoundOutcome(
+                r.id or 0,
+                r.created_at,
+                (r.slot or "").startswith(REMATCH_SLOT),
+                **counts.get(r.id or 0, {}),
+            )
+            for r in rounds
+        )
+        hours = [g.overlap_hours for g in groups]
+        return PairingStats(outcomes, statistics.median(hours) if hours else None)
 
     # ------------------------------------------------------------------ rounds
     async def _pool(self, session: AsyncSession) -> list[LearnerRow]:
@@ -779,7 +859,8 @@ class PairingService:
                 group = next((g for g in result.groups if reporter_id in g.members), None)
                 if group is None:
                     return False
-                round_row = RoundRow(slot=f"re-{group_id}-{reporter_id}", started_by=reporter_id)
+                slot = f"{REMATCH_SLOT}{group_id}-{reporter_id}"
+                round_row = RoundRow(slot=slot, started_by=reporter_id)
                 session.add(round_row)
                 await session.flush()
                 await self._add_group(session, round_row.id or 0, group)

@@ -235,3 +235,17 @@ async def test_partner_unresponsive_rematches_with_someone_waiting(sandbox: Sand
     assert cast.learner2.id not in new_thread.member_ids
     status = await emulator.run(cast.learner2, "pair status")
     assert "Waiting in the pool" in status.content  # reported once: not paused
+
+
+async def test_pairing_stats_show_figures_and_a_chart_to_moderators_only(
+    sandbox: Sandbox,
+) -> None:
+    emulator, cast = sandbox.emulator, sandbox.cast
+    await join_all(sandbox)
+    await emulator.run(cast.moderator, "pairing run")
+    stats = await emulator.run(cast.moderator, "pairing stats")
+    assert stats.ephemeral and "**Groups:** 1" in stats.embeds[0]["description"]
+    assert stats.files["pairing-stats.png"].startswith(b"\x89PNG")
+    assert stats.embeds[0]["image"]["url"] == "attachment://pairing-stats.png"
+    record = await emulator.slash(cast.learner, "pairing stats", bypass_permissions=True)
+    assert "Only moderators" in (await record.wait_message()).content

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from bot.db import Database
 from bot.db.models import GroupRow, MembershipRow, RoundRow
 from bot.errors import DeliveryError, UserError
+from bot.pairing.chart import rounds_chart
 from bot.pairing.schedule import last_occurrence, parse_schedule
 from bot.pairing.service import UNPLACED_MESSAGE, Introduction, PairingService
 from tests.helpers import NOW, Clock
@@ -354,3 +355,26 @@ async def test_nobody_waiting_means_first_in_line_and_two_silences_pause(
     await service.join(200, "be0", "backend", "Africa/Nairobi")  # /pair join brings them back
     back = await service.status(200)
     assert back is not None and back.learner.paused_until is None
+
+
+async def test_stats_count_rounds_outcomes_rematches_and_shared_hours(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    service = make(database, clock)
+    service.notifier = discord
+    assert (await service.stats()).groups == 0
+    await populate(service, 2, 2)
+    await service.run_round()
+    first, second = (intro.group_id for _, intro in discord.intros)
+    clock.now += timedelta(days=7)
+    await service.sweep()
+    await service.answer_checkin(first, 100, collaborating=True)
+    await service.join(202, "waiting", "backend", "Africa/Lagos")
+    await service.report_unresponsive(second, 101)  # rematched with 202
+    stats = await service.stats()
+    assert [r.rematch for r in stats.rounds] == [False, True]
+    assert (stats.rounds[0].collaborating, stats.rounds[0].new_partner) == (1, 1)
+    assert stats.rounds[1].waiting == 1 and stats.rematches == 1 and stats.groups == 3
+    assert stats.collaborating_share == 0.5
+    assert stats.median_overlap_hours == 7.0  # Lagos-Nairobi pairs 7 h, the Lagos pair 9 h
+    png = rounds_chart(stats)
+    assert png.startswith(b"\x89PNG") and len(png) > 1000
