@@ -107,6 +107,7 @@ class NexusBot(commands.Bot):
         self.pairing = PairingService(
             self.database,
             checkin_after=timedelta(days=settings.pairing_checkin_days),
+            notice_before=timedelta(hours=settings.pairing_notice_hours),
             grace=timedelta(hours=settings.reminder_grace_hours),
             schedule=parse_schedule(settings.pairing_schedule),
             jobs=self.jobs,

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     reminder_offsets: str = Field(default="7d,3d,1d,2h,0m", alias="NEXUS_REMINDER_OFFSETS")
     pairing_schedule: str = Field(default="", alias="NEXUS_PAIRING_SCHEDULE")
     pairing_checkin_days: float = Field(default=7.0, alias="NEXUS_PAIRING_CHECKIN_DAYS", gt=0)
+    pairing_notice_hours: float = Field(default=24.0, alias="NEXUS_PAIRING_NOTICE_HOURS", ge=0)
     semantic_model: str | None = Field(default=None, alias="NEXUS_SEMANTIC_MODEL")
 
     @field_validator("discord_token", "semantic_model", mode="before")

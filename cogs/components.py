@@ -1,8 +1,9 @@
-"""Shared Discord glue: inert user text, and components handled by `DynamicItem` classes."""
+"""Shared Discord glue: inert user text, components handled by `DynamicItem` classes, forms."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import discord
@@ -67,3 +68,14 @@ class EntryButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!
     ) -> EntryButton:
         """Rebuild the button from a click (keeping the label it was shown with)."""
         return cls(match["slug"], item.label)
+
+
+def form_values(data: Mapping[str, Any]) -> dict[str, str]:
+    """What was typed into a submitted form, by field custom_id (action rows or labels)."""
+    values: dict[str, str] = {}
+    for row in data.get("components") or []:
+        inner = row.get("components") or ([row["component"]] if "component" in row else [])
+        for field in inner:
+            if "custom_id" in field:
+                values[field["custom_id"]] = str(field.get("value") or "")
+    return values

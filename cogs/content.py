@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import logging
 import secrets
-from collections.abc import Mapping
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,7 @@ from bot.moderation.content import (
     SearchTerms,
 )
 from cogs.checks import ModeratorGroup, ensure_moderator, moderator_cooldown
-from cogs.components import EntryButton, dynamic_view
+from cogs.components import EntryButton, dynamic_view, form_values
 from cogs.delivery import post_to_modlog
 from cogs.errors import friendly_errors
 from cogs.knowledge import entry_embed
@@ -167,17 +166,6 @@ async def open_form(interaction: discord.Interaction[Any], form: discord.ui.Moda
     whichever process gets it (after a restart, on another replica)."""
     form.stop()  # discord.py keeps only forms that are not finished
     await interaction.response.send_modal(form)
-
-
-def form_values(data: Mapping[str, Any]) -> dict[str, str]:
-    """What was typed into a submitted form, by field custom_id (action rows or labels)."""
-    values: dict[str, str] = {}
-    for row in data.get("components") or []:
-        inner = row.get("components") or ([row["component"]] if "component" in row else [])
-        for field in inner:
-            if "custom_id" in field:
-                values[field["custom_id"]] = str(field.get("value") or "")
-    return values
 
 
 async def submit_form(interaction: discord.Interaction[Any], custom_id: str) -> None:

@@ -6,12 +6,14 @@ import asyncio
 import io
 import logging
 import re
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.db.models import LearnerRow
 from bot.errors import DeliveryError, UserError
 from bot.pairing.chart import rounds_chart
 from bot.pairing.service import Introduction, PairingService, PairingStats, RoundReport
@@ -22,7 +24,7 @@ from cogs.checks import (
     moderator_cooldown,
     pairing_cooldown,
 )
-from cogs.components import dynamic_view, inert
+from cogs.components import dynamic_view, form_values, inert
 from cogs.delivery import retry_long_rate_limits
 from cogs.errors import friendly_errors
 
@@ -36,6 +38,8 @@ MEMBERS_ONLY = discord.AllowedMentions(everyone=False, roles=False, users=True)
 INTRO_HEADER = "👋 **Meet your Project Nexus partner"
 CHECKIN_QUESTION = "How is your collaboration going?"
 STATS_CHART = "pairing-stats.png"
+DETAILS_FORM = "pair:details-form"
+NOTICE_HISTORY = 50  # recent announce-channel messages searched for a notice already posted
 ASYNC_BELOW_HOURS = 1.0
 ASYNC_TIPS = (
     "🌍 **Working hours barely meet, so work asynchronously:** write every decision down in "
@@ -181,6 +185,25 @@ class DiscordNotifier:
         except discord.HTTPException as error:
             raise DeliveryError(f"check-in: {error.status}", retryable=True) from error
 
+    @retry_long_rate_limits
+    async def notice(self, round_at: datetime, *, tried: bool) -> None:
+        """Tell the pool in the announce channel, with Skip / Update buttons (once: with
+        `tried`, a notice an earlier attempt posted is found in the recent history)."""
+        channel = await self._channel()
+        text = notice_text(round_at)
+        try:
+            if tried:
+                async for message in channel.history(limit=NOTICE_HISTORY):
+                    if message.author.id == self.bot.user.id and message.content == text:  # type: ignore[union-attr]
+                        return
+            await channel.send(
+                text,
+                view=dynamic_view(SkipRoundButton(round_at), UpdateDetailsButton()),
+                allowed_mentions=NO_PINGS,
+            )
+        except discord.HTTPException as error:
+            raise DeliveryError(f"round notice: {error.status}", retryable=True) from error
+
     async def direct(self, user_id: int, content: str) -> bool:
         """DM a learner; False when they do not accept DMs."""
         try:
@@ -263,6 +286,108 @@ class UnresponsiveButton(
         await acknowledge(interaction)
         text = await service(interaction).report_unresponsive(self.group_id, interaction.user.id)
         await interaction.followup.send(text, ephemeral=True)
+
+
+def notice_text(round_at: datetime) -> str:
+    """The post that tells the pool a round is coming."""
+    stamp = int(round_at.timestamp())
+    return (
+        f"📣 **The next pairing round is <t:{stamp}:R>** (<t:{stamp}:F>). In the pool? Nothing "
+        "to do. Not this week? **Skip this round**. New time zone, stack or project? "
+        "**Update my details**."
+    )
+
+
+class SkipRoundButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pair:skip:(?P<at>\d{1,12})"
+):
+    """'Skip this round' under a round notice: sit that round out (works after restarts)."""
+
+    def __init__(self, round_at: datetime) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Skip this round",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pair:skip:{int(round_at.timestamp())}",
+            )
+        )
+        self.round_at = round_at
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> SkipRoundButton:
+        """Rebuild the button from a click."""
+        return cls(datetime.fromtimestamp(int(match["at"]), UTC))
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Pause the clicker until the round is over."""
+        await acknowledge(interaction)
+        until = await service(interaction).skip_round(interaction.user.id, self.round_at)
+        await interaction.followup.send(
+            f"You'll sit this round out; you're back in the pool <t:{int(until.timestamp())}:R>.",
+            ephemeral=True,
+        )
+
+
+class UpdateDetailsButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pair:details"):
+    """'Update my details' under a round notice: a form with the learner's profile."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Update my details",
+                style=discord.ButtonStyle.primary,
+                custom_id="pair:details",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Button[Any],
+        _match: re.Match[str],
+    ) -> UpdateDetailsButton:
+        """Rebuild the button from a click."""
+        return cls()
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Open the form, filled in with the saved profile."""
+        profile = await service(interaction).status(interaction.user.id)
+        if profile is None or not profile.learner.active:
+            raise UserError("You're not in the pool yet: /pair join role: … timezone: …")
+        form = DetailsModal(profile.learner)
+        form.stop()  # handled by custom_id (`Pair.on_details_form`), after restarts too
+        await interaction.response.send_modal(form)
+
+
+class DetailsModal(discord.ui.Modal):
+    """The pairing profile form (time zone, stack, interests, project)."""
+
+    def __init__(self, learner: LearnerRow) -> None:
+        super().__init__(title="Your pairing details", custom_id=DETAILS_FORM, timeout=None)
+        fields = (
+            ("timezone", "Time zone (e.g. Africa/Lagos)", learner.timezone, 64, True),
+            ("stack", "Stack, comma-separated", ", ".join(learner.stack), 300, False),
+            ("interests", "Interests, comma-separated", ", ".join(learner.interests), 300, False),
+            ("project", "Project idea, in a few words", learner.project, 200, False),
+        )
+        for custom_id, label, value, length, required in fields:
+            self.add_item(
+                discord.ui.TextInput(
+                    label=label,
+                    custom_id=custom_id,
+                    default=value or None,
+                    max_length=length,
+                    required=required,
+                )
+            )
 
 
 def round_embed(report: RoundReport, *, title: str) -> discord.Embed:
@@ -417,6 +542,35 @@ class Pair(
             ephemeral=True,
         )
 
+    @commands.Cog.listener("on_interaction")
+    async def on_details_form(self, interaction: discord.Interaction[Any]) -> None:
+        """The submitted details form, by custom_id (no memory of who opened it needed)."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        if (interaction.data or {}).get("custom_id") == DETAILS_FORM:
+            await self.save_details(interaction)
+
+    @friendly_errors
+    async def save_details(self, interaction: discord.Interaction[Any]) -> None:
+        """Update the profile from the form (the role stays; /pair join changes it)."""
+        values = form_values(interaction.data or {})  # type: ignore[arg-type]
+        await acknowledge(interaction)
+        profile = await self.bot.pairing.status(interaction.user.id)
+        if profile is None:
+            raise UserError("You're not in the pool yet: /pair join role: … timezone: …")
+        row, _ = await self.bot.pairing.join(
+            interaction.user.id,
+            interaction.user.display_name,
+            profile.learner.role,
+            values.get("timezone", ""),
+            stack=values.get("stack", ""),
+            interests=values.get("interests", ""),
+            project=values.get("project", ""),
+        )
+        await interaction.followup.send(
+            f"Details saved: **{row.role}** · {row.timezone}.", ephemeral=True
+        )
+
     @join.autocomplete("timezone")
     async def timezone_autocomplete(
         self, _interaction: discord.Interaction, current: str
@@ -513,7 +667,7 @@ class Pair(
 
 async def setup(bot: NexusBot) -> None:
     """Load the cogs, the moderator group and the persistent check-in buttons."""
-    bot.add_dynamic_items(CheckinButton, UnresponsiveButton)
+    bot.add_dynamic_items(CheckinButton, UnresponsiveButton, SkipRoundButton, UpdateDetailsButton)
     bot.tree.add_command(PairingGroup())
     await bot.add_cog(Pair(bot))
 

@@ -326,6 +326,17 @@ class UnplacedRow(SQLModel, table=True):
     notified: bool = Field(default=False)
 
 
+class NoticeRow(SQLModel, table=True):
+    """The post announcing a scheduled pairing round to the pool, once per round (`slot`)."""
+
+    __tablename__ = "pairing_notice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slot: str = Field(max_length=32, unique=True)
+    status: str = Field(default=GroupStatus.PENDING.value, max_length=16)
+    claimed_at: datetime | None = None
+
+
 class InteractionClaimRow(SQLModel, table=True):
     """Which interactions a process has taken: Discord sends each one to every replica
     logged in with the token, and only the one that inserts its row acts on it."""

@@ -32,6 +32,7 @@ from bot.db.models import (
     GroupStatus,
     LearnerRow,
     MembershipRow,
+    NoticeRow,
     RoundRow,
     UnplacedRow,
     utcnow,
@@ -60,6 +61,8 @@ UNPLACED_MESSAGE = (
 )
 """What every learner left out of a round is told, whatever the reason (privacy: never that
 someone avoids them). The moderators' preview says why."""
+NOTICES = Ledger(NoticeRow, NoticeRow.status, NoticeRow.claimed_at)
+"""The post that tells the pool a scheduled round is coming."""
 NUDGES = Ledger(MembershipRow, MembershipRow.nudge_status, MembershipRow.nudge_claimed_at)
 """The one reminder a member who has not answered the check-in gets."""
 NUDGE_AFTER = timedelta(hours=48)
@@ -94,6 +97,10 @@ class PairingNotifier(Protocol):
 
     async def direct(self, user_id: int, content: str) -> bool:
         """DM a learner; False when DMs are closed."""
+
+    async def notice(self, round_at: datetime, *, tried: bool) -> None:
+        """Tell the pool about the round at `round_at` (with Skip / Update buttons); with
+        `tried`, first look for the post an earlier attempt may have made."""
 
 
 @dataclass(frozen=True)
@@ -206,10 +213,12 @@ class PairingService:
         checkin_after: timedelta,
         grace: timedelta,
         schedule: tuple[int, int, int] | None = None,
+        notice_before: timedelta = timedelta(0),
         clock: Callable[[], datetime] = utcnow,
         jobs: Jobs | None = None,
     ) -> None:
         self.database = database
+        self.notice_before = notice_before  # 0: no notice before scheduled rounds
         self.nonces = Nonces(database)
         self.checkin_after = checkin_after
         self.grace = grace
@@ -573,6 +582,7 @@ class PairingService:
         await self.announce_pending()
         await self.post_due_checkins()
         await self.nudge_silent_members()
+        await self.post_round_notice()
 
     async def announce_pending(self) -> None:
         """Introduce every group not yet introduced (a failure leaves it for the next sweep)."""
@@ -748,6 +758,44 @@ class PairingService:
                 for membership in rest:
                     membership.active = False
         return "Thanks for telling us. You're back in the pool for the next round."
+
+    async def post_round_notice(self) -> None:
+        """`notice_before` a scheduled round, tell the pool once (across replicas)."""
+        round_at = self.next_round()
+        now = self.clock()
+        if self.notifier is None or round_at is None or not self.notice_before:
+            return
+        if not round_at - self.notice_before <= now < round_at:
+            return
+        slot = f"weekly-{round_at:%Y-%m-%dT%H:%M}"
+        with contextlib.suppress(IntegrityError):  # another replica made it first
+            async with self.database.session() as session:
+                session.add(NoticeRow(slot=slot))
+        async with self.database.session() as session:
+            row = (await session.exec(select(NoticeRow).where(NoticeRow.slot == slot))).one()
+        row_id, tried = row.id or 0, row.claimed_at is not None
+        if await NOTICES.claim(self.database, row_id, NOTICES.open("pending", now), now) is None:
+            return
+        try:
+            await self.notifier.notice(round_at, tried=tried)
+        except DeliveryError as error:
+            log.warning("pairing round notice failed (%s); will retry", error)
+            await NOTICES.finish(self.database, row_id, status="pending")
+            return
+        await NOTICES.finish(self.database, row_id, status=GroupStatus.POSTED)
+
+    async def skip_round(self, user_id: int, round_at: datetime) -> datetime:
+        """Sit out the round at `round_at` (a pause that ends when it can no longer run)."""
+        if round_at <= self.clock():
+            raise UserError("That round has already run.")
+        async with self.database.session() as session:
+            row = await session.get(LearnerRow, user_id)
+            if row is None or not row.active:
+                raise UserError("You're not in the pool: nothing to skip.")
+            until = round_at + self.grace + timedelta(minutes=1)
+            if row.paused_until is None or row.paused_until < until:
+                row.paused_until = until
+            return row.paused_until
 
     async def nudge_silent_members(self) -> None:
         """One reminder, by DM, to each member who has not answered a check-in posted at least

@@ -1,4 +1,4 @@
-"""pairing follow-up: first in line, unresponsive partners and check-in nudges
+"""pairing follow-up: first in line, unresponsive partners, check-in nudges, round notices
 
 Revision ID: 0011
 Revises: 0010
@@ -37,6 +37,15 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("nudge_claimed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
         )
+    op.create_table(
+        "pairing_notice",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slot", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("claimed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("slot"),
+    )
     # Whoever the last round left out is first in line (what they were told).
     op.execute(
         "UPDATE learner SET first_in_line = true WHERE user_id IN (SELECT user_id FROM "
@@ -45,6 +54,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("pairing_notice")
     with op.batch_alter_table("pairing_member", schema=None) as batch_op:
         batch_op.drop_column("nudge_claimed_at")
         batch_op.drop_column("nudge_status")

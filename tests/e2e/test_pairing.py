@@ -9,6 +9,7 @@ from sqlmodel import update
 
 from bot.config import Settings
 from bot.db.models import GroupRow
+from bot.pairing.schedule import parse_schedule
 from bot.sandbox.cast import build_cast
 from bot.sandbox.interactions import UsageError
 from bot.sandbox.session import Sandbox, running_sandbox
@@ -249,3 +250,37 @@ async def test_pairing_stats_show_figures_and_a_chart_to_moderators_only(
     assert stats.embeds[0]["image"]["url"] == "attachment://pairing-stats.png"
     record = await emulator.slash(cast.learner, "pairing stats", bypass_permissions=True)
     assert "Only moderators" in (await record.wait_message()).content
+
+
+async def test_round_notice_lets_learners_skip_or_update_their_details(sandbox: Sandbox) -> None:
+    emulator, cast, pairing = sandbox.emulator, sandbox.cast, sandbox.bot.pairing
+    await join_all(sandbox)
+    pairing.schedule = parse_schedule("mon 09:00")
+    pairing.notice_before = timedelta(days=8)  # whenever this test runs, the round is close
+    await pairing.sweep()
+    await pairing.sweep()
+    notices = [m for m in emulator.world.messages.values() if "next pairing round" in m.content]
+    assert len(notices) == 1 and notices[0].channel_id == cast.announce.id
+    (notice,) = notices
+    assert not notice.mention_everyone and not notice.mention_user_ids
+
+    skip = await (await emulator.click(cast.learner, notice, "Skip this round")).wait_message()
+    assert "sit this round out" in skip.content and skip.ephemeral
+    status = await emulator.run(cast.learner, "pair status")
+    assert "Paused until" in status.content
+
+    opened = await emulator.click(cast.learner2, notice, "Update my details")
+    await opened.wait_ack()
+    assert opened.modal is not None
+    saved = await (
+        await emulator.submit_modal(
+            cast.learner2, opened, {"timezone": "lagos", "project": "Ride sharing API"}
+        )
+    ).wait_message()
+    assert "Details saved" in saved.content and "Africa/Lagos" in saved.content
+    status = await emulator.run(cast.learner2, "pair status")
+    assert "Project: Ride sharing API" in status.content
+    assert "Stack: django, postgresql" in status.content  # kept: prefilled in the form
+
+    outsider = await (await emulator.click(cast.admin, notice, "Update my details")).wait_message()
+    assert "not in the pool" in outsider.content

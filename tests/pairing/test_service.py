@@ -29,6 +29,7 @@ class FakeDiscord:
         self.fail_threads = 0
         self.crash_after_thread = False
         self.searches = 0
+        self.notices: list[datetime] = []
 
     async def find_thread(self, marker: str) -> int | None:
         self.searches += 1
@@ -58,6 +59,9 @@ class FakeDiscord:
     async def direct(self, user_id: int, content: str) -> bool:
         self.dms.append((user_id, content))
         return True
+
+    async def notice(self, round_at: datetime, *, tried: bool) -> None:
+        self.notices.append(round_at)
 
 
 def make(database: Database, clock: Clock, **options: object) -> PairingService:
@@ -378,3 +382,35 @@ async def test_stats_count_rounds_outcomes_rematches_and_shared_hours(database: 
     assert stats.median_overlap_hours == 7.0  # Lagos-Nairobi pairs 7 h, the Lagos pair 9 h
     png = rounds_chart(stats)
     assert png.startswith(b"\x89PNG") and len(png) > 1000
+
+
+async def test_the_pool_is_told_once_before_a_scheduled_round_and_can_skip_it(
+    database: Database,
+) -> None:
+    schedule = parse_schedule("mon 09:00")
+    assert schedule is not None
+    clock, discord = Clock(), FakeDiscord()
+    round_at = last_occurrence(schedule, clock.now) + timedelta(days=7)
+    replicas = [make(database, clock, schedule=schedule, notice_before=timedelta(hours=24))]
+    replicas.append(make(database, clock, schedule=schedule, notice_before=timedelta(hours=24)))
+    for replica in replicas:
+        replica.notifier = discord
+    await populate(replicas[0], 1, 2)
+    clock.now = round_at - timedelta(hours=25)
+    await replicas[0].post_round_notice()
+    assert discord.notices == []  # not yet
+    clock.now = round_at - timedelta(hours=23)
+    await asyncio.gather(*(replica.post_round_notice() for replica in replicas))
+    await replicas[1].post_round_notice()
+    assert discord.notices == [round_at]  # once, across replicas and sweeps
+
+    until = await replicas[0].skip_round(201, round_at)
+    assert until > round_at
+    with pytest.raises(UserError):
+        await replicas[0].skip_round(999, round_at)  # not in the pool
+    clock.now = round_at
+    report = await replicas[0].run_round(slot="weekly-test")
+    assert report is not None
+    assert all(201 not in group.members for group in report.result.groups)
+    with pytest.raises(UserError):
+        await replicas[0].skip_round(200, round_at)  # that round has run

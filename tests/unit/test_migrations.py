@@ -181,6 +181,7 @@ ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
                 "updated_at": NOW,
             },
         ),
+        ("pairing_notice", {"id": 1, "slot": "weekly-2026-01-05T09:00", "status": "posted"}),
     ],
     "0009": [
         ("milestone_done", {"milestone_id": 1, "user_id": 2**62, "created_at": NOW}),
