@@ -759,13 +759,16 @@ class PairingService:
                     membership.active = False
         return "Thanks for telling us. You're back in the pool for the next round."
 
-    async def post_round_notice(self) -> None:
-        """`notice_before` a scheduled round, tell the pool once (across replicas)."""
+    async def post_round_notice(self, *, soon: bool = False) -> None:
+        """`notice_before` a scheduled round, tell the pool once (across replicas). With
+        `soon` (the sandbox), now, about the next round (tomorrow 09:00 UTC if none is set)."""
         round_at = self.next_round()
         now = self.clock()
-        if self.notifier is None or round_at is None or not self.notice_before:
+        if soon and round_at is None:
+            round_at = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+        if self.notifier is None or round_at is None or not (self.notice_before or soon):
             return
-        if not round_at - self.notice_before <= now < round_at:
+        if not soon and not round_at - self.notice_before <= now < round_at:
             return
         slot = f"weekly-{round_at:%Y-%m-%dT%H:%M}"
         with contextlib.suppress(IntegrityError):  # another replica made it first
@@ -796,6 +799,19 @@ class PairingService:
             if row.paused_until is None or row.paused_until < until:
                 row.paused_until = until
             return row.paused_until
+
+    async def make_checkins_due(self) -> int:
+        """Make every introduced group's check-in due now (the sandbox's `:checkin`)."""
+        async with self.database.session() as session:
+            result = await session.exec(  # type: ignore[call-overload]
+                update(GroupRow)
+                .where(
+                    GroupRow.status == GroupStatus.ANNOUNCED,
+                    GroupRow.checkin_status == GroupStatus.PENDING,
+                )
+                .values(checkin_due=self.clock())
+            )
+        return int(result.rowcount)
 
     async def nudge_silent_members(self) -> None:
         """One reminder, by DM, to each member who has not answered a check-in posted at least

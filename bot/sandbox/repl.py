@@ -39,6 +39,8 @@ Click a button by typing its number (1), pick a select option with 2.1.
   :complete /learn query: dock   what autocomplete offers while you type
   :as grace                      act as another member (:who lists them)
   :events                        the server's Events tab (milestones appear there)
+  :checkin                       a week passes for pairing: check-ins are asked now
+  :notice                        the pool is told about the next pairing round now
   :quit                          leave (Ctrl-D works too)"""
 
 
@@ -159,6 +161,16 @@ class Repl:
             for e in events
         )
 
+    async def _pairing_now(self, line: str) -> str:
+        """Make what pairing does later happen now (its posts print as they arrive)."""
+        pairing = self.sandbox.bot.pairing
+        if line == ":checkin":
+            count = await pairing.make_checkins_due()
+            await pairing.sweep()
+            return f"{count} group(s) asked how it is going." if count else "No groups yet."
+        await pairing.post_round_notice(soon=True)
+        return "The pool was told (see #prodevprojectnexus)."
+
     async def handle(self, line: str) -> str:
         """Handle one typed line and return what to print."""
         line = line.strip()
@@ -174,6 +186,8 @@ class Repl:
                 )
             if line == ":events":
                 return await self._events()
+            if line in (":checkin", ":notice"):
+                return await self._pairing_now(line)
             if line.startswith(":as"):
                 self.user = self._person(line[3:].strip())
                 return f"You are now {self.user.username}."

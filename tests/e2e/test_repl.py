@@ -70,6 +70,26 @@ async def test_repl_clicks_the_buttons_of_a_dm_the_bot_sends(
     assert "Marked **Demo day** done" in await repl.handle("1")
 
 
+async def test_repl_shows_pairing_follow_up_now(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`:checkin` and `:notice` bring later pairing posts forward; their buttons click."""
+    ada = Repl(sandbox, "ada", no_input)
+    linus = Repl(sandbox, "linus", no_input)
+    sandbox.emulator.add_message_listener(ada.on_bot_post)
+    assert "No groups" in await ada.handle(":checkin")
+    await ada.handle("/pair join role: frontend timezone: Africa/Lagos")
+    await linus.handle("/pair join role: backend timezone: Africa/Lagos")
+    await Repl(sandbox, "grace", no_input).handle("/pairing run")
+    await sandbox.emulator.wait_for_message(lambda m: "Partner unresponsive" in str(m.components))
+    assert "1 group(s)" in await ada.handle(":checkin")
+    assert "How is your collaboration going" in capsys.readouterr().out
+    assert "keep going" in await ada.handle("1")  # We're collaborating
+    assert "pool was told" in await ada.handle(":notice")
+    assert "next pairing round" in capsys.readouterr().out
+    assert "sit this round out" in await ada.handle("1")  # Skip this round
+
+
 async def test_repl_shows_autocomplete(sandbox: Sandbox) -> None:
     repl = Repl(sandbox, "ada", no_input)
     shown = await repl.handle(":complete /learn query: kubern")
