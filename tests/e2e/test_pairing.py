@@ -284,3 +284,27 @@ async def test_round_notice_lets_learners_skip_or_update_their_details(sandbox: 
 
     outsider = await (await emulator.click(cast.admin, notice, "Update my details")).wait_message()
     assert "not in the pool" in outsider.content
+
+
+async def test_a_silent_member_gets_one_checkin_reminder_by_dm(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator, cast, pairing = sandbox.emulator, sandbox.cast, sandbox.bot.pairing
+    await join_all(sandbox)
+    await emulator.run(cast.moderator, "pairing run")
+    await pairing.make_checkins_due()
+    await pairing.sweep()
+    (thread,) = threads(sandbox)
+    checkin = await emulator.wait_for_message(
+        lambda m: m.channel_id == thread.id and "How is your collaboration" in m.content
+    )
+    await (await emulator.click(cast.learner, checkin, "We're collaborating")).wait_message()
+    monkeypatch.setattr("bot.pairing.service.NUDGE_AFTER", timedelta(0))  # 48 h have passed
+    await pairing.sweep()
+    await pairing.sweep()
+    dm = emulator.world.dm_channel(cast.learner2)
+    reminders = [m for m in emulator.world.messages.values() if m.channel_id == dm.id]
+    assert len(reminders) == 1 and "only reminder" in reminders[0].content
+    assert f"<#{thread.id}>" in reminders[0].content
+    answered = emulator.world.dm_channel(cast.learner)
+    assert not [m for m in emulator.world.messages.values() if m.channel_id == answered.id]
