@@ -552,16 +552,11 @@ class Pair(
 
     @friendly_errors
     async def save_details(self, interaction: discord.Interaction[Any]) -> None:
-        """Update the profile from the form (the role stays; /pair join changes it)."""
+        """Update the profile from the form (role, pause and place in the pool stay)."""
         values = form_values(interaction.data or {})  # type: ignore[arg-type]
         await acknowledge(interaction)
-        profile = await self.bot.pairing.status(interaction.user.id)
-        if profile is None:
-            raise UserError("You're not in the pool yet: /pair join role: … timezone: …")
-        row, _ = await self.bot.pairing.join(
+        row = await self.bot.pairing.update_details(
             interaction.user.id,
-            interaction.user.display_name,
-            profile.learner.role,
             values.get("timezone", ""),
             stack=values.get("stack", ""),
             interests=values.get("interests", ""),

@@ -20,6 +20,7 @@ lexical score is. The constants were chosen on the tuning and names relevance se
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Protocol
@@ -73,9 +74,11 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer  # the optional extra
 
         self._model = SentenceTransformer(model_location(model), device="cpu")
+        self._lock = threading.Lock()  # its fast tokenizer is not safe across threads
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self._model.encode(list(texts), batch_size=64, normalize_embeddings=True)
+        with self._lock:
+            vectors = self._model.encode(list(texts), batch_size=64, normalize_embeddings=True)
         return np.asarray(vectors, dtype=np.float32)
 
 

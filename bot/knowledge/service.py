@@ -111,15 +111,16 @@ class KnowledgeService:
         async with self.database.session() as session:
             entries = await live_entries(session)
         index = await asyncio.to_thread(SearchIndex, entries, self.vocabulary)
-        self.index, self._ranker = index, index
+        ranker: SearchIndex | FusedSearch = index
         if self._embedder is not None:
             try:
                 self._semantic = await asyncio.to_thread(
                     SemanticIndex, self._embedder, entries, self._semantic
                 )
-                self._ranker = FusedSearch(index, self._semantic)
+                ranker = FusedSearch(index, self._semantic)
             except Exception:
                 log.warning("semantic index not built; /learn searches lexically", exc_info=True)
+        self.index, self._ranker = index, ranker  # swapped together, once both are built
         self._built_from = built_from
 
     async def refresh(self) -> None:

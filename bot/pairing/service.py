@@ -66,6 +66,7 @@ NOTICES = Ledger(NoticeRow, NoticeRow.status, NoticeRow.claimed_at)
 NUDGES = Ledger(MembershipRow, MembershipRow.nudge_status, MembershipRow.nudge_claimed_at)
 """The one reminder a member who has not answered the check-in gets."""
 NUDGE_AFTER = timedelta(hours=48)
+REPORT_AFTER = timedelta(hours=24)  # how long after the introduction a partner may be reported
 REMATCH_SLOT = "re-"  # the slot of a one-group round that rematches a reporter
 PAUSED_FOR_SILENCE = timedelta(days=MAX_PAUSE_DAYS)
 PAUSED_MESSAGE = (
@@ -305,6 +306,25 @@ class PairingService:
                 row.project = " ".join(project.split())[:200]
         return row, joined
 
+    async def update_details(
+        self, user_id: int, timezone: str, *, stack: str, interests: str, project: str
+    ) -> LearnerRow:
+        """Change a pool member's time zone, stack, interests and project (not their role,
+        pause or place in the pool: /pair join does that)."""
+        zone = resolve_timezone(timezone)
+        if zone is None:
+            close = ", ".join(f"`{z}`" for z in suggest_timezones(timezone, limit=5))
+            raise UserError(
+                f"I don't know the time zone {quoted(timezone)}. Did you mean {close or '`UTC`'}?"
+            )
+        async with self.database.session() as session:
+            row = await session.get(LearnerRow, user_id)
+            if row is None or not row.active:
+                raise UserError("You're not in the pool: /pair join role: … timezone: …")
+            row.timezone, row.stack, row.interests = zone, split_tags(stack), split_tags(interests)
+            row.project, row.updated_at = " ".join(project.split())[:200], utcnow()
+        return row
+
     async def leave(self, user_id: int) -> bool:
         """Leave the pool (and any current group)."""
         async with self.database.session() as session:
@@ -340,13 +360,7 @@ class PairingService:
     async def unavoid(self, user_id: int, other_id: int) -> bool:
         """Take `other_id` off `user_id`'s avoid list; False when they were not on it."""
         async with self.database.session() as session:
-            row = (
-                await session.exec(
-                    select(AvoidRow).where(
-                        AvoidRow.user_id == user_id, AvoidRow.avoided_id == other_id
-                    )
-                )
-            ).first()
+            row = await session.get(AvoidRow, (user_id, other_id))
             if row is None:
                 return False
             await session.delete(row)
@@ -419,7 +433,7 @@ class PairingService:
             )
             for r in rounds
         )
-        hours = [g.overlap_hours for g in groups]
+        hours = [g.overlap_hours for g in groups if g.status != GroupStatus.DROPPED]
         return PairingStats(outcomes, statistics.median(hours) if hours else None)
 
     # ------------------------------------------------------------------ rounds
@@ -771,11 +785,9 @@ class PairingService:
         if not soon and not round_at - self.notice_before <= now < round_at:
             return
         slot = f"weekly-{round_at:%Y-%m-%dT%H:%M}"
-        with contextlib.suppress(IntegrityError):  # another replica made it first
-            async with self.database.session() as session:
-                session.add(NoticeRow(slot=slot))
-        async with self.database.session() as session:
-            row = (await session.exec(select(NoticeRow).where(NoticeRow.slot == slot))).one()
+        row = await self._notice_row(slot)
+        if row.status == GroupStatus.POSTED:
+            return
         row_id, tried = row.id or 0, row.claimed_at is not None
         if await NOTICES.claim(self.database, row_id, NOTICES.open("pending", now), now) is None:
             return
@@ -786,6 +798,19 @@ class PairingService:
             await NOTICES.finish(self.database, row_id, status="pending")
             return
         await NOTICES.finish(self.database, row_id, status=GroupStatus.POSTED)
+
+    async def _notice_row(self, slot: str) -> NoticeRow:
+        """The notice ledger row of a round, made by whichever replica asks first."""
+        query = select(NoticeRow).where(NoticeRow.slot == slot)
+        async with self.database.session() as session:
+            row = (await session.exec(query)).first()
+        if row is None:
+            with contextlib.suppress(IntegrityError):  # another replica made it first
+                async with self.database.session() as session:
+                    session.add(NoticeRow(slot=slot))
+            async with self.database.session() as session:
+                row = (await session.exec(query)).one()
+        return row
 
     async def skip_round(self, user_id: int, round_at: datetime) -> datetime:
         """Sit out the round at `round_at` (a pause that ends when it can no longer run)."""
@@ -845,20 +870,44 @@ class PairingService:
             await NUDGES.finish(self.database, membership_id or 0, nudge_status=GroupStatus.POSTED)
 
     async def report_unresponsive(self, group_id: int, reporter_id: int) -> str:
-        """A member reports that their partner never answered: rematch the reporter now with a
-        compatible learner who waits, or put them first in line for the next round. A member
-        reported twice in a row is paused and told privately how to come back."""
+        """A member reports that their partner never answered: the reporter leaves the group
+        (which ends unless both roles remain) and is rematched now with a compatible learner
+        who waits, or put first in line for the next round. Only members who never answered
+        the check-in count as unresponsive; one reported twice in a row is paused and told
+        privately how to come back."""
         async with self.database.session() as session:
+            # Reports on one group run one at a time (PostgreSQL: a row lock; SQLite: one writer).
+            group = (
+                await session.exec(
+                    select(GroupRow).where(GroupRow.id == group_id).with_for_update()
+                )
+            ).first()
             members = await self._active_members(session, group_id)
             mine = next((m for m in members if m.user_id == reporter_id), None)
-            if mine is None:
-                raise UserError("This button is for the members of this group.")
-            others = [m for m in members if m.user_id != reporter_id]
-            for membership in members:  # the group ends: everyone is free again
-                membership.active = False
-            for membership in others:
+            if group is None or mine is None:
+                raise UserError("This button is for the members of this group, while it lasts.")
+            if (
+                group.checkin_due is None
+                or self.clock() < group.checkin_due - self.checkin_after + REPORT_AFTER
+            ):
+                raise UserError(
+                    "Give your partner a day to answer the introduction first, then try again."
+                )
+            left = await session.exec(  # type: ignore[call-overload]
+                update(MembershipRow)
+                .where(col(MembershipRow.id) == mine.id, col(MembershipRow.active).is_(True))
+                .values(active=False)
+            )
+            if left.rowcount != 1:  # a report that just ended the group for this member
+                raise UserError("This button is for the members of this group, while it lasts.")
+            rest = [m for m in members if m.user_id != reporter_id]
+            silent = [m for m in rest if m.answer is None]
+            for membership in silent:
                 membership.unresponsive = True
-            silent_twice = [m.user_id for m in others if await self._silent_before(session, m)]
+            if {m.role for m in rest} != {"frontend", "backend"}:
+                for membership in rest:  # the group ends: everyone is free again
+                    membership.active = False
+            silent_twice = [m.user_id for m in silent if await self._silent_before(session, m)]
             for user_id in silent_twice:
                 learner = await session.get(LearnerRow, user_id)
                 if learner is not None:
@@ -868,7 +917,7 @@ class PairingService:
                     actor_id=reporter_id,
                     action="pairing.unresponsive",
                     target=f"group {group_id}",
-                    detail=f"{len(others)} reported, {len(silent_twice)} paused",
+                    detail=f"{len(silent)} reported, {len(silent_twice)} paused",
                 )
             )
         for user_id in silent_twice:
@@ -921,6 +970,9 @@ class PairingService:
             async with self.database.session() as session:
                 result, _ = await self._plan(session, only=[reporter_id, *waiting])
                 group = next((g for g in result.groups if reporter_id in g.members), None)
+                if group is not None and group.is_trio:  # a partner, not a second one
+                    result, _ = await self._plan(session, only=list(group.members[:2]))
+                    group = next((g for g in result.groups if reporter_id in g.members), None)
                 if group is None:
                     return False
                 slot = f"{REMATCH_SLOT}{group_id}-{reporter_id}"

@@ -46,6 +46,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("slot"),
     )
+    # Check-ins asked before this revision get no late reminder.
+    op.execute("UPDATE pairing_member SET nudge_status = 'posted'")
     # Whoever the last round left out is first in line (what they were told).
     op.execute(
         "UPDATE learner SET first_in_line = true WHERE user_id IN (SELECT user_id FROM "

@@ -218,7 +218,9 @@ async def test_a_pair_with_no_shared_hours_gets_async_tips(sandbox: Sandbox) -> 
     assert "**0.0 hours**" in intro.content and "work asynchronously" in intro.content
 
 
-async def test_partner_unresponsive_rematches_with_someone_waiting(sandbox: Sandbox) -> None:
+async def test_partner_unresponsive_rematches_with_someone_waiting(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     emulator, cast = sandbox.emulator, sandbox.cast
     await join_all(sandbox)
     await emulator.run(cast.moderator, "pairing run")
@@ -228,6 +230,9 @@ async def test_partner_unresponsive_rematches_with_someone_waiting(sandbox: Sand
         await emulator.click(cast.moderator, intro, "Partner unresponsive")
     ).wait_message()
     assert "members of this group" in outsider.content and outsider.ephemeral
+    early = await (await emulator.click(cast.learner, intro, "Partner unresponsive")).wait_message()
+    assert "a day" in early.content
+    monkeypatch.setattr("bot.pairing.service.REPORT_AFTER", timedelta(0))  # a day has passed
     await emulator.run(cast.moderator, "pair join", role="backend", timezone="Africa/Lagos")
     reply = await (await emulator.click(cast.learner, intro, "Partner unresponsive")).wait_message()
     assert "new partner" in reply.content and reply.ephemeral
@@ -268,6 +273,11 @@ async def test_round_notice_lets_learners_skip_or_update_their_details(sandbox: 
     assert "sit this round out" in skip.content and skip.ephemeral
     status = await emulator.run(cast.learner, "pair status")
     assert "Paused until" in status.content
+    mine = await emulator.click(cast.learner, notice, "Update my details")
+    await mine.wait_ack()
+    await (await emulator.submit_modal(cast.learner, mine, {"stack": "vue"})).wait_message()
+    status = await emulator.run(cast.learner, "pair status")
+    assert "Paused until" in status.content and "Stack: vue" in status.content  # still skipping
 
     opened = await emulator.click(cast.learner2, notice, "Update my details")
     await opened.wait_ack()

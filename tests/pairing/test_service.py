@@ -305,10 +305,10 @@ async def test_a_silent_member_gets_one_checkin_reminder_after_48_hours(
     await service.sweep()
     assert discord.dms == []
     clock.now += timedelta(hours=2)
-    await service.sweep()
     replica = make(database, clock)
     replica.notifier = discord
-    await asyncio.gather(service.sweep(), replica.sweep())  # two replicas: still one reminder
+    await asyncio.gather(service.sweep(), replica.sweep())  # two replicas: one reminder
+    await service.sweep()
     ((user_id, text),) = discord.dms
     assert user_id == 200 and "only reminder" in text
 
@@ -316,17 +316,22 @@ async def test_a_silent_member_gets_one_checkin_reminder_after_48_hours(
 async def test_reporting_an_unresponsive_partner_rematches_with_someone_waiting(
     database: Database,
 ) -> None:
-    service, discord = make(database, Clock()), FakeDiscord()
+    clock, discord = Clock(), FakeDiscord()
+    service = make(database, clock)
     service.notifier = discord
     await populate(service, 1, 1)
     group_id = await introduced(service, discord)
+    with pytest.raises(UserError, match="a day"):
+        await service.report_unresponsive(group_id, 100)  # too early: give them a day
+    clock.now += timedelta(hours=25)
     with pytest.raises(UserError):
         await service.report_unresponsive(group_id, 999)  # not a member
     await service.join(201, "waiting", "backend", "Africa/Lagos", stack="react")
+    await service.join(202, "also waiting", "backend", "Africa/Lagos", stack="react")
     text = await service.report_unresponsive(group_id, 100)
     assert "new partner" in text
     assert len(discord.intros) == 2
-    assert {m.user_id for m in discord.intros[1][1].members} == {100, 201}
+    assert {m.user_id for m in discord.intros[1][1].members} in ({100, 201}, {100, 202})
     with pytest.raises(UserError):  # a second click: no longer in that group
         await service.report_unresponsive(group_id, 100)
     assert len(discord.intros) == 2
@@ -335,10 +340,12 @@ async def test_reporting_an_unresponsive_partner_rematches_with_someone_waiting(
 async def test_nobody_waiting_means_first_in_line_and_two_silences_pause(
     database: Database,
 ) -> None:
-    service, discord = make(database, Clock()), FakeDiscord()
+    clock, discord = Clock(), FakeDiscord()
+    service = make(database, clock)
     service.notifier = discord
     await populate(service, 1, 1)
     group_id = await introduced(service, discord)
+    clock.now += timedelta(days=1)
     text = await service.report_unresponsive(group_id, 100)
     assert "first in line" in text
     profile = await service.status(100)
@@ -351,6 +358,7 @@ async def test_nobody_waiting_means_first_in_line_and_two_silences_pause(
     second = next(g for g in report.result.groups if 200 in g.members)
     other = next(m for m in second.members if m != 200)
     intro_group = discord.intros[-1][1].group_id
+    clock.now += timedelta(days=1)
     await service.report_unresponsive(intro_group, other)
     ((user_id, message),) = discord.dms
     assert user_id == 200 and "/pair join" in message
@@ -414,3 +422,25 @@ async def test_the_pool_is_told_once_before_a_scheduled_round_and_can_skip_it(
     assert all(201 not in group.members for group in report.result.groups)
     with pytest.raises(UserError):
         await replicas[0].skip_round(200, round_at)  # that round has run
+
+
+async def test_a_trio_member_who_answered_is_not_blamed(database: Database) -> None:
+    """Only members who never answered the check-in count as unresponsive; a rematch gives
+    one partner, not two."""
+    clock, discord = Clock(), FakeDiscord()
+    service = make(database, clock)
+    service.notifier = discord
+    await populate(service, 1, 2)  # one trio: 100 + 200 + 201
+    group_id = await introduced(service, discord)
+    clock.now += timedelta(days=7)
+    await service.sweep()
+    await service.answer_checkin(group_id, 201, collaborating=True)
+    for user_id in (300, 301):
+        await service.join(user_id, f"waiting{user_id}", "frontend", "Africa/Lagos")
+    await service.report_unresponsive(group_id, 200)  # 100 silent, 201 answered
+    async with database.session() as session:
+        rows = (await session.exec(select(MembershipRow))).all()
+    flagged = {row.user_id for row in rows if row.unresponsive}
+    assert flagged == {100}
+    new_group = discord.intros[-1][1]
+    assert len(new_group.members) == 2 and 200 in {m.user_id for m in new_group.members}

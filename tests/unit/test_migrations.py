@@ -263,7 +263,7 @@ async def test_milestones_doubled_before_0006_are_merged(database_url: str) -> N
         await database.dispose()
 
 
-async def test_whoever_the_last_round_left_out_is_first_in_line_after_0011(
+async def test_0011_puts_the_last_left_out_first_and_sends_no_late_reminders(
     database_url: str,
 ) -> None:
     database = Database(database_url)
@@ -291,12 +291,26 @@ async def test_whoever_the_last_round_left_out_is_first_in_line_after_0011(
                     ),
                     {"round": round_id, "user": user_id},
                 )
+            await connection.execute(
+                text(
+                    "INSERT INTO pairing_group (id, round_id, score, overlap_hours, shared, status,"
+                    " checkin_status) VALUES (1, 1, 0, 0, '[]', 'announced', 'posted')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO pairing_member (id, group_id, user_id, role, active)"
+                    " VALUES (1, 1, 3, 'backend', true)"
+                )
+            )
         await upgrade(database)
         async with database.engine.connect() as connection:
             first = await connection.execute(
                 text("SELECT user_id FROM learner WHERE first_in_line")
             )
             assert first.scalars().all() == [2]
+            nudges = await connection.execute(text("SELECT nudge_status FROM pairing_member"))
+            assert nudges.scalars().all() == ["posted"]  # no late reminder for an old check-in
     finally:
         await database.dispose()
 
