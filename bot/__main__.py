@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | start | sandbox | db | content | search`."""
+"""Command line: `python -m bot run | start | sandbox | db | content | pairing | search`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.config import Settings, SettingsError, load_settings
 
 EXIT_SETTINGS = 2
+EXIT_USAGE = 2  # as argparse exits on a usage error
 
 
 def _settings_or_exit() -> Settings:
@@ -175,6 +176,9 @@ def cmd_content_export(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the answers the bot would give."""
+    if not args.stdin and not " ".join(args.query).strip():
+        print(f"{args.usage}python -m bot search: error: give a query, or --stdin", file=sys.stderr)
+        return EXIT_USAGE
     settings = _settings_or_exit()
     from bot.knowledge.cli import run_search
 
@@ -256,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query", nargs="*", help="what to look for")
     search.add_argument("--json", action="store_true", help="print a JSON array")
     search.add_argument("--stdin", action="store_true", help="one query per line from stdin")
+    search.set_defaults(usage=search.format_usage())
     return parser
 
 

@@ -232,3 +232,17 @@ def test_run_with_a_token_fails_cleanly_when_discord_refuses_or_is_unreachable(
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "Could not reach Discord" in result.stderr or "rejected" in result.stderr
+
+
+def test_search_without_a_query_prints_usage_and_exits_2(tmp_path: Path) -> None:
+    result = run_cli("search", "  ", cwd=tmp_path)
+    assert result.returncode == 2
+    assert (
+        result.stderr.startswith("usage: python -m bot search") and "give a query" in result.stderr
+    )
+
+
+def test_help_lists_every_command_group(tmp_path: Path) -> None:
+    result = run_cli("--help", cwd=tmp_path)
+    for group in ("run", "start", "sandbox", "db", "content", "pairing", "search"):
+        assert f"\n    {group} " in result.stdout, group
