@@ -1,5 +1,5 @@
 """Database access: the async engine, sessions, tables and migrations."""
 
-from bot.db.engine import Database
+from bot.db.engine import Database, violates
 
-__all__ = ["Database"]
+__all__ = ["Database", "violates"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,8 +10,11 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+log = logging.getLogger(__name__)
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -70,10 +74,18 @@ class Database:
         try:
             async with self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
-        except Exception:
+        except Exception as error:
+            log.warning("database ping failed: %s", error)
             return False
         return True
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+def violates(error: IntegrityError, *constraints: str) -> bool:
+    """Whether `error` is the violation of one of `constraints`, named as PostgreSQL names them
+    (`pairing_round_slot_key`) or as SQLite reports them (`pairing_round.slot`)."""
+    message = str(error.orig)
+    return any(name in message for name in constraints)

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import Database
+from bot.db import Database, violates
 from bot.db.models import (
     AuditRow,
     AvoidRow,
@@ -66,6 +66,13 @@ NOTICES = Ledger(NoticeRow, NoticeRow.status, NoticeRow.claimed_at)
 NUDGES = Ledger(MembershipRow, MembershipRow.nudge_status, MembershipRow.nudge_claimed_at)
 """The one reminder a member who has not answered the check-in gets."""
 NUDGE_AFTER = timedelta(hours=48)
+ROUND_RAN = (
+    "pairing_round_slot_key",  # PostgreSQL's names
+    "uq_pairing_member_active_user",
+    "pairing_round.slot",  # SQLite's
+    "pairing_member.user_id",
+)
+"""Constraints whose violation means a round (or rematch) already ran, or ran concurrently."""
 REPORT_AFTER = timedelta(hours=24)  # how long after the introduction a partner may be reported
 REMATCH_SLOT = "re-"  # the slot of a one-group round that rematches a reporter
 PAUSED_FOR_SILENCE = timedelta(days=MAX_PAUSE_DAYS)
@@ -545,7 +552,9 @@ class PairingService:
                     )
                 )
                 round_id = round_row.id
-        except IntegrityError:
+        except IntegrityError as error:
+            if not violates(error, *ROUND_RAN):
+                raise
             log.info("pairing round %s already ran (or ran concurrently): skipped", slot)
             return None
         self.rounds_run += 1
@@ -690,9 +699,15 @@ class PairingService:
         )
 
     async def _dm(self, user_id: int, text: str) -> None:
+        """DM a learner; a failure is logged, never raised (the post it belongs to goes on)."""
         assert self.notifier is not None
-        with contextlib.suppress(DeliveryError):
-            await self.notifier.direct(user_id, text)
+        try:
+            delivered = await self.notifier.direct(user_id, text)
+        except DeliveryError as error:
+            log.warning("DM to %s failed: %s", user_id, error)
+        else:
+            if not delivered:
+                log.info("DM to %s not delivered: they do not accept DMs", user_id)
 
     async def _tell_unplaced(self) -> None:
         async with self.database.session() as session:
@@ -981,7 +996,9 @@ class PairingService:
                 await session.flush()
                 await self._add_group(session, round_row.id or 0, group)
                 await self._set_first_in_line(session, placed=list(group.members), left_out=[])
-        except IntegrityError:  # a second click, or the partner was just placed elsewhere
+        except IntegrityError as error:  # a second report, or the partner was just placed
+            if not violates(error, *ROUND_RAN):
+                raise
             return False
         self.rematches += 1
         if self.notifier is not None:
