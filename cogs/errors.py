@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE = 2000
 """Discord refuses longer message content (400), and the user would get no answer at all."""
 
+UNKNOWN_INTERACTION = 10062
+"""Discord's error code for a reply to an interaction it has already given up on."""
+
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 
@@ -38,9 +41,15 @@ async def report_error(interaction: discord.Interaction[Any], error: Exception) 
     """Tell the user what went wrong (with an error id for real bugs) and log the traceback.
 
     Returns the outcome for the metrics: `refused` for bad input, checks and cooldowns,
-    `error` for bugs.
+    `error` for bugs, `late` when Discord refused the reply as too late (nothing is sent).
     """
     original = getattr(error, "original", error)
+    if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
+        # The bot answered after Discord's deadline: no reply can reach the member any more,
+        # so one line and no second send (that would fail the same way, and cost more work
+        # exactly when the bot is behind).
+        log.warning("%s answered too late: Discord no longer knows it", describe(interaction))
+        return "late"
     outcome = "refused"
     if isinstance(original, UserError):
         text = discord.utils.escape_mentions(str(original))

@@ -1,4 +1,4 @@
-"""A cog for the tests: a command that fails, and one that is too slow to answer."""
+"""A cog for the tests: commands that fail, and one that is too slow to answer."""
 
 from __future__ import annotations
 
@@ -30,6 +30,12 @@ class Failing(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         await asyncio.sleep(0.05)
         raise RuntimeError("late kaboom")
+
+    @app_commands.command(name="late", description="Answer after Discord's deadline")
+    async def late(self, interaction: discord.Interaction) -> None:
+        """Reply too late (the tests shorten the deadline)."""
+        await asyncio.sleep(0.3)
+        await interaction.response.send_message("too late")
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -43,6 +44,22 @@ async def test_unexpected_error_gets_friendly_ephemeral_reply_with_error_id(
     error_id = message.content.split("`")[1]
     logged = [r for r in caplog.records if error_id in r.getMessage()]
     assert logged and logged[0].exc_info is not None  # the traceback is in the log
+
+
+async def test_a_reply_refused_as_too_late_costs_one_log_line_and_no_second_send(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.sandbox.interactions.ACK_DEADLINE_SECONDS", 0.1)
+    with caplog.at_level(logging.INFO):
+        record = await sandbox.emulator.slash(sandbox.cast.learner, "late")
+        for _ in range(100):  # until the bot has tried, and given up
+            if any("answered too late" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.02)
+    assert record.rejected == ["acknowledged after the 3-second deadline"]  # one send only
+    late = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in late] == ["/late answered too late: Discord no longer knows it"]
+    assert late[0].exc_info is None  # one line, no traceback
 
 
 async def test_error_after_defer_still_reaches_the_user(sandbox: Sandbox) -> None:
