@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from bot.reminders.parsing import parse_offsets
 from bot.reminders.service import ReminderService
 from bot.reminders.timeline import Timeline, load_timeline
 from cogs.delivery import MAX_RATE_LIMIT_WAIT
-from cogs.errors import report_error
+from cogs.errors import OUTCOMES, report_error
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,7 @@ class NexusBot(commands.Bot):
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
             self.tree.clear_commands(guild=None)
+        self._count_every_command_from_zero()
         synced = await self.tree.sync(guild=guild)
         log.info(
             "synced %d commands %s", len(synced), f"to guild {guild.id}" if guild else "globally"
@@ -179,6 +181,26 @@ class NexusBot(commands.Bot):
             task.add_done_callback(self._claiming.discard)
 
         parsers["INTERACTION_CREATE"] = parse_claimed
+
+    def track_component(self, interaction: discord.Interaction[Any]) -> Callable[[str], None]:
+        """Start counting a button, select or form: waited for at shutdown like a command;
+        the returned function records its outcome under `component:<kind>` in the metrics."""
+        started = time.monotonic()
+        self.in_flight.add(interaction.id)
+        custom_id = str((interaction.data or {}).get("custom_id", "?"))
+        name = "component:" + ":".join(custom_id.split(":")[:2])
+
+        def finished(outcome: str) -> None:
+            self.in_flight.discard(interaction.id)
+            self.metrics.observe(name, outcome, time.monotonic() - started)
+
+        return finished
+
+    def _count_every_command_from_zero(self) -> None:
+        """Expose every command's counters at zero from boot (a rate needs a starting point)."""
+        for command in self.tree.walk_commands(guild=self.guild_object):
+            if isinstance(command, app_commands.Command):
+                self.metrics.zero(command.qualified_name, OUTCOMES)
 
     def observe(self, interaction: discord.Interaction[Any], outcome: str) -> None:
         """Count a finished command in the metrics."""

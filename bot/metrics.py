@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -61,6 +61,12 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(ServiceCollector(read_services))
+
+    def zero(self, command: str, outcomes: Iterable[str]) -> None:
+        """Create the command's series at zero, so they show before its first use."""
+        for outcome in outcomes:
+            self.interactions.labels(command, outcome)
+        self.latency.labels(command)
 
     def observe(self, command: str, outcome: str, seconds: float) -> None:
         """Count one finished interaction."""

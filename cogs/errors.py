@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE = 2000
 """Discord refuses longer message content (400), and the user would get no answer at all."""
 
+OUTCOMES = ("ok", "refused", "error", "late")
+"""What `report_error` (or success) makes of an interaction, as counted in the metrics."""
 UNKNOWN_INTERACTION = 10062
 """Discord's error code for a reply to an interaction it has already given up on."""
 
@@ -78,14 +80,21 @@ async def report_error(interaction: discord.Interaction[Any], error: Exception) 
 
 
 def friendly_errors(callback: F) -> F:
-    """Wrap a button/select/modal callback so failures reach the user like command errors."""
+    """Wrap a button/select/modal callback so failures reach the user like command errors,
+    and the interaction is counted in the metrics and waited for at shutdown like a command."""
 
     @functools.wraps(callback)
     async def wrapper(self: Any, interaction: discord.Interaction[Any], *args: Any) -> Any:
+        track = getattr(interaction.client, "track_component", None)
+        finished = track(interaction) if track is not None else None
+        outcome = "ok"
         try:
             return await callback(self, interaction, *args)
         except Exception as error:
-            await report_error(interaction, error)
+            outcome = await report_error(interaction, error)
             return None
+        finally:
+            if finished is not None:
+                finished(outcome)
 
     return wrapper  # type: ignore[return-value]

@@ -45,6 +45,17 @@ async def test_healthz_and_metrics(settings: Settings) -> None:
         assert 'nexus_interactions_total{command="help",outcome="ok"} 1.0' in text
         assert 'nexus_interaction_seconds_bucket{command="help",le="0.25"} 1.0' in text
         assert "nexus_reminders_total" in text and "nexus_pairing_rounds_total" in text
+        # Every command is counted from zero, before its first use.
+        assert 'nexus_interactions_total{command="pairing run",outcome="ok"} 0.0' in text
+        assert 'nexus_interactions_total{command="learn",outcome="error"} 0.0' in text
+        # Buttons count too.
+        answer = await sandbox.emulator.run(sandbox.cast.learner, "learn", query="docker")
+        await (
+            await sandbox.emulator.click(sandbox.cast.learner, answer, "Read more")
+        ).wait_message()
+        async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+            text = await response.text()
+        assert 'nexus_interactions_total{command="component:learn:more",outcome="ok"} 1.0' in text
 
 
 async def test_health_reports_a_dropped_gateway(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
+from typing import Any
 
 import discord
 
@@ -12,6 +14,8 @@ from bot.config import Settings
 from bot.runner import create_bot, serve
 from bot.sandbox.cast import build_cast
 from bot.sandbox.emulator import DiscordEmulator
+from cogs.components import dynamic_view
+from cogs.errors import friendly_errors
 
 
 async def test_sigterm_finishes_in_flight_interactions(settings: Settings) -> None:
@@ -36,5 +40,52 @@ async def test_sigterm_finishes_in_flight_interactions(settings: Settings) -> No
             await asyncio.wait_for(task, 15)
         assert (await record.wait_message(timeout=1)).content == "done"
         assert bot.is_closed() and not bot.reminders.running
+    finally:
+        await emulator.stop()
+
+
+class SlowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"test:slow"):
+    """A button whose work takes a while (like a rematch writing a new group)."""
+
+    def __init__(self) -> None:
+        super().__init__(discord.ui.Button(label="Slow", custom_id="test:slow"))
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Button[Any],
+        _match: re.Match[str],
+    ) -> SlowButton:
+        return cls()
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await asyncio.sleep(1.0)
+        await interaction.followup.send("clicked", ephemeral=True)
+
+
+async def test_sigterm_finishes_a_button_in_flight(settings: Settings) -> None:
+    cast = build_cast()
+    emulator = DiscordEmulator(cast.world)
+    await emulator.start()
+    try:
+        with emulator.point_discord_py_here():
+            bot = create_bot(cast.settings_for(settings), guild_ready_timeout=0.05)
+            bot.add_dynamic_items(SlowButton)
+
+            @bot.tree.command(name="offer", description="Show the slow button")
+            async def offer(interaction: discord.Interaction) -> None:
+                await interaction.response.send_message("here", view=dynamic_view(SlowButton()))
+
+            task = asyncio.create_task(serve(bot, emulator.token))
+            await emulator.wait_until_ready()
+            message = await emulator.run(cast.learner, "offer")
+            record = await emulator.click(cast.learner, message, "Slow")
+            await record.wait_ack()
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.wait_for(task, 15)
+        assert (await record.wait_message(timeout=1)).content == "clicked"
     finally:
         await emulator.stop()
