@@ -84,12 +84,18 @@ def cmd_start(args: argparse.Namespace) -> int:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """The same bot against the local emulator, with a terminal prompt."""
     settings = _settings_or_exit()
-    from bot.sandbox.repl import run_sandbox
+    from bot.sandbox.repl import run_sandbox, script_reader
 
     database = getattr(args, "database", None) or "sqlite+aiosqlite:///data/sandbox.db"
     settings = settings.model_copy(update={"database_url": database})
+    member = getattr(args, "member", "ada")
+    script = getattr(args, "script", None)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_sandbox(settings, member=getattr(args, "member", "ada")))
+        if script is None:
+            asyncio.run(run_sandbox(settings, member=member))
+        else:
+            with open(script, encoding="utf-8") as lines:
+                asyncio.run(run_sandbox(settings, member=member, ask=script_reader(lines)))
     return 0
 
 
@@ -229,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--database",
             help="database URL for the sandbox (default sqlite+aiosqlite:///data/sandbox.db)",
+        )
+        command.add_argument(
+            "--script",
+            metavar="FILE",
+            help="run the sandbox session typed in FILE, then exit (a demo, or a test)",
         )
 
     db = sub.add_parser("db", help="database maintenance")

@@ -31,6 +31,16 @@ class UsageError(ValueError):
     """What a Discord client would not let a person send (unknown command, missing option)."""
 
 
+class NotAutocompleted(UsageError):
+    """Typing into an option Discord does not ask the bot about: fixed `choices` (which
+    Discord's client filters itself) or free text."""
+
+    def __init__(self, option: str, choices: list[str]) -> None:
+        kind = "has fixed choices" if choices else "is free text"
+        super().__init__(f"option {option!r} {kind}: Discord does not ask the bot")
+        self.choices = choices
+
+
 class NoResponse(AssertionError):
     """The bot did not acknowledge an interaction within Discord's deadline."""
 
@@ -157,6 +167,8 @@ def build_options(
                 raise UsageError(f"option {name!r} is required")
             continue
         if name == focused:
+            if not option.get("autocomplete"):  # Discord's client never asks the bot
+                raise NotAutocompleted(name, [c["name"] for c in option.get("choices", [])])
             options.append(
                 {"type": option["type"], "name": name, "value": str(values[name]), "focused": True}
             )

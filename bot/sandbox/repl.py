@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
+import stat
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TextIO
 
 from bot.config import Settings
 from bot.runner import drop_voice_notice
@@ -19,6 +22,7 @@ from bot.sandbox.interactions import (
     UPDATE_MESSAGE,
     InteractionRecord,
     NoResponse,
+    NotAutocompleted,
     UsageError,
     find_command,
 )
@@ -217,7 +221,14 @@ class Repl:
         if not values:
             return "! name the option you are typing into, e.g. :complete /learn query: dock"
         focused = list(values)[-1]
-        choices = await self.emulator.autocomplete(self.user, path, focused, **values)
+        try:
+            choices = await self.emulator.autocomplete(self.user, path, focused, **values)
+        except NotAutocompleted as fixed:
+            if not fixed.choices:
+                return f"  (Discord offers nothing while you type into {focused!r})"
+            typed = str(values[focused]).casefold()  # Discord's client filters fixed choices
+            shown = [c for c in fixed.choices if typed in c.casefold()]
+            return "\n".join(f"  {c}" for c in shown) or "  (no choice matches)"
         return "\n".join(f"  {c['name']}" for c in choices) or "  (no suggestions)"
 
     async def _answer(self, record: InteractionRecord) -> str:
@@ -226,10 +237,11 @@ class Repl:
             return "! Discord rejected the bot's answer: " + "; ".join(record.rejected)
         if record.modal is not None:
             return await self._fill_modal(record)
+        edits = record.response_type in (DEFERRED_UPDATE, UPDATE_MESSAGE)
         if record.response_type == DEFERRED_UPDATE:  # the clicked message changes later
             await asyncio.sleep(0.3)
-        try:
-            message = await record.wait_message(timeout=15)
+        try:  # an edit of the clicked message has no reply of its own: show the edit at once
+            message = await record.wait_message(timeout=1.0 if edits else 15)
         except NoResponse:
             if record.response_type in (DEFERRED_UPDATE, UPDATE_MESSAGE) and self.last is not None:
                 return self.render(self.emulator.world.messages.get(self.last[0].id, self.last[0]))
@@ -259,8 +271,24 @@ class Repl:
         return await self._answer(submitted)
 
 
+def script_reader(lines: TextIO) -> Ask:
+    """Answers read from a file (`sandbox --script FILE`, or `sandbox < FILE`): each line is
+    echoed after its prompt, so the output reads like the session it scripts."""
+
+    async def ask(prompt: str) -> str:
+        line = lines.readline()
+        if not line:
+            raise EOFError
+        print(f"{prompt}{line.rstrip()}", flush=True)
+        return line.rstrip("\n")
+
+    return ask
+
+
 async def _ask_stdin(prompt: str) -> str:
     """Read a line without a thread (the event loop watches stdin), so stopping never hangs."""
+    if stat.S_ISREG(os.fstat(sys.stdin.fileno()).st_mode):  # a file: no event loop can watch it
+        return await script_reader(sys.stdin)(prompt)
     loop = asyncio.get_running_loop()
     answer: asyncio.Future[str] = loop.create_future()
     print(prompt, end="", flush=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -90,6 +91,36 @@ async def test_repl_shows_pairing_follow_up_now(
     assert "sit this round out" in await ada.handle("1")  # Skip this round
 
 
+async def test_a_button_that_edits_its_message_answers_at_once(sandbox: Sandbox) -> None:
+    repl = Repl(sandbox, "ada", no_input)
+    listing = await repl.handle("/topics")
+    assert repl.last is not None
+    message = repl.last[0]
+    pages = [
+        c["custom_id"]
+        for row in message.components
+        for c in row["components"]
+        if c.get("custom_id", "").startswith("topics:page:") and not c.get("disabled")
+    ]
+    number = next(
+        line.split("]")[0].split("[")[-1]
+        for line in listing.splitlines()
+        if "[" in line and "Next" in line
+    )
+    assert pages  # a second page exists
+    started = time.monotonic()
+    turned = await repl.handle(number)
+    assert time.monotonic() - started < 3  # not the 15 s wait for a reply that never comes
+    assert turned != listing
+
+
+async def test_complete_on_fixed_choices_answers_like_discord(sandbox: Sandbox) -> None:
+    repl = Repl(sandbox, "ada", no_input)
+    assert (await repl.handle(":complete /pair join role: fro")).strip() == "frontend"
+    free = await repl.handle(":complete /pair join role: backend project: my")
+    assert "offers nothing" in free
+
+
 async def test_repl_shows_autocomplete(sandbox: Sandbox) -> None:
     repl = Repl(sandbox, "ada", no_input)
     shown = await repl.handle(":complete /learn query: kubern")
@@ -125,3 +156,30 @@ def test_input_ending_inside_a_form_closes_the_sandbox_cleanly(tmp_path: Path) -
     result = run_sandbox_command(tmp_path, ":as grace\n/content add\nA title\n")
     assert result.returncode == 0, result.stderr
     assert "the form was not sent" in result.stdout and "Sandbox closed." in result.stdout
+
+
+def test_a_scripted_session_runs_from_a_file_and_exits_0(tmp_path: Path) -> None:
+    script = tmp_path / "demo.txt"
+    script.write_text("/learn docker\n:complete /pair join role: b\n", encoding="utf-8")
+    for how in (["--script", str(script)], None):
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("NEXUS_", "DISCORD_", "DATABASE_"))
+        }
+        env.update(PYTHONPATH=str(ROOT), NEXUS_CONTENT_DIR=str(ROOT / "content"))
+        with script.open(encoding="utf-8") as stdin:
+            result = subprocess.run(
+                [sys.executable, "-m", "bot", "sandbox", *(how or [])],
+                stdin=subprocess.DEVNULL if how else stdin,  # `sandbox < FILE` too
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+        assert result.returncode == 0, result.stderr
+        assert "> /learn docker" in result.stdout and "Docker" in result.stdout
+        assert "  backend" in result.stdout and "Sandbox closed." in result.stdout
+        assert "Traceback" not in result.stderr
