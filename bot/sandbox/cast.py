@@ -40,14 +40,16 @@ class Cast:
         )
 
 
-def build_cast() -> Cast:
-    """A fresh world: #prodevprojectnexus, #mod-log, a Moderator role, four members."""
-    world = World.create("ProDev Backend Engineering")
+def build_cast(*, stable: bool = False) -> Cast:
+    """A fresh world: #prodevprojectnexus, #mod-log, a Moderator role, four members. With
+    `stable` (the sandbox, whose database outlives a run) their ids are the same in every run;
+    tests get new ones, so no state (cooldowns) carries over between them."""
+    world = World.create("ProDev Backend Engineering", stable=stable)
     moderator_role = world.add_role("Moderator", MANAGE_MESSAGES)
     staff_role = world.add_role("Staff", MANAGE_GUILD)
     announce = world.add_channel("prodevprojectnexus")
     modlog = world.add_channel("mod-log")
-    return Cast(
+    cast = Cast(
         world=world,
         announce=announce,
         modlog=modlog,
@@ -57,3 +59,5 @@ def build_cast() -> Cast:
         moderator=world.add_member("grace", (moderator_role,)),
         admin=world.add_member("olivia", (staff_role,), owner=True),
     )
+    world.ids_from_now()  # messages and threads: ids of their time
+    return cast

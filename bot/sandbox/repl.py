@@ -14,6 +14,7 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.runner import drop_voice_notice
+from bot.sandbox.cast import build_cast
 from bot.sandbox.emulator import DiscordEmulator, DiscordError
 from bot.sandbox.interactions import (
     DEFERRED_UPDATE,
@@ -324,7 +325,8 @@ async def run_sandbox(settings: Settings, member: str = "ada", ask: Ask = _ask_s
     console.addFilter(drop_voice_notice)
     logging.getLogger().addHandler(console)
     print("Starting the sandbox (the bot's log goes to data/sandbox.log) ...", flush=True)
-    async with running_sandbox(settings, guild_ready_timeout=0.2) as sandbox:
+    cast = build_cast(stable=True)  # data/sandbox.db outlives the run: the same members
+    async with running_sandbox(settings, cast, guild_ready_timeout=0.2) as sandbox:
         repl = Repl(sandbox, member, ask)
         sandbox.emulator.add_message_listener(repl.on_bot_post)
         people = ", ".join(sandbox.cast.people)

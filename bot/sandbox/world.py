@@ -37,15 +37,24 @@ EVERYONE_PERMISSIONS = (
 TEXT_CHANNEL, DM_CHANNEL, PUBLIC_THREAD, PRIVATE_THREAD = 0, 1, 11, 12
 
 
-class SnowflakeFactory:
-    """Makes increasing, realistic snowflake ids."""
+STABLE_IDS_MS = 1_767_225_600_000  # 2026-01-01: the instant a world's own ids come from
+"""The sandbox keeps its database between runs: its members must keep their ids."""
 
-    def __init__(self) -> None:
+
+class SnowflakeFactory:
+    """Makes increasing, realistic snowflake ids; while `fixed_ms` is set (a world being built),
+    ids from that instant, so the same world gets the same ids in every run."""
+
+    def __init__(self, fixed_ms: int | None = None) -> None:
         self._counter = itertools.count()
+        self.fixed_ms = fixed_ms
 
     def __call__(self) -> int:
-        ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
-        return (ms << 22) | (next(self._counter) % 4096)
+        count = next(self._counter)
+        now = int(time.time() * 1000)
+        # A fixed instant never gives the same id twice, however many are made.
+        ms = now if self.fixed_ms is None else self.fixed_ms + count // 4096
+        return ((ms - DISCORD_EPOCH_MS) << 22) | (count % 4096)
 
 
 def iso_now() -> str:
@@ -265,9 +274,10 @@ class World:
     guild_commands: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def create(cls, guild_name: str = "ProDev Nexus") -> World:
-        """A fresh world with the bot user and an @everyone role."""
-        snowflake = SnowflakeFactory()
+    def create(cls, guild_name: str = "ProDev Nexus", *, stable: bool = False) -> World:
+        """A fresh world with the bot user and an @everyone role; with `stable`, what is made
+        until `ids_from_now` gets the same ids in every run."""
+        snowflake = SnowflakeFactory(fixed_ms=STABLE_IDS_MS if stable else None)
         app_id = snowflake()
         bot_user = User(app_id, "nexus-bot", bot=True)
         guild_id = snowflake()
@@ -276,6 +286,11 @@ class World:
         world.roles[guild_id] = Role(guild_id, "@everyone", EVERYONE_PERMISSIONS)
         world.members[bot_user.id] = Member(bot_user)
         return world
+
+    def ids_from_now(self) -> None:
+        """The world is built: what is made from now on (messages, threads) gets ids of the
+        current time, after the stable ids of the world's members, channels and roles."""
+        self.snowflake.fixed_ms = None
 
     def add_role(self, name: str, permissions: int = 0) -> Role:
         """Create a role above the existing ones."""

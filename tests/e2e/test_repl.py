@@ -183,3 +183,15 @@ def test_a_scripted_session_runs_from_a_file_and_exits_0(tmp_path: Path) -> None
         assert "> /learn docker" in result.stdout and "Docker" in result.stdout
         assert "  backend" in result.stdout and "Sandbox closed." in result.stdout
         assert "Traceback" not in result.stderr
+
+
+def test_the_sandbox_keeps_its_members_across_restarts(tmp_path: Path) -> None:
+    """data/sandbox.db outlives a run: ada is still in the pool the next time."""
+    joined = run_sandbox_command(
+        tmp_path, "/pair join role: frontend timezone: Africa/Lagos\n:quit\n"
+    )
+    assert joined.returncode == 0, joined.stderr
+    again = run_sandbox_command(tmp_path, "/pair status\n:quit\n")
+    assert again.returncode == 0, again.stderr
+    assert "frontend" in again.stdout and "Africa/Lagos" in again.stdout
+    assert "haven't joined" not in again.stdout and "Unknown User" not in again.stdout
