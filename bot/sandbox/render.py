@@ -161,6 +161,24 @@ _TIME_FORMATS: Final[Mapping[str, str]] = {
 }  # numeric on purpose: month / day names would depend on the process locale
 
 
+_UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400), ("hour", 3600))
+_UNITS += (("minute", 60), ("second", 1))
+
+
+def relative(when: datetime, now: datetime) -> str:
+    """A `<t:…:R>` timestamp as Discord's client shows it: "in 5 days", "3 hours ago"."""
+    seconds = (when - now).total_seconds()
+    size = abs(seconds)
+    name, unit = next(((n, u) for n, u in _UNITS if size >= u), ("second", 1))
+    count = max(round(size / unit), 1) if size >= 1 else 0
+    if count == 0:
+        return "now"
+    amount = f"{'a' if count == 1 and name != 'hour' else count} {name}{'s' if count > 1 else ''}"
+    if count == 1 and name == "hour":
+        amount = "an hour"
+    return f"in {amount}" if seconds > 0 else f"{amount} ago"
+
+
 def _inline(text: str, names: Mapping[str, str] | None) -> str:
     """Replace Discord markup with readable text; ``names`` maps ids to display names."""
     lookup = names or {}
@@ -176,6 +194,8 @@ def _inline(text: str, names: Mapping[str, str] | None) -> str:
                 when = datetime.fromtimestamp(int(match["ts"]), tz=UTC)
             except (OverflowError, OSError, ValueError):
                 return match[0]
+            if match["style"] == "R":
+                return relative(when, datetime.now(UTC))
             return when.strftime(_TIME_FORMATS[match["style"] or "f"]) + " UTC"
         return f"/{match['command']}"
 

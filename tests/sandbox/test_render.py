@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
@@ -13,6 +14,7 @@ from bot.sandbox.render import (
     ModalField,
     RenderedMessage,
     modal_submit_components,
+    relative,
     render_message,
     render_modal,
 )
@@ -380,3 +382,13 @@ def test_modal_submit_components_are_parsed_by_discord_py() -> None:
     components = modal_submit_components(fields, {"name": "Ada", "idea": "A bot"})
     modal._refresh(None, components, {})  # type: ignore[arg-type]
     assert (legacy.value, labelled.value) == ("Ada", "A bot")
+
+
+def test_relative_timestamps_read_as_discord_shows_them() -> None:
+    soon = int((datetime.now(UTC) + timedelta(days=5, minutes=1)).timestamp())
+    text = render_message({"content": f"Next round <t:{soon}:R> (<t:{soon}:F>)"}).text
+    assert "Next round in 5 days (" in text
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert relative(now - timedelta(hours=3), now) == "3 hours ago"
+    assert relative(now + timedelta(hours=1), now) == "in an hour"
+    assert relative(now, now) == "now"
