@@ -310,6 +310,12 @@ async def _ask_stdin(prompt: str) -> str:
         loop.remove_reader(sys.stdin.fileno())
 
 
+def not_heartbeat_lag(record: logging.LogRecord) -> bool:
+    """discord.py's "Can't keep up" heartbeat warning goes to the log file only: in the sandbox
+    it means the prompt waited for the person typing, not that the bot is behind."""
+    return not (record.name == "discord.gateway" and "Can't keep up" in record.getMessage())
+
+
 async def run_sandbox(settings: Settings, member: str = "ada", ask: Ask = _ask_stdin) -> None:
     """Start emulator + bot and read commands until EOF or :quit."""
     log_path = Path("data/sandbox.log")
@@ -323,6 +329,7 @@ async def run_sandbox(settings: Settings, member: str = "ada", ask: Ask = _ask_s
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.WARNING)
     console.addFilter(drop_voice_notice)
+    console.addFilter(not_heartbeat_lag)
     logging.getLogger().addHandler(console)
     print("Starting the sandbox (the bot's log goes to data/sandbox.log) ...", flush=True)
     cast = build_cast(stable=True)  # data/sandbox.db outlives the run: the same members

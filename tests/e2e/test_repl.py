@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.interactions import UsageError
-from bot.sandbox.repl import Repl, parse_command_line
+from bot.sandbox.repl import Repl, not_heartbeat_lag, parse_command_line
 from bot.sandbox.session import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,3 +196,17 @@ def test_the_sandbox_keeps_its_members_across_restarts(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert "frontend" in again.stdout and "Africa/Lagos" in again.stdout
     assert "haven't joined" not in again.stdout and "Unknown User" not in again.stdout
+
+
+def test_the_heartbeat_lag_warning_stays_off_the_prompt() -> None:
+    lag = logging.LogRecord(
+        "discord.gateway",
+        logging.WARNING,
+        "",
+        0,
+        "Can't keep up, shard ID %s websocket is %.1fs behind.",
+        (None, 41.3),
+        None,
+    )
+    other = logging.LogRecord("discord.gateway", logging.WARNING, "", 0, "something else", (), None)
+    assert not not_heartbeat_lag(lag) and not_heartbeat_lag(other)
