@@ -135,6 +135,11 @@ class ModalField:
     options: tuple[SelectChoice, ...] = ()
 
     @property
+    def typed(self) -> bool:
+        """A text input (not a select): what a person types."""
+        return self.component_type == _TEXT_INPUT
+
+    @property
     def paragraph(self) -> bool:
         """Whether a text input is multi-line."""
         return self.style == 2

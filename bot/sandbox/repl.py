@@ -27,7 +27,7 @@ from bot.sandbox.interactions import (
     UsageError,
     find_command,
 )
-from bot.sandbox.render import RenderedMessage, render_message, render_modal
+from bot.sandbox.render import ModalField, RenderedMessage, render_message, render_modal
 from bot.sandbox.session import Sandbox, running_sandbox
 from bot.sandbox.world import Message, User
 
@@ -249,25 +249,31 @@ class Repl:
             raise
         return self.render(message)
 
+    async def _ask_field(self, field: ModalField) -> str:
+        """One field of a form, as typed (a paragraph ends with a line holding only '.')."""
+        hint = " (optional)" if not field.required else ""
+        prefill = f" [{field.value[:40]}]" if field.value else ""
+        if not field.paragraph:
+            return await self.ask(f"{field.label}{hint}{prefill}: ")
+        print(f"{field.label}{hint} (end with a line containing only .){prefill}:", flush=True)
+        lines: list[str] = []
+        while (part := await self.ask("  | ")) != ".":
+            lines.append(part)
+        return "\n".join(lines)
+
     async def _fill_modal(self, record: InteractionRecord) -> str:
         assert record.modal is not None
         text, fields = render_modal(record.modal)
         print(text, flush=True)
         answers: dict[str, str] = {}
         for field in fields:
-            hint = " (optional)" if not field.required else ""
-            if field.paragraph:
-                hint += " (end with a line containing only .)"
-            prefill = f" [{field.value[:40]}]" if field.value else ""
-            if field.paragraph:
-                lines: list[str] = []
-                print(f"{field.label}{hint}{prefill}:", flush=True)
-                while (part := await self.ask("  | ")) != ".":
-                    lines.append(part)
-                value = "\n".join(lines)
-            else:
-                value = await self.ask(f"{field.label}{hint}{prefill}: ")
-            answers[field.custom_id] = value or (field.value or "")
+            while True:  # like Discord's client: a field is checked before the next one
+                value = await self._ask_field(field) or (field.value or "")
+                problem = field_problem(field, value)
+                if problem is None:
+                    break
+                print(f"! {problem}", flush=True)
+            answers[field.custom_id] = value
         submitted = await self.emulator.submit_modal(self.user, record, answers)
         return await self._answer(submitted)
 
@@ -284,6 +290,19 @@ def script_reader(lines: TextIO) -> Ask:
         return line.rstrip("\n")
 
     return ask
+
+
+def field_problem(field: ModalField, value: str) -> str | None:
+    """Why Discord's client would not accept `value` in a text field (None: it would)."""
+    if not field.typed:
+        return None
+    if field.required and not value:
+        return f"{field.label} is required"
+    if value and field.min_length and len(value) < field.min_length:
+        return f"{field.label} needs at least {field.min_length} characters"
+    if field.max_length and len(value) > field.max_length:
+        return f"{field.label} takes at most {field.max_length} characters ({len(value)} typed)"
+    return None
 
 
 async def _ask_stdin(prompt: str) -> str:

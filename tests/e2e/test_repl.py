@@ -210,3 +210,31 @@ def test_the_heartbeat_lag_warning_stays_off_the_prompt() -> None:
     )
     other = logging.LogRecord("discord.gateway", logging.WARNING, "", 0, "something else", (), None)
     assert not not_heartbeat_lag(lag) and not_heartbeat_lag(other)
+
+
+async def test_form_fields_are_checked_as_they_are_typed(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typed = iter(
+        [
+            "",  # Title: required
+            "Rate limiting for webhooks",
+            "a-category-name-far-too-long",  # Category: at most 20 characters
+            "concept",
+            "",  # Aliases (optional)
+            "Limit how often a client may call.",
+            ".",
+            "Why and how.",
+            ".",
+        ]
+    )
+
+    async def answer(_prompt: str) -> str:
+        return next(typed)
+
+    repl = Repl(sandbox, "grace", answer)
+    saved = await repl.handle("/content add")
+    out = capsys.readouterr().out
+    assert "! Title is required" in out
+    assert "! Category takes at most 20 characters" in out
+    assert "Saved as version 1" in saved
