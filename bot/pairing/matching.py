@@ -31,7 +31,6 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from bot.pairing.model import Group, Learner, MatchResult, Role, Unplaced
 from bot.pairing.scoring import (
@@ -74,6 +73,9 @@ def optimal_assign(score: np.ndarray, allowed: np.ndarray) -> list[tuple[int, in
     """
     if score.size == 0 or not allowed.any():
         return []
+    # Imported here: scipy.optimize takes about 0.5 s to import, and only rounds need it.
+    from scipy.optimize import linear_sum_assignment
+
     permitted = score[allowed]
     low, high = float(permitted.min()), float(permitted.max())
     sentinel = low - (min(score.shape) + 1) * (high - low + 1.0)

@@ -246,3 +246,23 @@ def test_help_lists_every_command_group(tmp_path: Path) -> None:
     result = run_cli("--help", cwd=tmp_path)
     for group in ("run", "start", "sandbox", "db", "content", "pairing", "search"):
         assert f"\n    {group} " in result.stdout, group
+
+
+def test_heavy_libraries_are_imported_only_where_they_are_used(tmp_path: Path) -> None:
+    """Start-up stays lean: matching, charts and the semantic model load when first used."""
+    probe = (
+        "import sys, bot.app, cogs.pairing, cogs.knowledge, cogs.content, cogs.reminders;"
+        "print(sorted(m for m in ('scipy.optimize', 'matplotlib', 'sentence_transformers',"
+        " 'torch') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
