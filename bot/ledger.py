@@ -72,7 +72,7 @@ class Ledger:
 
     def held(self, token: str) -> ColumnElement[bool]:
         """The row is still under the claim `token` (no other process took it over)."""
-        return self.token == token  # type: ignore[no-any-return]
+        return self.token == token  # type: ignore[no-any-return]  # a column, typed Any
 
     async def finish(
         self,
