@@ -187,7 +187,8 @@ class NexusBot(commands.Bot):
         the returned function records its outcome under `component:<kind>` in the metrics."""
         started = time.monotonic()
         self.in_flight.add(interaction.id)
-        custom_id = str((interaction.data or {}).get("custom_id", "?"))
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", "?"))
         name = "component:" + ":".join(custom_id.split(":")[:2])
 
         def finished(outcome: str) -> None:

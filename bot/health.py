@@ -28,9 +28,14 @@ class CalendarSource(Protocol):
 class Monitored(Protocol):
     """What the health server reads from the bot."""
 
-    database: Database
-    metrics: Metrics
-    reminders: CalendarSource
+    @property
+    def database(self) -> Database: ...
+
+    @property
+    def metrics(self) -> Metrics: ...
+
+    @property
+    def reminders(self) -> CalendarSource: ...
 
     @property
     def gateway_connected(self) -> bool: ...

@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
 
 from bot.db import Database
 from bot.db.models import InteractionClaimRow, utcnow
@@ -40,7 +41,7 @@ class InteractionClaims:
             .on_conflict_do_nothing()
         )
         async with self.database.session() as session:
-            won = (await session.exec(statement)).rowcount == 1  # type: ignore[call-overload]
+            won = (await session.exec(statement)).rowcount == 1
         self._claimed += 1
         if self._claimed % CLEAN_EVERY == 0:
             await self.forget_old()
@@ -49,8 +50,8 @@ class InteractionClaims:
     async def forget_old(self) -> None:
         """Delete the claims nobody needs any more."""
         async with self.database.session() as session:
-            await session.exec(  # type: ignore[call-overload]
+            await session.exec(
                 delete(InteractionClaimRow).where(
-                    InteractionClaimRow.created_at < utcnow() - KEEP  # type: ignore[operator]
+                    col(InteractionClaimRow.created_at) < utcnow() - KEEP
                 )
             )

@@ -47,7 +47,12 @@ class Ledger:
         return or_(self.status == waiting, self.stale(now))
 
     async def claim(
-        self, database: Database, row_id: int, condition: object, now: datetime, **values: Any
+        self,
+        database: Database,
+        row_id: int,
+        condition: ColumnElement[bool],
+        now: datetime,
+        **values: Any,
     ) -> str | None:
         """Claim row `row_id` if `condition` holds; the claim's token when this process won
         it (also set on the row, where the ledger has a token column), else None."""
@@ -56,27 +61,31 @@ class Ledger:
         if self.token is not None:
             values[self.token.key] = token
         async with database.session() as session:
-            result = await session.exec(  # type: ignore[call-overload]
-                update(self.table)
-                .where(and_(self.table.id == row_id, condition))  # type: ignore[attr-defined]
-                .values(**values)
+            result = await session.exec(
+                update(self.table).where(and_(self._row(row_id), condition)).values(**values)
             )
         return token if result.rowcount == 1 else None
 
+    def _row(self, row_id: int) -> ColumnElement[bool]:
+        """The row `row_id` of the table."""
+        return col(self.table.id) == row_id  # type: ignore[attr-defined]  # every ledger table has one
+
     def held(self, token: str) -> ColumnElement[bool]:
         """The row is still under the claim `token` (no other process took it over)."""
-        return self.token == token  # type: ignore[no-any-return]
+        return self.token == token  # type: ignore[no-any-return]  # a column, typed Any
 
     async def finish(
-        self, database: Database, row_id: int, condition: object = None, **values: Any
+        self,
+        database: Database,
+        row_id: int,
+        condition: ColumnElement[bool] | None = None,
+        **values: Any,
     ) -> bool:
         """Record the outcome of row `row_id` (its status and other `values`) if `condition`
         holds (`held(token)` for the claim's owner); whether the row was updated."""
-        where = self.table.id == row_id  # type: ignore[attr-defined]
+        where = self._row(row_id)
         if condition is not None:
             where = and_(where, condition)
         async with database.session() as session:
-            result = await session.exec(  # type: ignore[call-overload]
-                update(self.table).where(where).values(**values)
-            )
+            result = await session.exec(update(self.table).where(where).values(**values))
         return bool(result.rowcount)

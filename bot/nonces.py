@@ -24,7 +24,7 @@ async def deployment_key(database: Database) -> str:
     """This deployment's key: made once by whichever process asks first, then shared."""
     insert = sqlite_insert if database.is_sqlite else postgresql_insert
     async with database.session() as session:
-        await session.exec(  # type: ignore[call-overload]
+        await session.exec(
             insert(DeploymentRow).values(id=1, key=secrets.token_hex(8)).on_conflict_do_nothing()
         )
     async with database.session() as session:

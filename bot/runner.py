@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 import sys
+from typing import Any
 
 from bot.app import NexusBot
 from bot.config import Settings
@@ -93,6 +94,6 @@ async def serve(bot: NexusBot, token: str) -> None:
             await asyncio.gather(*stopping)
 
 
-def create_bot(settings: Settings, **options: object) -> NexusBot:
+def create_bot(settings: Settings, **options: Any) -> NexusBot:
     """The bot for these settings."""
-    return NexusBot(settings, **options)  # type: ignore[arg-type]
+    return NexusBot(settings, **options)

@@ -31,7 +31,7 @@ def member_is_moderator(interaction: discord.Interaction) -> bool:
     """Whether the member behind `interaction` is a moderator (server-side rule)."""
     member = interaction.user
     role_ids = [role.id for role in getattr(member, "roles", [])]
-    settings = interaction.client.settings  # type: ignore[attr-defined]
+    settings = interaction.client.settings  # type: ignore[attr-defined]  # a NexusBot
     return is_moderator(role_ids, interaction.permissions.value, settings.moderator_role_ids)
 
 

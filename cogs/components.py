@@ -63,11 +63,16 @@ class EntryButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!
     async def from_custom_id(
         cls,
         _interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
+        item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> EntryButton:
         """Rebuild the button from a click (keeping the label it was shown with)."""
-        return cls(match["slug"], item.label)
+        return cls(match["slug"], item.label if isinstance(item, discord.ui.Button) else None)
+
+
+def payload(interaction: discord.Interaction[Any]) -> Mapping[str, Any]:
+    """The interaction's raw data (empty when it has none)."""
+    return interaction.data or {}
 
 
 def form_values(data: Mapping[str, Any]) -> dict[str, str]:

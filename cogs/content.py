@@ -26,7 +26,7 @@ from bot.moderation.content import (
     SearchTerms,
 )
 from cogs.checks import ModeratorGroup, ensure_moderator, moderator_cooldown
-from cogs.components import EntryButton, dynamic_view, form_values
+from cogs.components import EntryButton, dynamic_view, form_values, payload
 from cogs.delivery import post_to_modlog
 from cogs.errors import friendly_errors
 from cogs.knowledge import entry_embed
@@ -39,17 +39,17 @@ log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 
 
-def service(interaction: discord.Interaction[Any]) -> ContentService:
+def service(interaction: discord.Interaction[NexusBot]) -> ContentService:
     """The content service of the bot handling `interaction`."""
-    return interaction.client.content  # type: ignore[no-any-return]
+    return interaction.client.content
 
 
-def actor(interaction: discord.Interaction[Any]) -> Actor:
+def actor(interaction: discord.Interaction[NexusBot]) -> Actor:
     """The member behind an interaction."""
     return Actor(interaction.user.id, interaction.user.name)
 
 
-async def modlog(interaction: discord.Interaction[Any], text: str) -> None:
+async def modlog(interaction: discord.Interaction[NexusBot], text: str) -> None:
     """Post to the mod-log channel when one is configured (failures only logged)."""
     await post_to_modlog(interaction.client, text)
 
@@ -81,7 +81,7 @@ class EntryModal(discord.ui.Modal):
         custom_id = form_id("edit", slug, version) if editing else form_id("add")
         super().__init__(title=title[:45], custom_id=custom_id, timeout=None)
         draft = draft or Draft("", "", "", "", "")
-        inputs = (
+        inputs: tuple[discord.ui.TextInput[EntryModal], ...] = (
             discord.ui.TextInput(
                 label="Title", custom_id="title", max_length=100, default=draft.title or None
             ),
@@ -119,7 +119,7 @@ class EntryModal(discord.ui.Modal):
             self.add_item(text_input)
 
 
-async def report_saved(interaction: discord.Interaction[Any], change: Change) -> None:
+async def report_saved(interaction: discord.Interaction[NexusBot], change: Change) -> None:
     """Answer a deferred form submission with the saved entry, and tell the mod-log."""
     embed, _ = entry_embed(change.entry)
     note = (
@@ -161,18 +161,18 @@ class SearchTermsModal(discord.ui.Modal):
         )
 
 
-async def open_form(interaction: discord.Interaction[Any], form: discord.ui.Modal) -> None:
+async def open_form(interaction: discord.Interaction[NexusBot], form: discord.ui.Modal) -> None:
     """Show `form` without keeping it in memory: its submit is handled by custom_id, by
     whichever process gets it (after a restart, on another replica)."""
     form.stop()  # discord.py keeps only forms that are not finished
     await interaction.response.send_modal(form)
 
 
-async def submit_form(interaction: discord.Interaction[Any], custom_id: str) -> None:
+async def submit_form(interaction: discord.Interaction[NexusBot], custom_id: str) -> None:
     """Save a submitted entry or search terms form (moderators only, checked again here)."""
     ensure_moderator(interaction)
     kind, *target = custom_id.split(":")[1:-1]
-    values = form_values(interaction.data or {})  # type: ignore[arg-type]
+    values = form_values(payload(interaction))
     content = service(interaction)
     await interaction.response.defer(ephemeral=True, thinking=True)  # saving may take time
     if kind == "terms":
@@ -202,7 +202,7 @@ async def submit_form(interaction: discord.Interaction[Any], custom_id: str) -> 
 
 
 async def return_text(
-    interaction: discord.Interaction[Any], reason: str, typed: str, name: str
+    interaction: discord.Interaction[NexusBot], reason: str, typed: str, name: str
 ) -> None:
     """Refuse a deferred form privately, with everything the moderator typed attached."""
     await interaction.followup.send(
@@ -222,7 +222,7 @@ def draft_text(draft: Draft) -> str:
 
 
 async def send_conflict(
-    interaction: discord.Interaction[Any], conflict: EditConflict, mine: Draft
+    interaction: discord.Interaction[NexusBot], conflict: EditConflict, mine: Draft
 ) -> None:
     """Tell the second editor what happened (in answer to their deferred form): the newer
     text, and theirs, whole, as an attached file (an embed could not hold it), so nothing is
@@ -282,7 +282,7 @@ class ConfirmRemoveButton(
 
 
 async def entry_choices(
-    interaction: discord.Interaction[Any], current: str, *, include_removed: bool = False
+    interaction: discord.Interaction[NexusBot], current: str, *, include_removed: bool = False
 ) -> list[app_commands.Choice[str]]:
     """Autocomplete for entries (live ones from the index; removed ones by slug)."""
     if not include_removed:
@@ -300,14 +300,14 @@ class ContentGroup(
 
     @app_commands.command(name="add", description="Add a new entry")
     @moderator_cooldown
-    async def add(self, interaction: discord.Interaction) -> None:
+    async def add(self, interaction: discord.Interaction[NexusBot]) -> None:
         """Open the empty entry form."""
         await open_form(interaction, EntryModal())
 
     @app_commands.command(name="edit", description="Edit an entry")
     @app_commands.describe(entry="The entry to edit")
     @moderator_cooldown
-    async def edit(self, interaction: discord.Interaction, entry: str) -> None:
+    async def edit(self, interaction: discord.Interaction[NexusBot], entry: str) -> None:
         """Open the entry form prefilled with the current version."""
         current, version = await service(interaction).current(entry)
         await open_form(
@@ -319,7 +319,7 @@ class ContentGroup(
     )
     @app_commands.describe(entry="The entry whose search terms to edit")
     @moderator_cooldown
-    async def search_terms(self, interaction: discord.Interaction, entry: str) -> None:
+    async def search_terms(self, interaction: discord.Interaction[NexusBot], entry: str) -> None:
         """Open the search terms form prefilled with the current version."""
         current, version = await service(interaction).current(entry)
         await open_form(
@@ -332,7 +332,7 @@ class ContentGroup(
     @app_commands.command(name="remove", description="Remove an entry (it can be reverted)")
     @app_commands.describe(entry="The entry to remove")
     @moderator_cooldown
-    async def remove(self, interaction: discord.Interaction, entry: str) -> None:
+    async def remove(self, interaction: discord.Interaction[NexusBot], entry: str) -> None:
         """Ask for confirmation with a button."""
         current, _ = await service(interaction).current(entry)
         embed, _ = entry_embed(current)
@@ -344,7 +344,7 @@ class ContentGroup(
     @app_commands.command(name="history", description="Versions of an entry: who, when, what")
     @app_commands.describe(entry="The entry")
     @moderator_cooldown
-    async def history(self, interaction: discord.Interaction, entry: str) -> None:
+    async def history(self, interaction: discord.Interaction[NexusBot], entry: str) -> None:
         """List the versions, newest first."""
         current, versions = await service(interaction).history(entry)
         lines = [
@@ -365,7 +365,7 @@ class ContentGroup(
     @moderator_cooldown
     async def revert(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[NexusBot],
         entry: str,
         version: app_commands.Range[int, 1, 100000],
     ) -> None:
@@ -379,10 +379,10 @@ class ContentGroup(
 
     @app_commands.command(name="reload", description="Re-import the content files")
     @moderator_cooldown
-    async def reload(self, interaction: discord.Interaction) -> None:
+    async def reload(self, interaction: discord.Interaction[NexusBot]) -> None:
         """Import `content/` again and summarize."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await interaction.client.knowledge.reload()  # type: ignore[attr-defined]
+        report = await interaction.client.knowledge.reload()
         lines = [f"Reloaded: {report.summary()}."]
         for label, slugs in (
             ("Added", report.added),
@@ -404,7 +404,7 @@ class ContentGroup(
     @search_terms.autocomplete("entry")
     @remove.autocomplete("entry")
     async def live_entries(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[NexusBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """Live entries matching what was typed."""
         return await entry_choices(interaction, current)
@@ -412,7 +412,7 @@ class ContentGroup(
     @history.autocomplete("entry")
     @revert.autocomplete("entry")
     async def any_entries(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[NexusBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """Every entry, removed ones included."""
         return await entry_choices(interaction, current, include_removed=True)
@@ -425,16 +425,16 @@ class Content(commands.Cog):
         self.bot = bot
 
     @commands.Cog.listener("on_interaction")
-    async def on_form_submit(self, interaction: discord.Interaction[Any]) -> None:
+    async def on_form_submit(self, interaction: discord.Interaction[NexusBot]) -> None:
         """Handle this cog's forms by custom_id (nothing of the opening process needed)."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = str(payload(interaction).get("custom_id", ""))
         if custom_id.startswith(("content:add:", "content:edit:", "content:terms:")):
             await self.submit(interaction, custom_id)
 
     @friendly_errors
-    async def submit(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
+    async def submit(self, interaction: discord.Interaction[NexusBot], custom_id: str) -> None:
         """`submit_form`, with errors answered privately with an error id."""
         await submit_form(interaction, custom_id)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 import discord
 
@@ -27,7 +27,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def retry_long_rate_limits(call: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+def retry_long_rate_limits(
+    call: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
     """`call`, with a rate limit longer than `MAX_RATE_LIMIT_WAIT` as a retryable failure."""
 
     @functools.wraps(call)
@@ -44,7 +46,7 @@ def retry_long_rate_limits(call: Callable[P, Awaitable[R]]) -> Callable[P, Await
 
 async def post_to_modlog(client: discord.Client, text: str) -> None:
     """Post to the mod-log channel when one is configured (a failure is only logged)."""
-    channel_id = client.settings.modlog_channel_id  # type: ignore[attr-defined]
+    channel_id = client.settings.modlog_channel_id  # type: ignore[attr-defined]  # a NexusBot
     if channel_id is None:
         return
     try:

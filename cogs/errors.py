@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import discord
@@ -35,7 +35,7 @@ def describe(interaction: discord.Interaction[Any]) -> str:
     """What the interaction was, for the log."""
     if interaction.command is not None:
         return f"/{interaction.command.qualified_name}"
-    data = interaction.data or {}
+    data: Mapping[str, Any] = interaction.data or {}
     return f"component {data.get('custom_id', '?')}"
 
 
@@ -97,4 +97,4 @@ def friendly_errors(callback: F) -> F:
             if finished is not None:
                 finished(outcome)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper  # type: ignore[return-value]  # callback's own signature

@@ -26,7 +26,7 @@ from bot.knowledge.presentation import (
 )
 from bot.knowledge.search import Hit
 from cogs.checks import lookup_cooldown
-from cogs.components import EntryButton, dynamic_view, inert
+from cogs.components import EntryButton, dynamic_view, inert, payload
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -50,9 +50,9 @@ CategoryName = Literal[
 ]
 
 
-def service(interaction: discord.Interaction[Any]) -> KnowledgeService:
+def service(interaction: discord.Interaction[NexusBot]) -> KnowledgeService:
     """The knowledge service of the bot handling `interaction`."""
-    return interaction.client.knowledge  # type: ignore[no-any-return]
+    return interaction.client.knowledge
 
 
 def safe(text: str) -> str:
@@ -118,7 +118,7 @@ class ReadMoreButton(
 
 
 async def send_entry(
-    interaction: discord.Interaction[Any],
+    interaction: discord.Interaction[NexusBot],
     slug: str,
     *,
     full: bool = False,
@@ -196,11 +196,12 @@ class TopicsPageButton(
     async def from_custom_id(
         cls,
         _interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
+        item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> TopicsPageButton:
         """Rebuild the button from a click."""
-        return cls(match["category"], int(match["page"]), item.label or "")
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(match["category"], int(match["page"]), label or "")
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
@@ -232,7 +233,7 @@ class TopicSelect(
     async def from_custom_id(
         cls,
         _interaction: discord.Interaction[Any],
-        _item: discord.ui.Select[Any],
+        _item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> TopicSelect:
         """Rebuild the select from a choice."""
@@ -241,7 +242,7 @@ class TopicSelect(
     @friendly_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Show the chosen entry privately."""
-        values = (interaction.data or {}).get("values") or ["-"]
+        values = payload(interaction).get("values") or ["-"]
         await send_entry(interaction, str(values[0]))
 
 
@@ -261,7 +262,7 @@ class Knowledge(commands.Cog):
     )
     @lookup_cooldown
     async def learn(
-        self, interaction: discord.Interaction, query: str, public: bool = False
+        self, interaction: discord.Interaction[NexusBot], query: str, public: bool = False
     ) -> None:
         """Answer with the best entry, the closest matches, or a clear 'not found'."""
         knowledge = self.bot.knowledge
@@ -292,7 +293,7 @@ class Knowledge(commands.Cog):
 
     @learn.autocomplete("query")
     async def learn_autocomplete(
-        self, _interaction: discord.Interaction, current: str
+        self, _interaction: discord.Interaction[NexusBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """Entries matching what has been typed so far."""
         hits = await self.bot.knowledge.autocomplete_async(current, limit=25)
@@ -302,7 +303,7 @@ class Knowledge(commands.Cog):
     @app_commands.describe(category="Only this category")
     @lookup_cooldown
     async def topics(
-        self, interaction: discord.Interaction, category: CategoryName | None = None
+        self, interaction: discord.Interaction[NexusBot], category: CategoryName | None = None
     ) -> None:
         """The first page of entries (of a category)."""
         embed, view = topics_page(self.bot.knowledge, category or "all", 1)

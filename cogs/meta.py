@@ -42,7 +42,7 @@ class Meta(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="help", description="Show what this bot can do for you")
-    async def help(self, interaction: discord.Interaction) -> None:
+    async def help(self, interaction: discord.Interaction[NexusBot]) -> None:
         """List the commands the caller may use."""
         moderator = member_is_moderator(interaction)
         available = self.bot.tree.get_commands(guild=self.bot.guild_object)

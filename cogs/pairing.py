@@ -24,7 +24,7 @@ from cogs.checks import (
     moderator_cooldown,
     pairing_cooldown,
 )
-from cogs.components import dynamic_view, form_values, inert
+from cogs.components import dynamic_view, form_values, inert, payload
 from cogs.delivery import retry_long_rate_limits
 from cogs.errors import friendly_errors
 
@@ -49,9 +49,9 @@ ASYNC_TIPS = (
 )
 
 
-def service(interaction: discord.Interaction[Any]) -> PairingService:
+def service(interaction: discord.Interaction[NexusBot]) -> PairingService:
     """The pairing service of the bot handling `interaction`."""
-    return interaction.client.pairing  # type: ignore[no-any-return]
+    return interaction.client.pairing
 
 
 def intro_text(intro: Introduction) -> str:
@@ -81,7 +81,7 @@ def intro_text(intro: Introduction) -> str:
     return "\n".join(lines)[:2000]
 
 
-async def acknowledge(interaction: discord.Interaction[Any]) -> None:
+async def acknowledge(interaction: discord.Interaction[NexusBot]) -> None:
     """Answer Discord at once, privately, before a database write that may wait for another
     (a pairing round being written): the reply follows when the write is done."""
     await interaction.response.defer(ephemeral=True, thinking=True)
@@ -143,7 +143,7 @@ class DiscordNotifier:
         """Whether the bot already said `marker` in the thread (a crash after posting)."""
         thread = self.bot.get_partial_messageable(thread_id)
         async for message in thread.history(limit=None):
-            if message.author.id == self.bot.user.id and marker in message.content:  # type: ignore[union-attr]
+            if message.author.id == self.bot.user.id and marker in message.content:  # type: ignore[union-attr]  # logged in
                 return True
         return False
 
@@ -194,7 +194,7 @@ class DiscordNotifier:
         try:
             if tried:
                 async for message in channel.history(limit=NOTICE_HISTORY):
-                    if message.author.id == self.bot.user.id and message.content == text:  # type: ignore[union-attr]
+                    if message.author.id == self.bot.user.id and message.content == text:  # type: ignore[union-attr]  # logged in
                         return
             await channel.send(
                 text,
@@ -237,7 +237,7 @@ class CheckinButton(
     async def from_custom_id(
         cls,
         _interaction: discord.Interaction[Any],
-        _item: discord.ui.Button[Any],
+        _item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> CheckinButton:
         """Rebuild the button from a click."""
@@ -274,7 +274,7 @@ class UnresponsiveButton(
     async def from_custom_id(
         cls,
         _interaction: discord.Interaction[Any],
-        _item: discord.ui.Button[Any],
+        _item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> UnresponsiveButton:
         """Rebuild the button from a click."""
@@ -317,7 +317,7 @@ class SkipRoundButton(
     async def from_custom_id(
         cls,
         _interaction: discord.Interaction[Any],
-        _item: discord.ui.Button[Any],
+        _item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> SkipRoundButton:
         """Rebuild the button from a click."""
@@ -350,7 +350,7 @@ class UpdateDetailsButton(discord.ui.DynamicItem[discord.ui.Button[Any]], templa
     async def from_custom_id(
         cls,
         _interaction: discord.Interaction[Any],
-        _item: discord.ui.Button[Any],
+        _item: discord.ui.Item[Any],
         _match: re.Match[str],
     ) -> UpdateDetailsButton:
         """Rebuild the button from a click."""
@@ -420,7 +420,7 @@ def round_embed(report: RoundReport, *, title: str) -> discord.Embed:
     return embed
 
 
-async def send_preview(interaction: discord.Interaction[Any]) -> None:
+async def send_preview(interaction: discord.Interaction[NexusBot]) -> None:
     """The groups a round would form now, privately; nothing is saved."""
     await interaction.response.defer(ephemeral=True, thinking=True)  # large pools take a while
     report = await service(interaction).preview()
@@ -453,7 +453,7 @@ class PairingGroup(
 
     @app_commands.command(name="stats", description="Rounds, groups and how they are going")
     @moderator_cooldown
-    async def stats(self, interaction: discord.Interaction) -> None:
+    async def stats(self, interaction: discord.Interaction[NexusBot]) -> None:
         """Figures and a chart, privately."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         figures = await service(interaction).stats()
@@ -466,14 +466,14 @@ class PairingGroup(
 
     @app_commands.command(name="preview", description="The groups a round would form now")
     @moderator_cooldown
-    async def preview(self, interaction: discord.Interaction) -> None:
+    async def preview(self, interaction: discord.Interaction[NexusBot]) -> None:
         """Show, save nothing."""
         await send_preview(interaction)
 
     @app_commands.command(name="run", description="Match the pool now and introduce the groups")
     @app_commands.describe(dry_run="Only show the groups (same as /pairing preview)")
     @moderator_cooldown
-    async def run(self, interaction: discord.Interaction, dry_run: bool = False) -> None:
+    async def run(self, interaction: discord.Interaction[NexusBot], dry_run: bool = False) -> None:
         """Run a round: persist, then introduce each group in its own thread."""
         if dry_run:
             await send_preview(interaction)
@@ -515,7 +515,7 @@ class Pair(
     @pairing_cooldown
     async def join(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[NexusBot],
         role: Literal["frontend", "backend"],
         timezone: app_commands.Range[str, 1, 64],
         stack: app_commands.Range[str, 0, 300] | None = None,
@@ -543,17 +543,17 @@ class Pair(
         )
 
     @commands.Cog.listener("on_interaction")
-    async def on_details_form(self, interaction: discord.Interaction[Any]) -> None:
+    async def on_details_form(self, interaction: discord.Interaction[NexusBot]) -> None:
         """The submitted details form, by custom_id (no memory of who opened it needed)."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        if (interaction.data or {}).get("custom_id") == DETAILS_FORM:
+        if payload(interaction).get("custom_id") == DETAILS_FORM:
             await self.save_details(interaction)
 
     @friendly_errors
-    async def save_details(self, interaction: discord.Interaction[Any]) -> None:
+    async def save_details(self, interaction: discord.Interaction[NexusBot]) -> None:
         """Update the profile from the form (role, pause and place in the pool stay)."""
-        values = form_values(interaction.data or {})  # type: ignore[arg-type]
+        values = form_values(payload(interaction))
         await acknowledge(interaction)
         row = await self.bot.pairing.update_details(
             interaction.user.id,
@@ -568,14 +568,14 @@ class Pair(
 
     @join.autocomplete("timezone")
     async def timezone_autocomplete(
-        self, _interaction: discord.Interaction, current: str
+        self, _interaction: discord.Interaction[NexusBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """IANA time zones close to what was typed."""
         return [app_commands.Choice(name=z, value=z) for z in suggest_timezones(current, 25)]
 
     @app_commands.command(name="leave", description="Leave the partner pool")
     @pairing_cooldown
-    async def leave(self, interaction: discord.Interaction) -> None:
+    async def leave(self, interaction: discord.Interaction[NexusBot]) -> None:
         """Leave the pool and any current group."""
         await acknowledge(interaction)
         left = await self.bot.pairing.leave(interaction.user.id)
@@ -588,7 +588,7 @@ class Pair(
     @app_commands.describe(days="How many days (1-60)")
     @pairing_cooldown
     async def pause(
-        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 60]
+        self, interaction: discord.Interaction[NexusBot], days: app_commands.Range[int, 1, 60]
     ) -> None:
         """Pause matching."""
         await acknowledge(interaction)
@@ -599,7 +599,7 @@ class Pair(
 
     @app_commands.command(name="status", description="Your profile, partners and the pool")
     @lookup_cooldown  # a read: it does not count against the pairing commands' limit
-    async def status(self, interaction: discord.Interaction) -> None:
+    async def status(self, interaction: discord.Interaction[NexusBot]) -> None:
         """Show the learner's status: profile, pause, partners, own avoid list, the pool."""
         profile = await self.bot.pairing.status(interaction.user.id)
         if profile is None:
@@ -634,7 +634,7 @@ class Pair(
     @app_commands.command(name="avoid", description="Never match me with this member (private)")
     @app_commands.describe(member="Who to avoid; they are not told")
     @pairing_cooldown
-    async def avoid(self, interaction: discord.Interaction, member: discord.User) -> None:
+    async def avoid(self, interaction: discord.Interaction[NexusBot], member: discord.User) -> None:
         """Add to the private avoid list."""
         await acknowledge(interaction)
         added = await self.bot.pairing.avoid(interaction.user.id, member.id)
@@ -648,7 +648,9 @@ class Pair(
     @app_commands.command(name="unavoid", description="Take a member off your avoid list")
     @app_commands.describe(member="Who may be matched with you again")
     @pairing_cooldown
-    async def unavoid(self, interaction: discord.Interaction, member: discord.User) -> None:
+    async def unavoid(
+        self, interaction: discord.Interaction[NexusBot], member: discord.User
+    ) -> None:
         """Remove from the private avoid list."""
         await acknowledge(interaction)
         removed = await self.bot.pairing.unavoid(interaction.user.id, member.id)

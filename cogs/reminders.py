@@ -49,12 +49,12 @@ def stamp(moment: datetime, style: str = "F") -> str:
     return f"<t:{int(moment.timestamp())}:{style}>"
 
 
-def service(interaction: discord.Interaction[Any]) -> ReminderService:
+def service(interaction: discord.Interaction[NexusBot]) -> ReminderService:
     """The reminder service of the bot handling `interaction`."""
-    return interaction.client.reminders  # type: ignore[no-any-return]
+    return interaction.client.reminders
 
 
-def milestones_changed(interaction: discord.Interaction[Any]) -> None:
+def milestones_changed(interaction: discord.Interaction[NexusBot]) -> None:
     """Bring the milestones' Discord events in step now, rather than at the next sync."""
     events = interaction.client.events
     if events is not None:
@@ -87,7 +87,7 @@ class DiscordPoster:
         head = content.split("\n", 1)[0]
         try:
             async for message in channel.history(limit=None, after=since, oldest_first=True):
-                mine = message.author.id == self.bot.user.id  # type: ignore[union-attr]
+                mine = message.author.id == self.bot.user.id  # type: ignore[union-attr]  # logged in
                 if mine and message.content.split("\n", 1)[0] == head:
                     return message.id
         except discord.HTTPException as error:
@@ -230,7 +230,7 @@ class MilestoneGroup(
     @moderator_cooldown
     async def add(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[NexusBot],
         name: app_commands.Range[str, 1, 100],
         due: app_commands.Range[str, 1, 60],
         offsets: str | None = None,
@@ -258,7 +258,7 @@ class MilestoneGroup(
     @app_commands.command(name="remove", description="Remove a milestone and cancel its reminders")
     @app_commands.describe(name="The milestone")
     @moderator_cooldown
-    async def remove(self, interaction: discord.Interaction, name: str) -> None:
+    async def remove(self, interaction: discord.Interaction[NexusBot], name: str) -> None:
         """Remove a milestone."""
         await interaction.response.defer(ephemeral=True)  # the removal may wait for the database
         removed = await service(interaction).remove_milestone(name, actor_id=interaction.user.id)
@@ -272,7 +272,7 @@ class MilestoneGroup(
 
     @remove.autocomplete("name")
     async def remove_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[NexusBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """Active milestone names."""
         names = await service(interaction).names(current)
@@ -280,7 +280,7 @@ class MilestoneGroup(
 
     @app_commands.command(name="list", description="All milestones with their reminders")
     @moderator_cooldown
-    async def list(self, interaction: discord.Interaction) -> None:
+    async def list(self, interaction: discord.Interaction[NexusBot]) -> None:
         """Every active milestone."""
         infos = await service(interaction).all_milestones()
         lines = [
@@ -300,7 +300,7 @@ class MilestoneGroup(
     @app_commands.describe(start="The cohort's first day, YYYY-MM-DD")
     @moderator_cooldown
     async def cohort_start(
-        self, interaction: discord.Interaction, start: app_commands.Range[str, 10, 10]
+        self, interaction: discord.Interaction[NexusBot], start: app_commands.Range[str, 10, 10]
     ) -> None:
         """Show what the cohort gets, with a button to create it all."""
         try:
@@ -349,7 +349,7 @@ class CopyButton(
     async def from_custom_id(
         cls,
         _interaction: discord.Interaction[Any],
-        _item: discord.ui.Button[Any],
+        _item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> CopyButton:
         """Rebuild the button from a click."""
@@ -386,7 +386,7 @@ class AddToCalendarButton(
     async def from_custom_id(
         cls,
         _interaction: discord.Interaction[Any],
-        _item: discord.ui.Button[Any],
+        _item: discord.ui.Item[Any],
         _match: re.Match[str],
     ) -> AddToCalendarButton:
         """Rebuild the button from a click."""
@@ -430,7 +430,7 @@ class ConfirmCohortButton(
     async def from_custom_id(
         cls,
         _interaction: discord.Interaction[Any],
-        _item: discord.ui.Button[Any],
+        _item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> ConfirmCohortButton:
         """Rebuild the button from a click."""
@@ -473,7 +473,7 @@ class Reminders(commands.Cog):
         name="deadlines", description="Upcoming program deadlines, in your time zone"
     )
     @lookup_cooldown
-    async def deadlines(self, interaction: discord.Interaction) -> None:
+    async def deadlines(self, interaction: discord.Interaction[NexusBot]) -> None:
         """Upcoming milestones with Discord timestamps."""
         infos = await self.bot.reminders.upcoming(limit=10)
         done = await self.bot.reminders.done_marks(interaction.user.id)
@@ -493,7 +493,7 @@ class Reminders(commands.Cog):
 
     @reminders.command(name="subscribe", description="Get a DM copy of every reminder")
     @lookup_cooldown
-    async def subscribe(self, interaction: discord.Interaction) -> None:
+    async def subscribe(self, interaction: discord.Interaction[NexusBot]) -> None:
         """Subscribe to DM copies."""
         added = await self.bot.reminders.subscribe(interaction.user.id)
         text = (
@@ -505,7 +505,7 @@ class Reminders(commands.Cog):
 
     @reminders.command(name="unsubscribe", description="Stop DM copies of reminders")
     @lookup_cooldown
-    async def unsubscribe(self, interaction: discord.Interaction) -> None:
+    async def unsubscribe(self, interaction: discord.Interaction[NexusBot]) -> None:
         """Unsubscribe from DM copies."""
         removed = await self.bot.reminders.unsubscribe(interaction.user.id)
         text = "No more reminder DMs." if removed else "You weren't subscribed."

@@ -188,8 +188,10 @@ def _read(text: str, path: str) -> _Read:
     except ContentError as error:
         return _Read(None, body_lines, (error,), frozenset(), body)
     if not isinstance(data, dict):
-        error = ContentError(path, 2 if front.strip() else 1, "front matter must be a YAML mapping")
-        return _Read(None, body_lines, (error,), frozenset(), body)
+        problem = ContentError(
+            path, 2 if front.strip() else 1, "front matter must be a YAML mapping"
+        )
+        return _Read(None, body_lines, (problem,), frozenset(), body)
 
     def line_of(key: str) -> int:
         return key_lines.get(key, 1)
@@ -293,7 +295,7 @@ def key_lines(text: str) -> dict[str, int]:
 # --------------------------------------------------------------------------- dumping
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(yaml.SafeDumper):  # type: ignore[misc]  # yaml is untyped here (no types-PyYAML)
     """Safe dumper that never emits aliases/anchors."""
 
     def ignore_aliases(self, data: Any) -> bool:
@@ -644,7 +646,7 @@ PROGRAM_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def _prose(body: str) -> list[tuple[int, str]]:
     """The body's lines outside fenced code blocks, with their 0-based line numbers."""
-    code = set()
+    code: set[int] = set()
     for block in code_blocks(body):
         code.update(range(block.line, block.end + 1))
     return [(number, line) for number, line in enumerate(body.split("\n")) if number not in code]

@@ -154,9 +154,11 @@ class _Lists:
 
     def __init__(self, rows: Sequence[Sequence[int]], dtype: type = np.int32) -> None:
         lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
-        self.start = np.zeros(len(rows) + 1, dtype=np.int64)
+        self.start: np.ndarray = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=self.start[1:])
-        self.items = np.fromiter(chain.from_iterable(rows), dtype=dtype, count=int(self.start[-1]))
+        self.items: np.ndarray = np.fromiter(
+            chain.from_iterable(rows), dtype=dtype, count=int(self.start[-1])
+        )
 
     @classmethod
     def from_sorted(cls, rows: np.ndarray, items: np.ndarray, count: int) -> _Lists:
@@ -284,17 +286,17 @@ class SearchIndex:
             )
             seen: set[str] = set()
             for field, field_tokens in enumerate(fields):
-                tokens = Counter(field_tokens)
-                lengths[doc, field] = tokens.total()
-                terms.extend(map(term_ids.__getitem__, tokens))
-                counts.extend(tokens.values())
-                sizes.append(len(tokens))
-                seen.update(tokens)
+                token_counts = Counter(field_tokens)
+                lengths[doc, field] = token_counts.total()
+                terms.extend(map(term_ids.__getitem__, token_counts))
+                counts.extend(token_counts.values())
+                sizes.append(len(token_counts))
+                seen.update(token_counts)
             token_df.update(seen)
             mine: dict[str, float] = {}
             for kind, tokens in zip(kinds, name_tokens, strict=True):
-                if key := " ".join(tokens):
-                    mine[key] = max(mine.get(key, 0.0), _NAME_FIELDS_WEIGHT[kind])
+                if name := " ".join(tokens):
+                    mine[name] = max(mine.get(name, 0.0), _NAME_FIELDS_WEIGHT[kind])
             entry_names.append(mine)
             for tokens in (*question_tokens, *name_tokens[: 1 + len(entry.aliases)]):
                 ids = {term_ids[t] for t in tokens if t not in STOP_WORDS}
@@ -303,13 +305,13 @@ class SearchIndex:
                     phrasing[1].append(len(ids))
                     phrasing[2].extend(ids)
         segment = np.repeat(np.arange(n * width), np.frombuffer(sizes, dtype=np.int32))
-        field, doc = segment % width, segment // width
+        segment_field, segment_doc = segment % width, segment // width
         average = np.maximum(lengths.mean(axis=0), 1.0) if n else np.ones(width)
-        b = _FIELD_B[field]
-        norm = 1 - b + b * lengths.ravel()[segment] / average[field]
-        weight = _FIELD_BOOST[field] / norm * np.frombuffer(counts, dtype=np.int32)
+        b = _FIELD_B[segment_field]
+        norm = 1 - b + b * lengths.ravel()[segment] / average[segment_field]
+        weight = _FIELD_BOOST[segment_field] / norm * np.frombuffer(counts, dtype=np.int32)
         # One posting per (term, entry): the fields' weights summed, sorted by term then entry.
-        key = np.frombuffer(terms, dtype=np.int32).astype(np.int64) * max(n, 1) + doc
+        key = np.frombuffer(terms, dtype=np.int32).astype(np.int64) * max(n, 1) + segment_doc
         order = np.argsort(key, kind="stable")
         key = key[order]
         first = np.flatnonzero(np.diff(key, prepend=-1))
@@ -499,7 +501,7 @@ class SearchIndex:
 
     # ----------------------------------------------------------------- scoring
 
-    def _idf(self, df: int) -> float:
+    def _idf(self, df: float) -> float:
         n = len(self._entries)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
@@ -608,8 +610,8 @@ class SearchIndex:
         # Names whose every word is in the query: as many of their stems match as they have.
         terms = {self._terms[s] for w in words for s, _ in w.variants if s in self._terms}
         if terms:
-            rows = np.concatenate([self._term_names.row(t) for t in terms])
-            matched = np.bincount(rows, minlength=len(self._names))
+            stem_rows = np.concatenate([self._term_names.row(t) for t in terms])
+            matched = np.bincount(stem_rows, minlength=len(self._names))
             for name in np.flatnonzero(matched == self._name_stem_counts).tolist():
                 selected.setdefault(name, 0.0)
 
@@ -744,8 +746,8 @@ class SearchIndex:
             name, similar, name_mask = (
                 np.array(column) for column in zip(*named.values(), strict=True)
             )
-            text = text_score[name_docs]
-            high, low = np.maximum(name, text), np.minimum(name, text)
+            named_text = text_score[name_docs]
+            high, low = np.maximum(name, named_text), np.minimum(name, named_text)
             masks = name_mask.astype(np.int64) | text_mask[name_docs]
             name_scores = (high + _AGREEMENT * low) * factors(masks, similar)
             keep = ~np.isin(docs, name_docs)

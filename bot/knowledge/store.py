@@ -106,7 +106,14 @@ async def import_directory(session: AsyncSession, root: Path) -> ImportReport:
         digest = content_hash(entry)
         row = rows.get(entry.slug)
         if row is None:
-            row = EntryRow(slug=entry.slug, file_hash=digest, summary="", body="")
+            row = EntryRow(
+                slug=entry.slug,
+                title=entry.title,
+                category=entry.category,
+                file_hash=digest,
+                summary="",
+                body="",
+            )
             apply_entry(row, entry)
             session.add(row)
             await session.flush()

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import AuditRow, EntryRow, EntryVersionRow, utcnow
@@ -226,7 +226,14 @@ class ContentService:
                     else ""
                 )
                 raise UserError(f"Not saved: an entry `{slug}` already exists{hint}.")
-            row = EntryRow(slug=slug, summary="", body="", edited_in_discord=True)
+            row = EntryRow(
+                slug=slug,
+                title=entry.title,
+                category=entry.category,
+                summary="",
+                body="",
+                edited_in_discord=True,
+            )
             apply_entry(row, entry)
             session.add(row)
             await session.flush()
@@ -354,7 +361,7 @@ class ContentService:
                 await session.exec(
                     select(EntryVersionRow)
                     .where(EntryVersionRow.entry_id == row.id)
-                    .order_by(EntryVersionRow.version)
+                    .order_by(col(EntryVersionRow.version))
                 )
             ).all()
         infos, before = [], None

@@ -22,6 +22,7 @@ OUTCOMES = (  # field, label, colour
 def rounds_chart(stats: PairingStats) -> bytes:
     """A stacked bar per round (rematches marked "r"), PNG bytes."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     rounds = stats.rounds[-MAX_ROUNDS:]
     figure = Figure(figsize=(7, 3.6), dpi=100)
@@ -34,7 +35,9 @@ def rounds_chart(stats: PairingStats) -> bytes:
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     axes.set_title("Groups per pairing round, by check-in outcome")
     axes.set_ylabel("groups")
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    locator = axes.yaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):  # a linear axis's AutoLocator
+        locator.set_params(integer=True)
     if not rounds:
         axes.text(0.5, 0.5, "no rounds yet", ha="center", va="center", transform=axes.transAxes)
     axes.legend(

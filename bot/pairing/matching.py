@@ -309,7 +309,8 @@ def _with_priority(
         return matrix
     permitted = matrix[allowed]
     bonus = (float(permitted.max() - permitted.min()) + 1.0) * (min(matrix.shape) + 1)
-    return matrix + bonus * (rows[:, None] + cols[None, :])
+    boosted: np.ndarray = matrix + bonus * (rows[:, None] + cols[None, :])  # numpy says Any
+    return boosted
 
 
 def _group(members: list[Learner], score: float, offsets: Mapping[str, float]) -> Group:

@@ -16,7 +16,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import and_, or_
@@ -42,7 +42,7 @@ from bot.jobs import Jobs
 from bot.ledger import Ledger
 from bot.nonces import Nonces
 from bot.pairing.matching import match
-from bot.pairing.model import Group, Learner, MatchResult
+from bot.pairing.model import Group, Learner, MatchResult, Role
 from bot.pairing.schedule import last_occurrence
 from bot.timezones import resolve_timezone, suggest_timezones
 
@@ -402,7 +402,7 @@ class PairingService:
                 await session.exec(
                     select(AvoidRow.avoided_id)
                     .where(AvoidRow.user_id == user_id)
-                    .order_by(AvoidRow.avoided_id)
+                    .order_by(col(AvoidRow.avoided_id))
                 )
             ).all()
         return Profile(
@@ -459,7 +459,7 @@ class PairingService:
                         ),
                         col(LearnerRow.user_id).not_in(busy),
                     )
-                    .order_by(LearnerRow.user_id)
+                    .order_by(col(LearnerRow.user_id))
                 )
             ).all()
         )
@@ -496,8 +496,8 @@ class PairingService:
         learners = [
             Learner(
                 p.user_id,
-                p.role,
-                p.timezone,  # type: ignore[arg-type]
+                cast(Role, p.role),  # a stored role; Learner checks it
+                p.timezone,
                 frozenset(p.stack),
                 frozenset(p.interests),
             )
@@ -591,7 +591,7 @@ class PairingService:
         """Whoever a round places loses their place in line; whoever it leaves out gets one."""
         for ids, value in ((placed, False), (left_out, True)):
             if ids:
-                await session.exec(  # type: ignore[call-overload]
+                await session.exec(
                     update(LearnerRow)
                     .where(col(LearnerRow.user_id).in_(ids))
                     .values(first_in_line=value)
@@ -644,8 +644,9 @@ class PairingService:
             group = await session.get(GroupRow, group_id)
             assert group is not None
             members = await self._active_members(session, group_id)
-            learners = {m.user_id: await session.get(LearnerRow, m.user_id) for m in members}
-            gone = [m for m in members if not (learners[m.user_id] and learners[m.user_id].active)]  # type: ignore[union-attr]
+            found = {m.user_id: await session.get(LearnerRow, m.user_id) for m in members}
+            learners = {uid: row for uid, row in found.items() if row is not None and row.active}
+            gone = [m for m in members if m.user_id not in learners]
             for membership in gone:  # left mid-round: never announced
                 membership.active = False
             staying = [m for m in members if m not in gone]
@@ -668,11 +669,11 @@ class PairingService:
                 MemberIntro(
                     m.user_id,
                     learners[m.user_id].name,
-                    m.role,  # type: ignore[union-attr]
-                    learners[m.user_id].timezone,  # type: ignore[union-attr]
-                    tuple(learners[m.user_id].stack),  # type: ignore[union-attr]
+                    m.role,
+                    learners[m.user_id].timezone,
+                    tuple(learners[m.user_id].stack),
                     learners[m.user_id].project,
-                )  # type: ignore[union-attr]
+                )
                 for m in staying
             ),
             group.overlap_hours,
@@ -736,10 +737,10 @@ class PairingService:
             ).all()
         for group in due:
             unchanged = and_(  # nobody claimed it since we looked
-                GroupRow.checkin_status == group.checkin_status,
+                col(GroupRow.checkin_status) == group.checkin_status,
                 or_(
                     col(GroupRow.checkin_claimed_at).is_(None),
-                    GroupRow.checkin_claimed_at == group.checkin_claimed_at,
+                    col(GroupRow.checkin_claimed_at) == group.checkin_claimed_at,
                 ),
             )
             if await CHECKINS.claim(self.database, group.id or 0, unchanged, now) is None:
@@ -843,11 +844,11 @@ class PairingService:
     async def make_checkins_due(self) -> int:
         """Make every introduced group's check-in due now (the sandbox's `:checkin`)."""
         async with self.database.session() as session:
-            result = await session.exec(  # type: ignore[call-overload]
+            result = await session.exec(
                 update(GroupRow)
                 .where(
-                    GroupRow.status == GroupStatus.ANNOUNCED,
-                    GroupRow.checkin_status == GroupStatus.PENDING,
+                    col(GroupRow.status) == GroupStatus.ANNOUNCED,
+                    col(GroupRow.checkin_status) == GroupStatus.PENDING,
                 )
                 .values(checkin_due=self.clock())
             )
@@ -908,7 +909,7 @@ class PairingService:
                 raise UserError(
                     "Give your partner a day to answer the introduction first, then try again."
                 )
-            left = await session.exec(  # type: ignore[call-overload]
+            left = await session.exec(
                 update(MembershipRow)
                 .where(col(MembershipRow.id) == mine.id, col(MembershipRow.active).is_(True))
                 .values(active=False)

@@ -41,4 +41,5 @@ def milestones_calendar(milestones: Sequence[MilestoneInfo], *, title: str, now:
             alarm.add("trigger", -timedelta(seconds=offset))
             event.add_component(alarm)
         calendar.add_component(event)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # icalendar leaves to_ical unannotated
+    return ical

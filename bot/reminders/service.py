@@ -20,6 +20,7 @@ from typing import Protocol
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -319,12 +320,12 @@ class ReminderService:
         ).all()
         for row in rows:
             row.status, row.note = Delivery.CANCELLED, "milestone changed or removed"
-            self._unschedule(row.id)
-        return [row.id for row in rows]
+            self._unschedule(row.id or 0)
+        return [row.id or 0 for row in rows]
 
     async def get(self, milestone_id: int) -> MilestoneInfo | None:
         """One milestone with its pending reminder times."""
-        found = await self._infos(MilestoneRow.id == milestone_id)
+        found = await self._infos(col(MilestoneRow.id) == milestone_id)
         return found[0] if found else None
 
     async def upcoming(self, limit: int = 10) -> list[MilestoneInfo]:
@@ -332,7 +333,7 @@ class ReminderService:
         now = self.clock()
         cached = self._upcoming
         if cached is None or time.monotonic() - cached[0] > UPCOMING_CACHE_SECONDS:
-            cached = (time.monotonic(), await self._infos(MilestoneRow.due_at >= now))
+            cached = (time.monotonic(), await self._infos(col(MilestoneRow.due_at) >= now))
             self._upcoming = cached
         return [info for info in cached[1] if info.due_at >= now][:limit]
 
@@ -340,13 +341,13 @@ class ReminderService:
         """Every active milestone, in due order."""
         return await self._infos()
 
-    async def _infos(self, *conditions: object) -> list[MilestoneInfo]:
+    async def _infos(self, *conditions: ColumnElement[bool]) -> list[MilestoneInfo]:
         async with self.database.session() as session:
             rows = (
                 await session.exec(
                     select(MilestoneRow)
                     .where(MilestoneRow.deleted == False, *conditions)  # noqa: E712
-                    .order_by(MilestoneRow.due_at)
+                    .order_by(col(MilestoneRow.due_at))
                 )
             ).all()
             ids = [row.id for row in rows]
@@ -358,7 +359,7 @@ class ReminderService:
                             col(ReminderRow.milestone_id).in_(ids),
                             ReminderRow.status == Delivery.PENDING,
                         )
-                        .order_by(ReminderRow.due_at)
+                        .order_by(col(ReminderRow.due_at))
                     )
                 ).all()
                 if ids
@@ -381,7 +382,7 @@ class ReminderService:
         """Every active milestone (of one cohort), past ones included, for calendar feeds."""
         if cohort is None:
             return await self._infos()
-        return await self._infos(MilestoneRow.cohort == cohort)
+        return await self._infos(col(MilestoneRow.cohort) == cohort)
 
     async def names(self, text: str = "", limit: int = 25) -> list[str]:
         """Active milestone names containing `text`, for autocomplete."""
@@ -441,15 +442,15 @@ class ReminderService:
         async with self.database.session() as session:
             rows = (await session.exec(query)).all()
         for row in rows:
-            self._schedule(row.id, max(row.retry_at or row.due_at, row.due_at))
+            self._schedule(row.id or 0, max(row.retry_at or row.due_at, row.due_at))
 
-    def _schedule(self, reminder_id: int | None, run_at: datetime) -> None:
+    def _schedule(self, reminder_id: int, run_at: datetime) -> None:
         """One in-memory job per pending reminder (a past time runs at once)."""
         self.jobs.at(
             f"{JOBS}reminder-{reminder_id}", run_at, functools.partial(self.deliver, reminder_id)
         )
 
-    def _unschedule(self, reminder_id: int | None) -> None:
+    def _unschedule(self, reminder_id: int) -> None:
         self.jobs.cancel(f"{JOBS}reminder-{reminder_id}")
 
     async def sweep(self, *, startup: bool = False) -> None:
@@ -470,15 +471,17 @@ class ReminderService:
                 )
             ).all()
         for row in stale:
-            await self.recover(row.id, row.claim_token, row.claimed_at or row.due_at)
+            await self.recover(row.id or 0, row.claim_token, row.claimed_at or row.due_at)
         for row in due:
-            await self.deliver(row.id)
+            await self.deliver(row.id or 0)
         if self.poster is not None:
             await self._retry_copies(now)
             await self._send_snoozes(now)
 
     # ------------------------------------------------------------------ delivery
-    async def _claim(self, reminder_id: int, condition: object, now: datetime) -> str | None:
+    async def _claim(
+        self, reminder_id: int, condition: ColumnElement[bool], now: datetime
+    ) -> str | None:
         return await POSTS.claim(
             self.database, reminder_id, condition, now, attempts=ReminderRow.attempts + 1
         )
@@ -501,7 +504,7 @@ class ReminderService:
             log.info("reminder %s skipped: too late", reminder_id)
             return
         condition = and_(
-            ReminderRow.status == Delivery.PENDING,
+            col(ReminderRow.status) == Delivery.PENDING,
             or_(
                 col(ReminderRow.retry_at).is_(None),
                 col(ReminderRow.retry_at) <= now + timedelta(seconds=1),
@@ -516,7 +519,10 @@ class ReminderService:
         twice: a post made since the claim is found first."""
         token = await self._claim(
             reminder_id,
-            and_(ReminderRow.status == Delivery.CLAIMED, ReminderRow.claim_token == old_token),
+            and_(
+                col(ReminderRow.status) == Delivery.CLAIMED,
+                col(ReminderRow.claim_token) == old_token,
+            ),
             self.clock(),
         )
         if token is not None:
@@ -584,7 +590,7 @@ class ReminderService:
             )
             log.warning("reminder %s failed (%s); retrying at %s", row.id, error, retry_at)
             if self.running:
-                self._schedule(row.id, retry_at)
+                self._schedule(row.id or 0, retry_at)
             return
         await self._finish(row.id or 0, token, status=Delivery.FAILED, note=str(error)[:200])
         self.stats["failed"] += 1
@@ -599,7 +605,7 @@ class ReminderService:
         note: str = "",
         message_id: int | None = None,
     ) -> None:
-        condition = POSTS.held(token) if token else ReminderRow.status == Delivery.PENDING
+        condition = POSTS.held(token) if token else col(ReminderRow.status) == Delivery.PENDING
         values: dict[str, object] = {"status": status, "note": note[:200]}
         if status == Delivery.SENT:
             values.update(sent_at=self.clock(), message_id=message_id)
@@ -672,12 +678,12 @@ class ReminderService:
 
     async def _set_copy(self, reminder_id: int, user_id: int, **values: object) -> None:
         async with self.database.session() as session:
-            await session.exec(  # type: ignore[call-overload]
+            await session.exec(
                 update(DirectDeliveryRow)
                 .where(
                     and_(
-                        DirectDeliveryRow.reminder_id == reminder_id,
-                        DirectDeliveryRow.user_id == user_id,
+                        col(DirectDeliveryRow.reminder_id) == reminder_id,
+                        col(DirectDeliveryRow.user_id) == user_id,
                     )
                 )
                 .values(**values)
@@ -688,7 +694,8 @@ class ReminderService:
         died holding the claim; each is claimed first, so one process sends it."""
         waiting = or_(
             and_(
-                DirectDeliveryRow.status == Delivery.RETRY, col(DirectDeliveryRow.retry_at) <= now
+                col(DirectDeliveryRow.status) == Delivery.RETRY,
+                col(DirectDeliveryRow.retry_at) <= now,
             ),
             DM_COPIES.stale(now),
         )
@@ -699,7 +706,9 @@ class ReminderService:
                 continue
             async with self.database.session() as session:
                 reminder = await session.get(ReminderRow, copy.reminder_id)
-                milestone = reminder and await session.get(MilestoneRow, reminder.milestone_id)
+                milestone = (
+                    await session.get(MilestoneRow, reminder.milestone_id) if reminder else None
+                )
             if (
                 milestone is None
                 or milestone.deleted
@@ -717,7 +726,7 @@ class ReminderService:
     async def _reminder_milestone(self, reminder_id: int) -> tuple[ReminderRow, MilestoneRow]:
         async with self.database.session() as session:
             reminder = await session.get(ReminderRow, reminder_id)
-            milestone = reminder and await session.get(MilestoneRow, reminder.milestone_id)
+            milestone = await session.get(MilestoneRow, reminder.milestone_id) if reminder else None
         if reminder is None or milestone is None or milestone.deleted:
             raise UserError("That milestone no longer exists.")
         return reminder, milestone
@@ -742,12 +751,12 @@ class ReminderService:
             pass  # marked done already (a second click, or another replica)
         reminders = select(ReminderRow.id).where(ReminderRow.milestone_id == milestone.id)
         async with self.database.session() as session:
-            await session.exec(  # type: ignore[call-overload]
+            await session.exec(
                 update(SnoozeRow)
                 .where(
-                    SnoozeRow.user_id == user_id,
+                    col(SnoozeRow.user_id) == user_id,
                     col(SnoozeRow.reminder_id).in_(reminders),
-                    SnoozeRow.status == Delivery.PENDING,
+                    col(SnoozeRow.status) == Delivery.PENDING,
                 )
                 .values(status=Delivery.CANCELLED)
             )

@@ -61,7 +61,7 @@ DATE_IN_TEXT = re.compile(
 """A calendar date or a year in a milestone's text ("August 11", "2025")."""
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(yaml.SafeLoader):  # type: ignore[misc]  # yaml is untyped here (no types-PyYAML)
     """YAML without implicit timestamps: a date stays text, checked here with a clear message
     (PyYAML's own conversion raises on `2025-13-01`)."""
 

@@ -17,13 +17,13 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import yarl
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from bot.sandbox import validation
 from bot.sandbox.faults import FaultPlan
@@ -73,7 +73,7 @@ MessageListener = Callable[[Message], None]
 class DiscordError(Exception):
     """An error answered the way Discord answers it: status, JSON code and message."""
 
-    def __init__(self, status: int, code: int, message: str, errors: list[str] = ()) -> None:
+    def __init__(self, status: int, code: int, message: str, errors: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.errors = status, code, message, list(errors)
 
@@ -150,7 +150,7 @@ class DiscordEmulator:
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         server = site._server
-        assert server is not None and server.sockets
+        assert isinstance(server, asyncio.Server) and server.sockets
         self.port = server.sockets[0].getsockname()[1]
         self.host = host
 
@@ -288,20 +288,20 @@ class DiscordEmulator:
         if fault is not None:
             self.request_log.append((method, path, fault.status))
             if fault.status == 429:
-                body = {
+                limited = {
                     "message": "You are being rate limited.",
                     "retry_after": fault.retry_after,
                     "global": False,
                 }
                 headers = {"Retry-After": str(fault.retry_after), "X-RateLimit-Scope": "user"}
-                return json_response(body, 429, headers)
+                return json_response(limited, 429, headers)
             return json_response({"message": "emulated server error", "code": 0}, fault.status)
         if request.headers.get("Authorization") != f"Bot {self.token}" and not path.startswith(
             ("/webhooks/", "/interactions/")
         ):
             self.request_log.append((method, path, 401))
             return json_response({"message": "401: Unauthorized", "code": 0}, 401)
-        body = None
+        body: Any = None  # the request's JSON
         if request.can_read_body:
             if request.content_type.startswith("multipart/"):
                 body = await _read_multipart(request)
@@ -515,6 +515,7 @@ class DiscordEmulator:
         self, request: web.Request, params: dict[str, str], body: Any
     ) -> web.Response:
         record = self._interaction_for(params["token"])
+        message: Message | None
         if params["mid"] == "@original":
             if record.original is not None:
                 message = record.original
@@ -523,7 +524,7 @@ class DiscordEmulator:
             else:
                 raise DiscordError(404, 10008, "Unknown Message")
         else:
-            message = self.world.messages.get(int(params["mid"]))  # type: ignore[assignment]
+            message = self.world.messages.get(int(params["mid"]))
             if message is None or message not in record.messages:
                 raise DiscordError(404, 10008, "Unknown Message")
         if request.method == "GET":
@@ -658,7 +659,7 @@ class DiscordEmulator:
         problems = validation.validate_scheduled_event(body or {}, now=datetime.now(UTC))
         if problems:
             raise DiscordError(400, 50035, "Invalid Form Body", problems)
-        event = {
+        event: dict[str, Any] = {
             "id": str(self.world.snowflake()),
             "guild_id": str(self.world.guild_id),
             "channel_id": None,
@@ -859,7 +860,7 @@ class DiscordEmulator:
         self,
         user: User,
         command_line: str,
-        values: dict[str, Any],
+        values: Mapping[str, Any],
         *,
         focused: str | None,
         bypass_permissions: bool,
@@ -895,6 +896,20 @@ class DiscordEmulator:
         `bypass_permissions` behaves like a server admin who exposed a command to everyone
         in the integration settings, overriding `default_member_permissions`.
         """
+        return await self.slash_options(
+            user, command_line, values, channel=channel, bypass_permissions=bypass_permissions
+        )
+
+    async def slash_options(
+        self,
+        user: User,
+        command_line: str,
+        values: Mapping[str, Any],
+        *,
+        channel: Channel | None = None,
+        bypass_permissions: bool = False,
+    ) -> InteractionRecord:
+        """`slash` with the option values in a mapping (any names, `channel` included)."""
         data = self._command_data(
             user, command_line, values, focused=None, bypass_permissions=bypass_permissions
         )
@@ -912,6 +927,19 @@ class DiscordEmulator:
         **values: Any,
     ) -> list[dict[str, Any]]:
         """Type into option `focused` of a command; returns the choices the bot offered."""
+        return await self.autocomplete_options(user, command_line, focused, values, channel=channel)
+
+    async def autocomplete_options(
+        self,
+        user: User,
+        command_line: str,
+        focused: str,
+        values: Mapping[str, Any],
+        *,
+        channel: Channel | None = None,
+    ) -> list[dict[str, Any]]:
+        """`autocomplete` with the option values in a mapping (any names, `channel` included)."""
+        values = dict(values)
         values.setdefault(focused, "")
         data = self._command_data(
             user, command_line, values, focused=focused, bypass_permissions=True
@@ -1018,10 +1046,11 @@ async def _read_multipart(request: web.Request) -> dict[str, Any]:
     body: dict[str, Any] = {}
     files: dict[str, bytes] = {}
     async for part in reader:
-        if part.name == "payload_json":  # type: ignore[union-attr]
-            body = json.loads(await part.text())  # type: ignore[union-attr]
-        elif part.filename:  # type: ignore[union-attr]
-            files[part.filename] = bytes(await part.read())  # type: ignore[union-attr]
+        assert isinstance(part, BodyPartReader)  # discord.py sends no nested multipart
+        if part.name == "payload_json":
+            body = json.loads(await part.text())
+        elif part.filename:
+            files[part.filename] = bytes(await part.read())
     if files:
         body[FILES] = files
     return body

@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +131,7 @@ def build_options(
     world: World,
     command: dict[str, Any],
     path: list[str],
-    values: dict[str, Any],
+    values: Mapping[str, Any],
     *,
     focused: str | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:

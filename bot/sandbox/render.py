@@ -166,8 +166,14 @@ _TIME_FORMATS: Final[Mapping[str, str]] = {
 }  # numeric on purpose: month / day names would depend on the process locale
 
 
-_UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400), ("hour", 3600))
-_UNITS += (("minute", 60), ("second", 1))
+_UNITS: tuple[tuple[str, int], ...] = (
+    ("year", 365 * 86400),
+    ("month", 30 * 86400),
+    ("day", 86400),
+    ("hour", 3600),
+    ("minute", 60),
+    ("second", 1),
+)
 
 
 def relative(when: datetime, now: datetime) -> str:

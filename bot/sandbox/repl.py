@@ -62,8 +62,8 @@ def parse_command_line(emulator: DiscordEmulator, line: str) -> tuple[str, dict[
         word, _, after = rest.partition(" ")
         sub = next((o for o in schema if o["name"] == word.lower()), None)
         if sub is None:
-            names = ", ".join(o["name"] for o in schema)
-            raise UsageError(f"/{' '.join(path)} needs one of: {names}")
+            choices = ", ".join(o["name"] for o in schema)
+            raise UsageError(f"/{' '.join(path)} needs one of: {choices}")
         path.append(sub["name"])
         schema, rest = sub.get("options", []), after.strip()
     names = [o["name"] for o in schema]
@@ -200,7 +200,7 @@ class Repl:
                 return await self._complete(line[len(":complete") :])
             if line.startswith("/"):
                 path, values = parse_command_line(self.emulator, line)
-                record = await self.emulator.slash(self.user, path, **values)
+                record = await self.emulator.slash_options(self.user, path, values)
                 return await self._answer(record)
             if self.last is not None and (picked := self.last[1].resolve(line)):
                 action, chosen = picked
@@ -223,7 +223,7 @@ class Repl:
             return "! name the option you are typing into, e.g. :complete /learn query: dock"
         focused = list(values)[-1]
         try:
-            choices = await self.emulator.autocomplete(self.user, path, focused, **values)
+            choices = await self.emulator.autocomplete_options(self.user, path, focused, values)
         except NotAutocompleted as fixed:
             if not fixed.choices:
                 return f"  (Discord offers nothing while you type into {focused!r})"

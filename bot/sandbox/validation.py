@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 from urllib.parse import urlsplit
 
 __all__ = [
@@ -54,11 +54,11 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -165,7 +165,7 @@ class _Report:
         return True
 
     def ordered(self, path: str, low: object, high: object, low_key: str, high_key: str) -> None:
-        if _is_number(low) and _is_number(high) and low > high:  # type: ignore[operator]
+        if _is_number(low) and _is_number(high) and low > high:
             self.add(path, f"{low_key} ({low}) must not be greater than {high_key} ({high})")
 
     def url(self, path: str, value: object, schemes: Iterable[str], *, required: bool) -> None:
@@ -179,7 +179,7 @@ class _Report:
 
 
 def _snowflake(value: object) -> bool:
-    return (_is_int(value) and value >= 0) or (  # type: ignore[operator]
+    return (_is_int(value) and value >= 0) or (
         isinstance(value, str) and value.isascii() and value.isdigit()
     )
 
@@ -420,7 +420,7 @@ def _enum_list(r: _Report, path: str, value: object, allowed: Mapping[int, str])
 
 def _permissions(r: _Report, path: str, value: object) -> None:
     """``default_member_permissions``: null, or a bit set as a string of digits (ints accepted)."""
-    if value is None or (_is_int(value) and value >= 0):  # type: ignore[operator]
+    if value is None or (_is_int(value) and value >= 0):
         return
     if not (isinstance(value, str) and value.isascii() and value.isdigit()):
         r.add(path, f"{value!r} must be null or a permission bit set as a string of digits")
@@ -567,12 +567,14 @@ def _embed(r: _Report, path: str, embed: object) -> int:
         for key, max_len in (("name", 256), ("value", 1024)):
             value = fdata.get(key)
             if r.string(f"{fpath}.{key}", value, max_len, min_len=1, required=True):
+                assert isinstance(value, str)
                 total += len(value)
         r.boolean(f"{fpath}.inline", fdata.get("inline"))
 
     r.integer(f"{path}.color", data.get("color"), 0, 0xFFFFFF)
     timestamp = data.get("timestamp")
     if r.string(f"{path}.timestamp", timestamp, 64):
+        assert isinstance(timestamp, str)
         try:
             datetime.fromisoformat(timestamp)
         except ValueError:
@@ -759,6 +761,7 @@ def _select(r: _Report, path: str, data: Mapping[str, Any], state: _Components) 
             r.string(f"{opath}.label", odata.get("label"), 100, min_len=1, required=True)
             value = odata.get("value")
             if r.string(f"{opath}.value", value, 100, min_len=1, required=True):
+                assert isinstance(value, str)
                 if value in values:
                     r.add(f"{opath}.value", f"duplicate option value {value!r}")
                 values.add(value)
@@ -859,6 +862,7 @@ def _v2_component(
     elif ctype == 10:
         content = data.get("content")
         if r.string(f"{path}.content", content, _V2_MAX_TEXT, min_len=1, required=True):
+            assert isinstance(content, str)
             state.text_chars += len(content)
     elif ctype == 2:
         _button(r, path, data, state)
