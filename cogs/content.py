@@ -28,8 +28,8 @@ from bot.moderation.content import (
 from cogs.checks import ModeratorGroup, ensure_moderator, moderator_cooldown
 from cogs.components import EntryButton, dynamic_view, form_values, payload
 from cogs.delivery import post_to_modlog
+from cogs.embeds import entry_embed
 from cogs.errors import friendly_errors
-from cogs.knowledge import entry_embed
 
 if TYPE_CHECKING:
     from bot.app import NexusBot

@@ -14,37 +14,26 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.knowledge.deadlines import LiveDeadlines, live_deadlines
-from bot.knowledge.entry import CATEGORIES, Entry
+from bot.knowledge.entry import Entry
 from bot.knowledge.presentation import (
     CATEGORY_LABELS,
     SHOWN_MATCHES,
-    for_discord,
     paginate,
-    preview,
     quote_user_text,
     trim,
 )
 from bot.knowledge.search import Hit
 from cogs.checks import lookup_cooldown
 from cogs.components import EntryButton, dynamic_view, inert, payload
+from cogs.embeds import CATEGORY_COLORS, entry_embed
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
     from bot.knowledge.service import KnowledgeService
 
-PREVIEW_CHARS = 900  # about one phone screen before "Read more"
 PAGE_SIZE = 10
 MAX_RELATED_BUTTONS = 4
-CATEGORY_COLORS = {
-    "technology": 0x3498DB,
-    "concept": 0x9B59B6,
-    "challenge": 0xE67E22,
-    "practice": 0x2ECC71,
-    "program": 0xE91E63,
-    "tool": 0x1ABC9C,
-    "resource": 0x95A5A6,
-}
 CategoryName = Literal[
     "technology", "concept", "challenge", "practice", "program", "tool", "resource"
 ]
@@ -58,21 +47,6 @@ def service(interaction: discord.Interaction[NexusBot]) -> KnowledgeService:
 def safe(text: str) -> str:
     """A member's query, shortened and made inert for echoing."""
     return inert(quote_user_text(text))
-
-
-def entry_embed(entry: Entry, *, full: bool = False) -> tuple[discord.Embed, bool]:
-    """The embed for an entry and whether its body was shortened."""
-    limit = 4096 - len(entry.summary) - 8 if full else PREVIEW_CHARS
-    body, shortened = (trim if full else preview)(for_discord(entry.body), limit)
-    embed = discord.Embed(
-        title=entry.title[:256],
-        description=f"{entry.summary}\n\n{body}"[:4096],
-        color=CATEGORY_COLORS.get(entry.category, 0x5865F2),
-    )
-    if entry.aliases:  # real other names; search-only misspellings are never shown
-        embed.add_field(name="Also known as", value=", ".join(entry.aliases)[:1024], inline=False)
-    embed.set_footer(text=CATEGORY_LABELS.get(entry.category, entry.category))
-    return embed, shortened
 
 
 def add_deadlines(embed: discord.Embed, live: LiveDeadlines) -> None:
@@ -308,9 +282,6 @@ class Knowledge(commands.Cog):
         """The first page of entries (of a category)."""
         embed, view = topics_page(self.bot.knowledge, category or "all", 1)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
-
-
-assert set(CATEGORIES) == set(CATEGORY_COLORS), "every category needs a colour"
 
 
 async def setup(bot: NexusBot) -> None:
