@@ -30,13 +30,14 @@ class ImportReport:
     unchanged: int = 0
     conflicts: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # invalid files: the database keeps its own
 
     def summary(self) -> str:
         """One line for logs and replies."""
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.retired)} retired, "
             f"{self.unchanged} unchanged, {len(self.conflicts)} in conflict, "
-            f"{len(self.problems)} invalid file problem(s)"
+            f"{len(self.refused)} refused, {len(self.problems)} invalid file problem(s)"
         )
 
 
@@ -90,7 +91,8 @@ async def import_directory(session: AsyncSession, root: Path) -> ImportReport:
     """Bring the database in line with the files under `root`, in the caller's transaction.
 
     New files add entries, changed files update them, removed files retire them. A file that
-    changed while a moderator's edit is live is reported as a conflict and the edit is kept.
+    changed while a moderator's edit is live is reported as a conflict and the edit is kept. A
+    file with problems is refused: its entry stays as the database has it (or absent).
     """
     entries, problems = load_directory(root)
     report = ImportReport(problems=list(problems))
@@ -99,10 +101,15 @@ async def import_directory(session: AsyncSession, root: Path) -> ImportReport:
     rows = {row.slug: row for row in (await session.exec(select(EntryRow))).all()}
     slugs = Counter(entry.slug for entry in entries)
     seen: set[str] = set()
+    flagged = {Path(problem.path) for problem in problems}
     for entry in entries:
         if slugs[entry.slug] > 1:
             continue  # ambiguous: reported as a problem, the database keeps what it had
         seen.add(entry.slug)
+        file = Path(root) / entry.category / f"{entry.slug}.md"
+        if file in flagged or not file.is_file():  # what validation refuses is not imported
+            report.refused.append(entry.slug)
+            continue
         digest = content_hash(entry)
         row = rows.get(entry.slug)
         if row is None:

@@ -161,3 +161,23 @@ async def test_replicas_importing_at_once_both_start(database: Database, tmp_pat
     first, second = KnowledgeService(database, root), KnowledgeService(database, root)
     await asyncio.gather(first.start(), second.start())
     assert first.get("docker") == second.get("docker") == DOCKER
+
+
+async def test_an_invalid_file_is_refused_and_the_database_keeps_its_entry(
+    database: Database, tmp_path: Path
+) -> None:
+    """What `content validate` refuses is not imported: a new invalid entry stays out, and an
+    existing one keeps the version the database has."""
+    root = tmp_path / "content"
+    write_entry(root, DOCKER)
+    async with database.session() as session:
+        await import_directory(session, root)
+    write_entry(root, replace(DOCKER, summary="x" * 2000))  # far over the summary limit
+    write_entry(root, replace(DOCKER, slug="podman", title="Podman", summary="y" * 2000))
+    async with database.session() as session:
+        report = await import_directory(session, root)
+    assert sorted(report.refused) == ["docker", "podman"] and report.problems
+    assert report.added == [] and report.updated == []
+    async with database.session() as session:
+        live = {e.slug: e for e in await live_entries(session)}
+    assert set(live) == {"docker"} and live["docker"].summary == DOCKER.summary
