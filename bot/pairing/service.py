@@ -205,6 +205,17 @@ def outcome(group: GroupRow, members: list[MembershipRow]) -> str:
     return "no_answer" if group.checkin_status == GroupStatus.POSTED else "waiting"
 
 
+def known_timezone(typed: str) -> str:
+    """The IANA name of the time zone a learner typed; refused with the closest names."""
+    zone = resolve_timezone(typed)
+    if zone is None:
+        close = ", ".join(f"`{z}`" for z in suggest_timezones(typed, limit=5))
+        raise UserError(
+            f"I don't know the time zone {quoted(typed)}. Did you mean {close or '`UTC`'}?"
+        )
+    return zone
+
+
 def split_tags(text: str | None) -> list[str]:
     """`"React, TS ,react"` -> `["react", "ts"]` (at most 10, each at most 30 characters)."""
     tags = [" ".join(t.split()).lower()[:30] for t in (text or "").split(",")]
@@ -291,12 +302,7 @@ class PairingService:
         """Join the pool, or update the profile; returns (profile, joined now)."""
         if role not in ("frontend", "backend"):
             raise UserError("Choose your role: frontend or backend.")
-        zone = resolve_timezone(timezone)
-        if zone is None:
-            close = ", ".join(f"`{z}`" for z in suggest_timezones(timezone, limit=5))
-            raise UserError(
-                f"I don't know the time zone {quoted(timezone)}. Did you mean {close or '`UTC`'}?"
-            )
+        zone = known_timezone(timezone)
         async with self.database.session() as session:
             row = await session.get(LearnerRow, user_id)
             joined = row is None or not row.active
@@ -318,12 +324,7 @@ class PairingService:
     ) -> LearnerRow:
         """Change a pool member's time zone, stack, interests and project (not their role,
         pause or place in the pool: /pair join does that)."""
-        zone = resolve_timezone(timezone)
-        if zone is None:
-            close = ", ".join(f"`{z}`" for z in suggest_timezones(timezone, limit=5))
-            raise UserError(
-                f"I don't know the time zone {quoted(timezone)}. Did you mean {close or '`UTC`'}?"
-            )
+        zone = known_timezone(timezone)
         async with self.database.session() as session:
             row = await session.get(LearnerRow, user_id)
             if row is None or not row.active:
