@@ -33,8 +33,8 @@ import aiohttp
 
 from bot.config import Settings
 from bot.sandbox.cast import build_cast
-from bot.sandbox.emulator import DiscordEmulator
 from bot.sandbox.session import running_sandbox
+from emulator.server import DiscordEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIXES = [

@@ -84,7 +84,18 @@ def cmd_start(args: argparse.Namespace) -> int:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """The same bot against the local emulator, with a terminal prompt."""
     settings = _settings_or_exit()
-    from bot.sandbox.repl import run_sandbox, script_reader
+    try:
+        from bot.sandbox.repl import run_sandbox, script_reader
+    except ModuleNotFoundError as missing:
+        if missing.name != "emulator":
+            raise
+        print(
+            "The sandbox needs the Discord emulator (the `emulator` package of a source "
+            "checkout); this installation (the Docker image) has none. Set DISCORD_TOKEN to run "
+            "on Discord.",
+            file=sys.stderr,
+        )
+        return 1
 
     database = getattr(args, "database", None) or "sqlite+aiosqlite:///data/sandbox.db"
     settings = settings.model_copy(update={"database_url": database})

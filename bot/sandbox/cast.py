@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.sandbox.world import MANAGE_GUILD, Channel, Role, User, World
+from emulator.world import MANAGE_GUILD, Channel, Role, User, World
 
 MANAGE_MESSAGES = 1 << 13
 

@@ -15,8 +15,8 @@ from typing import TextIO
 from bot.config import Settings
 from bot.runner import drop_voice_notice
 from bot.sandbox.cast import build_cast
-from bot.sandbox.emulator import DiscordEmulator, DiscordError
-from bot.sandbox.interactions import (
+from bot.sandbox.session import Sandbox, running_sandbox
+from emulator.interactions import (
     DEFERRED_UPDATE,
     SUBCOMMAND,
     SUBCOMMAND_GROUP,
@@ -27,9 +27,9 @@ from bot.sandbox.interactions import (
     UsageError,
     find_command,
 )
-from bot.sandbox.render import ModalField, RenderedMessage, render_message, render_modal
-from bot.sandbox.session import Sandbox, running_sandbox
-from bot.sandbox.world import Message, User
+from emulator.render import ModalField, RenderedMessage, render_message, render_modal
+from emulator.server import DiscordEmulator, DiscordError
+from emulator.world import Message, User
 
 Ask = Callable[[str], Awaitable[str]]
 

@@ -11,7 +11,7 @@ from bot.app import NexusBot
 from bot.config import Settings
 from bot.runner import create_bot, serve
 from bot.sandbox.cast import Cast, build_cast
-from bot.sandbox.emulator import DiscordEmulator
+from emulator.server import DiscordEmulator
 
 
 @dataclass

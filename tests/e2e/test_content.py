@@ -6,9 +6,9 @@ import pytest
 
 from bot.config import Settings
 from bot.sandbox.cast import build_cast
-from bot.sandbox.emulator import find_component
-from bot.sandbox.interactions import InteractionRecord, UsageError
 from bot.sandbox.session import Sandbox, running_sandbox
+from emulator.interactions import InteractionRecord, UsageError
+from emulator.server import find_component
 
 NEW = {
     "title": "Flask blueprints",

@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from bot.sandbox.interactions import UsageError
 from bot.sandbox.session import Sandbox
+from emulator.interactions import UsageError
 
 
 async def test_commands_sync_without_violations(sandbox: Sandbox) -> None:
@@ -49,7 +49,7 @@ async def test_unexpected_error_gets_friendly_ephemeral_reply_with_error_id(
 async def test_a_reply_refused_as_too_late_costs_one_log_line_and_no_second_send(
     sandbox: Sandbox, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.sandbox.interactions.ACK_DEADLINE_SECONDS", 0.1)
+    monkeypatch.setattr("emulator.interactions.ACK_DEADLINE_SECONDS", 0.1)
     with caplog.at_level(logging.INFO):
         record = await sandbox.emulator.slash(sandbox.cast.learner, "late")
         for _ in range(100):  # until the bot has tried, and given up

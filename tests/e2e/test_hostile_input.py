@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.sandbox.interactions import UsageError
 from bot.sandbox.session import Sandbox
+from emulator.interactions import UsageError
 
 HOSTILE = st.sampled_from(
     [

@@ -6,8 +6,8 @@ import pytest
 
 from bot.config import Settings
 from bot.moderation.content import Actor
-from bot.sandbox.emulator import find_component
 from bot.sandbox.session import Sandbox
+from emulator.server import find_component
 
 ONE_CONFIDENT_ANSWER = "jwt token expiry"
 """A query with exactly one confident match and several close ones (asserted where used)."""

@@ -9,7 +9,7 @@ from typing import Any
 from bot.knowledge.deadlines import TITLE
 from bot.reminders.timeline import DATE_IN_TEXT, plan_cohort
 from bot.sandbox.session import Sandbox
-from bot.sandbox.world import Message
+from emulator.world import Message
 
 
 def deadlines_field(message: Message) -> dict[str, Any] | None:

@@ -11,9 +11,9 @@ from bot.config import Settings
 from bot.db.models import GroupRow
 from bot.pairing.schedule import parse_schedule
 from bot.sandbox.cast import build_cast
-from bot.sandbox.interactions import UsageError
 from bot.sandbox.session import Sandbox, running_sandbox
-from bot.sandbox.world import PRIVATE_THREAD, Message
+from emulator.interactions import UsageError
+from emulator.world import PRIVATE_THREAD, Message
 
 
 async def join_all(sandbox: Sandbox) -> None:

@@ -19,10 +19,10 @@ from bot.db import Database
 from bot.db.models import MilestoneRow, ReminderRow
 from bot.reminders.service import ReminderService
 from bot.sandbox.cast import build_cast
-from bot.sandbox.emulator import DiscordEmulator, find_component
-from bot.sandbox.interactions import UsageError
 from bot.sandbox.session import Sandbox, running_sandbox
-from bot.sandbox.world import Message
+from emulator.interactions import UsageError
+from emulator.server import DiscordEmulator, find_component
+from emulator.world import Message
 
 ROOT = Path(__file__).resolve().parents[2]
 

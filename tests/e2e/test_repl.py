@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.interactions import UsageError
 from bot.sandbox.repl import Repl, not_heartbeat_lag, parse_command_line
 from bot.sandbox.session import Sandbox
+from emulator.interactions import UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 

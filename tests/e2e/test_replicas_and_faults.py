@@ -18,8 +18,8 @@ from bot.db.models import AuditRow, RoundRow
 from bot.interaction_claims import InteractionClaims
 from bot.runner import create_bot, serve
 from bot.sandbox.cast import Cast, build_cast
-from bot.sandbox.emulator import DiscordEmulator
 from bot.sandbox.session import Sandbox
+from emulator.server import DiscordEmulator
 from tests.conftest import CONTENT_DIR
 
 

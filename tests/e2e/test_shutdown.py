@@ -13,9 +13,9 @@ import discord
 from bot.config import Settings
 from bot.runner import create_bot, serve
 from bot.sandbox.cast import build_cast
-from bot.sandbox.emulator import DiscordEmulator
 from cogs.components import dynamic_view
 from cogs.errors import friendly_errors
+from emulator.server import DiscordEmulator
 
 
 async def test_sigterm_finishes_in_flight_interactions(settings: Settings) -> None:

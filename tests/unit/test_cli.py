@@ -266,3 +266,23 @@ def test_heavy_libraries_are_imported_only_where_they_are_used(tmp_path: Path) -
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_without_the_emulator_the_sandbox_says_why(tmp_path: Path) -> None:
+    """The Docker image ships `bot` and `cogs`, not the emulator: the sandbox refuses clearly."""
+    import shutil
+
+    for package in ("bot", "cogs"):
+        shutil.copytree(ROOT / package, tmp_path / package)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEXUS_", "DISCORD_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "needs the Discord emulator" in result.stderr and "Traceback" not in result.stderr

@@ -25,9 +25,9 @@ from typing import Any
 import yarl
 from aiohttp import BodyPartReader, WSMsgType, web
 
-from bot.sandbox import validation
-from bot.sandbox.faults import FaultPlan
-from bot.sandbox.interactions import (
+from emulator import validation
+from emulator.faults import FaultPlan
+from emulator.interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
     AUTOCOMPLETE_RESULT,
@@ -44,8 +44,8 @@ from bot.sandbox.interactions import (
     find_command,
     new_token,
 )
-from bot.sandbox.render import modal_submit_components, render_modal
-from bot.sandbox.world import (
+from emulator.render import modal_submit_components, render_modal
+from emulator.world import (
     ALL_PERMISSIONS,
     DM_CHANNEL,
     PRIVATE_THREAD,

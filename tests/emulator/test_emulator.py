@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 
 from bot.sandbox.cast import Cast, build_cast
-from bot.sandbox.emulator import DiscordEmulator, resolve_mentions
-from bot.sandbox.interactions import InteractionRecord, NoResponse, UsageError
+from emulator.interactions import InteractionRecord, NoResponse, UsageError
+from emulator.server import DiscordEmulator, resolve_mentions
 
 COMMANDS = [
     {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.sandbox.validation import validate_scheduled_event
+from emulator.validation import validate_scheduled_event
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""Tests for bot.sandbox.render: terminal text and numbered actions for the sandbox REPL."""
+"""Tests for emulator.render: terminal text and numbered actions for the sandbox REPL."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import discord
 import pytest
 from discord.http import handle_message_parameters
 
-from bot.sandbox.render import (
+from emulator.render import (
     Action,
     ModalField,
     RenderedMessage,

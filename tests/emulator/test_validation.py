@@ -1,4 +1,4 @@
-"""Tests for bot.sandbox.validation: each Discord rule with a valid and an invalid case."""
+"""Tests for emulator.validation: each Discord rule with a valid and an invalid case."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.http import handle_message_parameters
 from discord.webhook.async_ import interaction_message_response_params
 
-from bot.sandbox.validation import (
+from emulator.validation import (
     IS_COMPONENTS_V2,
     validate_command_sync,
     validate_interaction_response,

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.world import Message, User, World
+from emulator.world import Message, User, World
 
 ACK_DEADLINE_SECONDS = 3.0
 
