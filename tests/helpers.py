@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.knowledge.entry import Entry
 from bot.knowledge.files import dump_entry
@@ -21,16 +22,28 @@ class Clock:
         return self.now
 
 
-DOCKER = Entry(
+def make_entry(slug: str, title: str, category: str = "concept", **fields: Any) -> Entry:
+    """The one way tests make an entry: a valid one, with any field given as a keyword."""
+    values: dict[str, Any] = {
+        "aliases": (),
+        "tags": (),
+        "summary": f"About {title}.",
+        "related": (),
+        "sources": ("seed-000",),
+        "body": f"About {title}.",
+        **fields,
+    }
+    return Entry(slug=slug, title=title, category=category, **values)
+
+
+DOCKER = make_entry(
     "docker",
     "Docker",
     "technology",
-    ("containers",),
-    ("devops",),
-    "Containers for consistent environments.",
-    (),
-    ("seed-000",),
-    "About Docker.",
+    aliases=("containers",),
+    tags=("devops",),
+    summary="Containers for consistent environments.",
+    body="About Docker.",
 )
 
 

@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
 from bot.knowledge.entry import Entry
 from bot.knowledge.search import SUGGEST_SCORE, Hit, SearchIndex, SearchResult
+from tests.helpers import make_entry
 
 
-def entry(
-    slug: str,
-    title: str,
-    category: str = "concept",
-    aliases: tuple[str, ...] = (),
-    tags: tuple[str, ...] = (),
-    summary: str = "",
-    body: str = "",
-) -> Entry:
-    return Entry(
-        slug=slug,
-        title=title,
-        category=category,
-        aliases=aliases,
-        tags=tags,
-        summary=summary or f"About {title}.",
-        related=(),
-        sources=("seed-000",),
-        body=body,
-    )
+def entry(slug: str, title: str, category: str = "concept", **fields: Any) -> Entry:
+    """An entry (summary "About <title>." unless given; body empty unless given)."""
+    fields.setdefault("body", "")
+    if not fields.get("summary"):
+        fields["summary"] = f"About {title}."
+    return make_entry(slug, title, category, **fields)
 
 
 ENTRIES = [

@@ -19,7 +19,7 @@ from bot.knowledge.entry import Entry
 from bot.knowledge.search import SearchIndex
 from bot.knowledge.semantic import FusedSearch, SemanticIndex, entry_texts, load_embedder
 from bot.knowledge.service import KnowledgeService
-from tests.helpers import write_entry
+from tests.helpers import make_entry, write_entry
 
 WORD_BUCKETS = 4096
 CONCEPTS = (
@@ -61,17 +61,8 @@ class BrokenModel(ConceptModel):
 
 
 def entry(slug: str, title: str, summary: str, questions: tuple[str, ...] = ()) -> Entry:
-    return Entry(
-        slug=slug,
-        title=title,
-        category="concept",
-        aliases=(),
-        tags=(),
-        summary=summary,
-        related=(),
-        sources=(),
-        body=f"{title} explained.",
-        questions=questions,
+    return make_entry(
+        slug, title, summary=summary, sources=(), questions=questions, body=f"{title} explained."
     )
 
 

@@ -10,21 +10,19 @@ from sqlmodel import select
 
 from bot.db import Database
 from bot.db.models import AuditRow, EntryRow, EntryVersionRow
-from bot.knowledge.entry import Entry
 from bot.knowledge.service import KnowledgeService
 from bot.knowledge.store import import_directory, live_entries
-from tests.helpers import DOCKER, write_entry
+from tests.helpers import DOCKER, make_entry, write_entry
 
-REDIS = Entry(
+REDIS = make_entry(
     "redis",
     "Redis",
     "technology",
-    ("cache",),
-    ("caching",),
-    "An in-memory store used for caching.",
-    (),
-    ("seed-001",),
-    "Body about Redis.",
+    aliases=("cache",),
+    tags=("caching",),
+    summary="An in-memory store used for caching.",
+    sources=("seed-001",),
+    body="Body about Redis.",
 )
 
 
