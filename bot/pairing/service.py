@@ -41,7 +41,7 @@ from bot.errors import DeliveryError, UserError, quoted
 from bot.jobs import Jobs
 from bot.ledger import Ledger
 from bot.nonces import Nonces
-from bot.pairing.matching import match
+from bot.pairing.matching import REASON_BAD_TIMEZONE, match
 from bot.pairing.model import Group, Learner, MatchResult, Role
 from bot.pairing.schedule import last_occurrence
 from bot.timezones import resolve_timezone, suggest_timezones
@@ -61,6 +61,11 @@ UNPLACED_MESSAGE = (
 )
 """What every learner left out of a round is told, whatever the reason (privacy: never that
 someone avoids them). The moderators' preview says why."""
+BAD_TIMEZONE_MESSAGE = (
+    "No partner for you in this pairing round: your saved time zone is no longer recognised. "
+    "Set it again with `/pair join` and you'll be first in line for the next one."
+)
+"""The one exception: a reason that concerns only the learner's own profile, which they must fix."""
 NOTICES = Ledger(NoticeRow, NoticeRow.status, NoticeRow.claimed_at)
 """The post that tells the pool a scheduled round is coming."""
 NUDGES = Ledger(MembershipRow, MembershipRow.nudge_status, MembershipRow.nudge_claimed_at)
@@ -719,7 +724,8 @@ class PairingService:
             for row in rows:
                 row.notified = True  # at most once, even if the DM fails
         for row in rows:
-            await self._dm(row.user_id, UNPLACED_MESSAGE)
+            own_fault = row.reason == REASON_BAD_TIMEZONE  # about their own profile only
+            await self._dm(row.user_id, BAD_TIMEZONE_MESSAGE if own_fault else UNPLACED_MESSAGE)
 
     # ------------------------------------------------------------------ check-ins
     async def post_due_checkins(self) -> None:

@@ -9,11 +9,16 @@ import pytest
 from sqlmodel import col, select
 
 from bot.db import Database
-from bot.db.models import GroupRow, MembershipRow, RoundRow
+from bot.db.models import GroupRow, LearnerRow, MembershipRow, RoundRow
 from bot.errors import DeliveryError, UserError
 from bot.pairing.chart import rounds_chart
 from bot.pairing.schedule import last_occurrence, parse_schedule
-from bot.pairing.service import UNPLACED_MESSAGE, Introduction, PairingService
+from bot.pairing.service import (
+    BAD_TIMEZONE_MESSAGE,
+    UNPLACED_MESSAGE,
+    Introduction,
+    PairingService,
+)
 from tests.helpers import NOW, Clock
 
 
@@ -444,3 +449,17 @@ async def test_a_trio_member_who_answered_is_not_blamed(database: Database) -> N
     assert flagged == {100}
     new_group = discord.intros[-1][1]
     assert len(new_group.members) == 2 and 200 in {m.user_id for m in new_group.members}
+
+
+async def test_a_learner_whose_time_zone_is_gone_is_told_to_set_it_again(
+    database: Database,
+) -> None:
+    service, discord = make(database, Clock()), FakeDiscord()
+    service.notifier = discord
+    await populate(service, 1, 1)
+    async with database.session() as session:
+        learner = await session.get(LearnerRow, 100)
+        assert learner is not None
+        learner.timezone = "Mars/Olympus_Mons"  # no longer in the time zone database
+    await service.run_round()
+    assert dict(discord.dms) == {100: BAD_TIMEZONE_MESSAGE, 200: UNPLACED_MESSAGE}
