@@ -625,10 +625,12 @@ class Pair(
                 f"Waiting in the pool with {profile.pool_frontend} frontend and "
                 f"{profile.pool_backend} backend learners."
             )
+            if learner.first_in_line:
+                lines.append("You're first in line for the next round.")
             if profile.next_round:
                 lines.append(f"Next round <t:{int(profile.next_round.timestamp())}:R>.")
         await interaction.response.send_message(
-            "\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS
+            "\n".join(lines)[:2000], ephemeral=True, allowed_mentions=NO_PINGS
         )
 
     @app_commands.command(name="avoid", description="Never match me with this member (private)")

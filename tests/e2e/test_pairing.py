@@ -206,6 +206,8 @@ async def test_the_left_out_learner_gets_a_neutral_note_and_the_preview_says_why
         lambda m: m.channel_id != cast.announce.id and "No partner" in m.content
     )
     assert "first in line" in note.content and "avoid" not in note.content.lower()
+    status = await emulator.run(cast.learner, "pair status")
+    assert "first in line for the next round" in status.content
 
 
 async def test_a_pair_with_no_shared_hours_gets_async_tips(sandbox: Sandbox) -> None:
