@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import update
@@ -320,3 +320,15 @@ async def test_a_silent_member_gets_one_checkin_reminder_by_dm(
     assert f"<#{thread.id}>" in reminders[0].content
     answered = emulator.world.dm_channel(cast.learner)
     assert not [m for m in emulator.world.messages.values() if m.channel_id == answered.id]
+
+
+async def test_a_notice_posted_before_a_crash_is_not_posted_again(sandbox: Sandbox) -> None:
+    """The claim went stale after the post (a crash before it was recorded): the retry finds
+    the notice in the channel instead of posting a second one."""
+    emulator, cast, notifier = sandbox.emulator, sandbox.cast, sandbox.bot.pairing.notifier
+    assert notifier is not None
+    round_at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    await notifier.notice(round_at, tried=False)
+    await notifier.notice(round_at, tried=True)  # the retry after the crash
+    posted = [m for m in emulator.world.messages.values() if "next pairing round" in m.content]
+    assert len(posted) == 1 and posted[0].channel_id == cast.announce.id

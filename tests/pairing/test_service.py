@@ -463,3 +463,26 @@ async def test_a_learner_whose_time_zone_is_gone_is_told_to_set_it_again(
         learner.timezone = "Mars/Olympus_Mons"  # no longer in the time zone database
     await service.run_round()
     assert dict(discord.dms) == {100: BAD_TIMEZONE_MESSAGE, 200: UNPLACED_MESSAGE}
+
+
+async def test_two_members_reporting_each_other_at_once_end_the_group_once(
+    database: Database,
+) -> None:
+    """Both click 'Partner unresponsive' together: one report wins, the other is told the
+    group is over; nobody is flagged twice or paused for it."""
+    clock, discord = Clock(), FakeDiscord()
+    service = make(database, clock)
+    service.notifier = discord
+    await populate(service, 1, 1)
+    group_id = await introduced(service, discord)
+    clock.now += timedelta(days=1)
+    outcomes = await asyncio.gather(
+        service.report_unresponsive(group_id, 100),
+        service.report_unresponsive(group_id, 200),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, UserError)]
+    assert len(refused) == 1 and all(isinstance(o, (str, UserError)) for o in outcomes)
+    async with database.session() as session:
+        rows = (await session.exec(select(MembershipRow))).all()
+    assert sum(row.unresponsive for row in rows) == 1 and not any(row.active for row in rows)
