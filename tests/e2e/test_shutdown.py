@@ -18,32 +18,6 @@ from cogs.errors import friendly_errors
 from emulator.server import DiscordEmulator
 
 
-async def test_sigterm_finishes_in_flight_interactions(settings: Settings) -> None:
-    cast = build_cast()
-    emulator = DiscordEmulator(cast.world)
-    await emulator.start()
-    try:
-        with emulator.point_discord_py_here():
-            bot = create_bot(cast.settings_for(settings), guild_ready_timeout=0.05)
-
-            @bot.tree.command(name="slow", description="Answer after a while")
-            async def slow(interaction: discord.Interaction) -> None:
-                await interaction.response.defer(thinking=True)
-                await asyncio.sleep(1.0)
-                await interaction.followup.send("done")
-
-            task = asyncio.create_task(serve(bot, emulator.token))
-            await emulator.wait_until_ready()
-            record = await emulator.slash(cast.learner, "slow")
-            await record.wait_ack()
-            os.kill(os.getpid(), signal.SIGTERM)
-            await asyncio.wait_for(task, 15)
-        assert (await record.wait_message(timeout=1)).content == "done"
-        assert bot.is_closed() and not bot.reminders.running
-    finally:
-        await emulator.stop()
-
-
 class SlowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"test:slow"):
     """A button whose work takes a while (like a rematch writing a new group)."""
 
@@ -66,7 +40,7 @@ class SlowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"test
         await interaction.followup.send("clicked", ephemeral=True)
 
 
-async def test_sigterm_finishes_a_button_in_flight(settings: Settings) -> None:
+async def test_sigterm_finishes_commands_and_buttons_in_flight(settings: Settings) -> None:
     cast = build_cast()
     emulator = DiscordEmulator(cast.world)
     await emulator.start()
@@ -75,6 +49,12 @@ async def test_sigterm_finishes_a_button_in_flight(settings: Settings) -> None:
             bot = create_bot(cast.settings_for(settings), guild_ready_timeout=0.05)
             bot.add_dynamic_items(SlowButton)
 
+            @bot.tree.command(name="slow", description="Answer after a while")
+            async def slow(interaction: discord.Interaction) -> None:
+                await interaction.response.defer(thinking=True)
+                await asyncio.sleep(1.0)
+                await interaction.followup.send("done")
+
             @bot.tree.command(name="offer", description="Show the slow button")
             async def offer(interaction: discord.Interaction) -> None:
                 await interaction.response.send_message("here", view=dynamic_view(SlowButton()))
@@ -82,10 +62,14 @@ async def test_sigterm_finishes_a_button_in_flight(settings: Settings) -> None:
             task = asyncio.create_task(serve(bot, emulator.token))
             await emulator.wait_until_ready()
             message = await emulator.run(cast.learner, "offer")
-            record = await emulator.click(cast.learner, message, "Slow")
-            await record.wait_ack()
+            command = await emulator.slash(cast.learner, "slow")
+            click = await emulator.click(cast.learner, message, "Slow")
+            await command.wait_ack()
+            await click.wait_ack()
             os.kill(os.getpid(), signal.SIGTERM)
             await asyncio.wait_for(task, 15)
-        assert (await record.wait_message(timeout=1)).content == "clicked"
+        assert (await command.wait_message(timeout=1)).content == "done"
+        assert (await click.wait_message(timeout=1)).content == "clicked"
+        assert bot.is_closed() and not bot.reminders.running
     finally:
         await emulator.stop()
