@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 import discord
 
@@ -28,7 +28,28 @@ def inert(text: str) -> str:
     return discord.utils.escape_markdown(text).replace("@", "@\u200b")
 
 
-class EntryButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
+class PersistentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
+    """A button that works on old messages and after restarts (dispatched by custom_id; see
+    `dynamic_view`). A subclass gives its custom_id `template` and says in `from_match` how a
+    click's match, and the label the button was shown with, rebuild it."""
+
+    @classmethod
+    def from_match(cls, match: re.Match[str], label: str | None) -> Self:
+        """The button a click on `match` was made on."""
+        raise NotImplementedError
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> Self:
+        """Rebuild the button from a click."""
+        return cls.from_match(match, item.label if isinstance(item, discord.ui.Button) else None)
+
+
+class EntryButton(PersistentButton, template=r"(?!)"):
     """A button that acts on one knowledge entry; its custom_id is `<prefix>:<slug>`.
 
     Subclasses name the prefix and default label and implement `callback`:
@@ -60,14 +81,9 @@ class EntryButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!
         self.slug = slug
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> EntryButton:
+    def from_match(cls, match: re.Match[str], label: str | None) -> Self:
         """Rebuild the button from a click (keeping the label it was shown with)."""
-        return cls(match["slug"], item.label if isinstance(item, discord.ui.Button) else None)
+        return cls(match["slug"], label)
 
 
 def payload(interaction: discord.Interaction[Any]) -> Mapping[str, Any]:

@@ -7,7 +7,7 @@ working on old messages and after a restart.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import discord
 from discord import app_commands
@@ -24,7 +24,7 @@ from bot.knowledge.presentation import (
 )
 from bot.knowledge.search import Hit
 from cogs.checks import lookup_cooldown
-from cogs.components import EntryButton, dynamic_view, inert, payload
+from cogs.components import EntryButton, PersistentButton, dynamic_view, inert, payload
 from cogs.embeds import CATEGORY_COLORS, entry_embed
 from cogs.errors import friendly_errors
 
@@ -150,7 +150,7 @@ def topics_page(
 
 
 class TopicsPageButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    PersistentButton,
     template=r"topics:page:(?P<category>[a-z]+):(?P<page>\d{1,4})",
 ):
     """Turns the page of a /topics listing."""
@@ -167,14 +167,8 @@ class TopicsPageButton(
         self.category, self.page = category, page
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> TopicsPageButton:
+    def from_match(cls, match: re.Match[str], label: str | None) -> Self:
         """Rebuild the button from a click."""
-        label = item.label if isinstance(item, discord.ui.Button) else None
         return cls(match["category"], int(match["page"]), label or "")
 
     @friendly_errors

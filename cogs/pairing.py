@@ -7,7 +7,7 @@ import io
 import logging
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import discord
 from discord import app_commands
@@ -24,7 +24,7 @@ from cogs.checks import (
     moderator_cooldown,
     pairing_cooldown,
 )
-from cogs.components import dynamic_view, form_values, inert, payload
+from cogs.components import PersistentButton, dynamic_view, form_values, inert, payload
 from cogs.delivery import retry_long_rate_limits
 from cogs.errors import friendly_errors
 
@@ -217,7 +217,7 @@ class DiscordNotifier:
 
 
 class CheckinButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    PersistentButton,
     template=r"pair:checkin:(?P<group>\d{1,12}):(?P<answer>yes|no)",
 ):
     """'We're collaborating' / 'Need a new partner' (works after restarts)."""
@@ -234,12 +234,7 @@ class CheckinButton(
         self.group_id, self.collaborating = group_id, collaborating
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> CheckinButton:
+    def from_match(cls, match: re.Match[str], _label: str | None) -> Self:
         """Rebuild the button from a click."""
         return cls(int(match["group"]), collaborating=match["answer"] == "yes")
 
@@ -253,7 +248,7 @@ class CheckinButton(
 
 
 class UnresponsiveButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    PersistentButton,
     template=r"pair:unresponsive:(?P<group>\d{1,12})",
 ):
     """'Partner unresponsive' under an introduction (group members only; works after
@@ -271,12 +266,7 @@ class UnresponsiveButton(
         self.group_id = group_id
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> UnresponsiveButton:
+    def from_match(cls, match: re.Match[str], _label: str | None) -> Self:
         """Rebuild the button from a click."""
         return cls(int(match["group"]))
 
@@ -298,9 +288,7 @@ def notice_text(round_at: datetime) -> str:
     )
 
 
-class SkipRoundButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pair:skip:(?P<at>\d{1,12})"
-):
+class SkipRoundButton(PersistentButton, template=r"pair:skip:(?P<at>\d{1,12})"):
     """'Skip this round' under a round notice: sit that round out (works after restarts)."""
 
     def __init__(self, round_at: datetime) -> None:
@@ -314,12 +302,7 @@ class SkipRoundButton(
         self.round_at = round_at
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> SkipRoundButton:
+    def from_match(cls, match: re.Match[str], _label: str | None) -> Self:
         """Rebuild the button from a click."""
         return cls(datetime.fromtimestamp(int(match["at"]), UTC))
 
@@ -334,7 +317,7 @@ class SkipRoundButton(
         )
 
 
-class UpdateDetailsButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pair:details"):
+class UpdateDetailsButton(PersistentButton, template=r"pair:details"):
     """'Update my details' under a round notice: a form with the learner's profile."""
 
     def __init__(self) -> None:
@@ -347,12 +330,7 @@ class UpdateDetailsButton(discord.ui.DynamicItem[discord.ui.Button[Any]], templa
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Item[Any],
-        _match: re.Match[str],
-    ) -> UpdateDetailsButton:
+    def from_match(cls, _match: re.Match[str], _label: str | None) -> Self:
         """Rebuild the button from a click."""
         return cls()
 

@@ -9,7 +9,7 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import discord
 from discord import app_commands
@@ -32,7 +32,7 @@ from cogs.checks import (
     lookup_cooldown,
     moderator_cooldown,
 )
-from cogs.components import dynamic_view
+from cogs.components import PersistentButton, dynamic_view
 from cogs.delivery import post_to_modlog, retry_long_rate_limits
 from cogs.errors import friendly_errors
 
@@ -327,7 +327,7 @@ COPY_BUTTONS = {
 
 
 class CopyButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    PersistentButton,
     template=r"reminder:(?P<action>done|snooze):(?P<reminder>\d+)",
 ):
     """On a DM copy of a reminder: *Done* (no more DM copies of that milestone for the
@@ -346,12 +346,7 @@ class CopyButton(
         self.action, self.reminder_id = action, reminder_id
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> CopyButton:
+    def from_match(cls, match: re.Match[str], _label: str | None) -> Self:
         """Rebuild the button from a click."""
         return cls(match["action"], int(match["reminder"]))
 
@@ -372,9 +367,7 @@ class CopyButton(
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-class AddToCalendarButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"deadlines:calendar"
-):
+class AddToCalendarButton(PersistentButton, template=r"deadlines:calendar"):
     """Sends every milestone as an `.ics` file, privately, for the member's calendar app."""
 
     def __init__(self) -> None:
@@ -383,12 +376,7 @@ class AddToCalendarButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Item[Any],
-        _match: re.Match[str],
-    ) -> AddToCalendarButton:
+    def from_match(cls, _match: re.Match[str], _label: str | None) -> Self:
         """Rebuild the button from a click."""
         return cls()
 
@@ -411,7 +399,7 @@ class AddToCalendarButton(
 
 
 class ConfirmCohortButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    PersistentButton,
     template=r"milestone:cohort:(?P<start>\d{4}-\d{2}-\d{2})",
 ):
     """Creates the previewed cohort's milestones (moderators only, checked on click)."""
@@ -427,12 +415,7 @@ class ConfirmCohortButton(
         self.start = start
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> ConfirmCohortButton:
+    def from_match(cls, match: re.Match[str], _label: str | None) -> Self:
         """Rebuild the button from a click."""
         return cls(date.fromisoformat(match["start"]))
 

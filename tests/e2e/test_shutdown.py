@@ -6,31 +6,26 @@ import asyncio
 import os
 import re
 import signal
-from typing import Any
+from typing import Any, Self
 
 import discord
 
 from bot.config import Settings
 from bot.runner import create_bot, serve
 from bot.sandbox.cast import build_cast
-from cogs.components import dynamic_view
+from cogs.components import PersistentButton, dynamic_view
 from cogs.errors import friendly_errors
 from emulator.server import DiscordEmulator
 
 
-class SlowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"test:slow"):
+class SlowButton(PersistentButton, template=r"test:slow"):
     """A button whose work takes a while (like a rematch writing a new group)."""
 
     def __init__(self) -> None:
         super().__init__(discord.ui.Button(label="Slow", custom_id="test:slow"))
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Button[Any],
-        _match: re.Match[str],
-    ) -> SlowButton:
+    def from_match(cls, _match: re.Match[str], _label: str | None) -> Self:
         return cls()
 
     @friendly_errors
