@@ -82,6 +82,17 @@ async def populate(service: PairingService, frontend: int, backend: int) -> None
         await service.join(200 + i, f"be{i}", "backend", "Africa/Nairobi", stack="django")
 
 
+async def connected(
+    database: Database, frontend: int, backend: int
+) -> tuple[PairingService, FakeDiscord, Clock]:
+    """A service on a hand-moved clock, talking to a fake Discord, with learners in the pool."""
+    clock, discord = Clock(), FakeDiscord()
+    service = make(database, clock)
+    service.notifier = discord
+    await populate(service, frontend, backend)
+    return service, discord, clock
+
+
 async def test_join_validates_and_updates(database: Database) -> None:
     service = make(database, Clock())
     with pytest.raises(UserError, match="Africa/Lagos"):
@@ -93,9 +104,7 @@ async def test_join_validates_and_updates(database: Database) -> None:
 
 
 async def test_round_is_persisted_and_announced_once(database: Database) -> None:
-    service, discord = make(database, Clock()), FakeDiscord()
-    service.notifier = discord
-    await populate(service, 2, 3)
+    service, discord, _ = await connected(database, 2, 3)
     report = await service.run_round(actor_id=9)
     assert report is not None
     assert sorted(len(g.members) for g in report.result.groups) == [2, 3]
@@ -110,9 +119,7 @@ async def test_round_is_persisted_and_announced_once(database: Database) -> None
 
 
 async def test_unplaced_learners_are_told_why(database: Database) -> None:
-    service, discord = make(database, Clock()), FakeDiscord()
-    service.notifier = discord
-    await populate(service, 1, 3)
+    service, discord, _ = await connected(database, 1, 3)
     report = await service.run_round()
     assert report is not None and len(report.result.unplaced) == 1
     ((user_id, text),) = discord.dms
@@ -135,9 +142,7 @@ async def test_a_learner_who_left_mid_round_is_not_announced(database: Database)
 
 
 async def test_failing_thread_does_not_abort_the_round(database: Database) -> None:
-    service, discord = make(database, Clock()), FakeDiscord()
-    service.notifier = discord
-    await populate(service, 3, 3)
+    service, discord, _ = await connected(database, 3, 3)
     discord.fail_threads = 1
     await service.run_round()
     assert len(discord.intros) == 2
@@ -163,10 +168,7 @@ async def test_crash_after_creating_the_thread_resumes_without_a_second(database
 
 
 async def test_checkin_posts_once_and_new_partner_returns_to_pool(database: Database) -> None:
-    clock, discord = Clock(), FakeDiscord()
-    service = make(database, clock)
-    service.notifier = discord
-    await populate(service, 1, 1)
+    service, discord, clock = await connected(database, 1, 1)
     await service.run_round()
     await service.sweep()
     assert discord.checkins == []
@@ -297,10 +299,7 @@ async def introduced(service: PairingService, discord: FakeDiscord) -> int:
 async def test_a_silent_member_gets_one_checkin_reminder_after_48_hours(
     database: Database,
 ) -> None:
-    clock, discord = Clock(), FakeDiscord()
-    service = make(database, clock)
-    service.notifier = discord
-    await populate(service, 1, 1)
+    service, discord, clock = await connected(database, 1, 1)
     group_id = await introduced(service, discord)
     clock.now += timedelta(days=7)
     await service.sweep()  # the check-in is posted
@@ -321,10 +320,7 @@ async def test_a_silent_member_gets_one_checkin_reminder_after_48_hours(
 async def test_reporting_an_unresponsive_partner_rematches_with_someone_waiting(
     database: Database,
 ) -> None:
-    clock, discord = Clock(), FakeDiscord()
-    service = make(database, clock)
-    service.notifier = discord
-    await populate(service, 1, 1)
+    service, discord, clock = await connected(database, 1, 1)
     group_id = await introduced(service, discord)
     with pytest.raises(UserError, match="a day"):
         await service.report_unresponsive(group_id, 100)  # too early: give them a day
@@ -345,10 +341,7 @@ async def test_reporting_an_unresponsive_partner_rematches_with_someone_waiting(
 async def test_nobody_waiting_means_first_in_line_and_two_silences_pause(
     database: Database,
 ) -> None:
-    clock, discord = Clock(), FakeDiscord()
-    service = make(database, clock)
-    service.notifier = discord
-    await populate(service, 1, 1)
+    service, discord, clock = await connected(database, 1, 1)
     group_id = await introduced(service, discord)
     clock.now += timedelta(days=1)
     text = await service.report_unresponsive(group_id, 100)
@@ -454,9 +447,7 @@ async def test_a_trio_member_who_answered_is_not_blamed(database: Database) -> N
 async def test_a_learner_whose_time_zone_is_gone_is_told_to_set_it_again(
     database: Database,
 ) -> None:
-    service, discord = make(database, Clock()), FakeDiscord()
-    service.notifier = discord
-    await populate(service, 1, 1)
+    service, discord, _ = await connected(database, 1, 1)
     async with database.session() as session:
         learner = await session.get(LearnerRow, 100)
         assert learner is not None
@@ -470,10 +461,7 @@ async def test_two_members_reporting_each_other_at_once_end_the_group_once(
 ) -> None:
     """Both click 'Partner unresponsive' together: one report wins, the other is told the
     group is over; nobody is flagged twice or paused for it."""
-    clock, discord = Clock(), FakeDiscord()
-    service = make(database, clock)
-    service.notifier = discord
-    await populate(service, 1, 1)
+    service, discord, clock = await connected(database, 1, 1)
     group_id = await introduced(service, discord)
     clock.now += timedelta(days=1)
     outcomes = await asyncio.gather(
