@@ -160,8 +160,10 @@ async def test_milestone_created_in_the_past_posts_nothing(database: Database) -
     assert discord.posts == []
 
 
-async def test_crash_between_post_and_bookkeeping_does_not_double(database: Database) -> None:
-    clock, discord = Clock(), FakeDiscord()
+async def crashed_after_posting(
+    database: Database, clock: Clock, discord: FakeDiscord
+) -> tuple[ReminderService, int]:
+    """A service that posted a reminder and died before it recorded the post."""
     crashed = make_service(database, clock)
     crashed.poster = discord
     await crashed.save_milestone("Deadline", NOW, (0,))
@@ -170,6 +172,12 @@ async def test_crash_between_post_and_bookkeeping_does_not_double(database: Data
     with pytest.raises(asyncio.CancelledError):
         await crashed.deliver(reminder_id)
     discord.crash_after_post = False
+    return crashed, reminder_id
+
+
+async def test_crash_between_post_and_bookkeeping_does_not_double(database: Database) -> None:
+    clock, discord = Clock(), FakeDiscord()
+    await crashed_after_posting(database, clock, discord)
     assert await statuses(database) == {0: "claimed"}
     clock.now += timedelta(minutes=2)  # a replica waits until the claim is stale
     restarted = make_service(database, clock)
@@ -186,14 +194,7 @@ async def test_a_done_mark_between_crash_and_recovery_does_not_double_the_post(
     """The done count in the post changed while the process was dead: recovery still finds
     the earlier post by its first line."""
     clock, discord = Clock(), FakeDiscord()
-    crashed = make_service(database, clock)
-    crashed.poster = discord
-    await crashed.save_milestone("Deadline", NOW, (0,))
-    reminder_id = await only_pending_id(database)
-    discord.crash_after_post = True
-    with pytest.raises(asyncio.CancelledError):
-        await crashed.deliver(reminder_id)
-    discord.crash_after_post = False
+    crashed, reminder_id = await crashed_after_posting(database, clock, discord)
     await crashed.mark_done(reminder_id, 7)  # a learner marks it done meanwhile
     clock.now += timedelta(minutes=2)
     restarted = make_service(database, clock)
