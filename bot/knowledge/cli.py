@@ -64,6 +64,7 @@ async def run_search(settings: Settings, queries: list[str], *, as_json: bool) -
             database, settings.content_dir, semantic_model=settings.semantic_model
         )
         await service.start()
+        await service.semantic_ready()  # a command line answers once, with the model if any
     finally:
         await database.dispose()
     for query in queries:

@@ -32,7 +32,9 @@ class KnowledgeService:
     The index is immutable: every change builds a new one in a worker thread and swaps it in,
     so queries never see a half-built index and the event loop keeps answering meanwhile.
     With `semantic_model` (`NEXUS_SEMANTIC_MODEL`), searches fuse sentence embeddings with the
-    lexical score (`semantic.py`); without it, or when the model fails, search is lexical.
+    lexical score (`semantic.py`); without it, or when the model fails, search is lexical. The
+    model loads and embeds the entries in the background after start-up (tens of seconds on a
+    CPU): the bot answers lexically until `semantic_ready()`.
     """
 
     def __init__(
@@ -52,23 +54,45 @@ class KnowledgeService:
         self._embedder: Embedder | None = None
         self._semantic: SemanticIndex | None = None
         self._ranker: SearchIndex | FusedSearch = self.index
+        self._semantic_start: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._built_from: tuple[int, int] | None = None  # the database state the index shows
 
     async def start(self, *, watch: bool = False) -> ImportReport:
         """Import `content/` and build the index (called once at start-up); with `watch`,
-        keep the index current with changes other processes (replicas) make."""
-        if self.semantic_model and self._embedder is None:
-            self._embedder = await asyncio.to_thread(load_embedder, self.semantic_model)
+        keep the index current with changes other processes (replicas) make. A configured
+        semantic model starts in the background."""
         report = await self.reload()
+        if self.semantic_model and self._semantic_start is None:
+            self._semantic_start = asyncio.create_task(self._start_semantic())
         if watch:
             self.jobs.start()
             self.jobs.every(WATCH_JOB, WATCH_SECONDS, self.catch_up)
         return report
 
     async def stop(self) -> None:
-        """Stop watching the database (what `start(watch=True)` began)."""
+        """Stop what `start` began: watching the database, a semantic start still under way."""
+        if self._semantic_start is not None:
+            self._semantic_start.cancel()
+            await asyncio.gather(self._semantic_start, return_exceptions=True)
+            self._semantic_start = None
         await self.jobs.stop_group(WATCH_JOB, WATCH_SECONDS)
+
+    async def _start_semantic(self) -> None:
+        """Load the model and embed the entries; lexical search answers meanwhile."""
+        embedder = await asyncio.to_thread(load_embedder, self.semantic_model)
+        if embedder is None:
+            return
+        async with self._lock:
+            self._embedder = embedder
+            await self.refresh_index()
+        log.info("semantic index ready: %d entries", len(self.index))
+
+    async def semantic_ready(self) -> bool:
+        """Wait for the semantic start to finish; whether search now uses the model."""
+        if self._semantic_start is not None:
+            await asyncio.shield(self._semantic_start)
+        return isinstance(self._ranker, FusedSearch)
 
     async def catch_up(self) -> None:
         """Rebuild the index when the entries in the database changed (another replica's edit

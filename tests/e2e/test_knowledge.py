@@ -226,6 +226,7 @@ async def test_learn_with_the_semantic_signal_answers_a_question_in_other_words(
     monkeypatch.setattr("bot.knowledge.service.load_embedder", lambda name: ConceptModel())
     semantic = settings.model_copy(update={"semantic_model": "concepts"})
     async with running_sandbox(semantic, guild_ready_timeout=0.05) as sandbox:
+        assert await sandbox.bot.knowledge.semantic_ready()
         message = await sandbox.emulator.run(sandbox.cast.learner, "learn", query=question)
         labels = [c.get("label", "") for row in message.components for c in row["components"]]
         shown = [title_of(message), *labels]

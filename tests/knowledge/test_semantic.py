@@ -6,7 +6,9 @@ model that knows "hammering" and "throttle" mean the same thing although they sh
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -130,6 +132,37 @@ def test_an_unloadable_model_means_lexical_search(caplog: pytest.LogCaptureFixtu
     assert "lexical search only" in caplog.text
 
 
+async def test_the_service_answers_lexically_while_the_model_loads(
+    tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Start-up does not wait for the model: lexical search answers until it is ready, and
+    `stop` cancels a start still under way."""
+    root = tmp_path / "content"
+    for item in ENTRIES:
+        write_entry(root, item)
+    loading = threading.Event()
+
+    def slow_load(name: str) -> ConceptModel:
+        loading.wait(10)
+        return ConceptModel()
+
+    monkeypatch.setattr("bot.knowledge.service.load_embedder", slow_load)
+    service = KnowledgeService(database, root, semantic_model="concepts")
+    await asyncio.wait_for(service.start(), 5)
+    assert service.search("docker image").hits[0].slug == "docker"
+    assert not service.search(NO_SHARED_WORD)  # the model is not in yet
+    loading.set()
+    assert await asyncio.wait_for(service.semantic_ready(), 10)
+    assert service.search(NO_SHARED_WORD).hits[0].slug == "rate-limiting"
+
+    loading.clear()
+    other = KnowledgeService(database, root, semantic_model="concepts")
+    await other.start()
+    loading.set()  # let the worker thread end; the task itself was cancelled
+    await asyncio.wait_for(other.stop(), 5)
+    assert not await other.semantic_ready()
+
+
 async def test_the_service_fuses_when_a_model_is_configured(
     tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -140,6 +173,7 @@ async def test_the_service_fuses_when_a_model_is_configured(
     monkeypatch.setattr("bot.knowledge.service.load_embedder", lambda name: model)
     service = KnowledgeService(database, root, semantic_model="concepts")
     await service.start()
+    assert await service.semantic_ready()
     assert service.search(NO_SHARED_WORD).hits[0].slug == "rate-limiting"
     assert not service.search("banana spaceship")
 
