@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from bot.config import Settings
 from bot.db import Database
-from bot.db.models import MilestoneRow, ReminderRow
+from bot.db.models import Delivery, MilestoneRow, ReminderRow
 from bot.reminders.service import ReminderService
 from bot.sandbox.cast import build_cast
 from bot.sandbox.session import Sandbox, running_sandbox
@@ -261,7 +261,7 @@ async def test_kill_9_during_delivery_never_loses_or_doubles(
         async with sandbox.bot.database.session() as session:
             row = (await session.exec(select(ReminderRow))).one()
             assert (await session.exec(select(MilestoneRow))).one().name == "Crash test"
-        assert row.status == "sent"
+        assert row.status == Delivery.SENT
         messages = cast.world.channel_messages(cast.announce.id)
         assert len([m for m in messages if "Crash test" in m.content]) == 1
 
