@@ -20,7 +20,7 @@ from bot.runner import create_bot, serve
 from bot.sandbox.cast import Cast, build_cast
 from bot.sandbox.session import Sandbox
 from emulator.server import DiscordEmulator
-from tests.conftest import CONTENT_DIR
+from tests.conftest import settings_on
 
 
 @contextlib.asynccontextmanager
@@ -31,13 +31,7 @@ async def replicas(
     cast = build_cast()
     emulator = DiscordEmulator(cast.world)
     await emulator.start()
-    settings = cast.settings_for(
-        Settings(
-            _env_file=None,
-            DATABASE_URL=url,  # type: ignore[call-arg]
-            NEXUS_CONTENT_DIR=str(CONTENT_DIR),
-        )
-    )
+    settings = cast.settings_for(settings_on(url))
     bots: list[NexusBot] = []
     tasks = []
     try:
