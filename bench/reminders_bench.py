@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from bot.db import Database
 from bot.db.migrate import upgrade
-from bot.db.models import ReminderRow
+from bot.db.models import Delivery, ReminderRow
 from bot.reminders.service import ReminderService
 
 CHANNEL_ID = 1
@@ -97,7 +97,7 @@ async def main(count: int, window: float) -> None:
     ]
     print(
         f"reminders: {count} due within {window:.0f} s, posted {len(lateness)} "
-        f"({sum(r.status == 'sent' for r in rows)} recorded sent), "
+        f"({sum(r.status == Delivery.SENT for r in rows)} recorded sent), "
         f"doubled {poster.calls - len(poster.posted)}"
     )
     for name, values in (("bot", lateness), ("call_at baseline", baseline)):

@@ -31,7 +31,7 @@ from bot.reminders.parsing import parse_offsets
 from bot.reminders.service import ReminderService
 from bot.reminders.timeline import Timeline, load_timeline
 from cogs.delivery import MAX_RATE_LIMIT_WAIT
-from cogs.errors import OUTCOMES, report_error
+from cogs.errors import InteractionOutcome, report_error
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,9 @@ class NexusBot(commands.Bot):
 
         parsers["INTERACTION_CREATE"] = parse_claimed
 
-    def track_component(self, interaction: discord.Interaction[Any]) -> Callable[[str], None]:
+    def track_component(
+        self, interaction: discord.Interaction[Any]
+    ) -> Callable[[InteractionOutcome], None]:
         """Start counting a button, select or form: waited for at shutdown like a command;
         the returned function records its outcome under `component:<kind>` in the metrics."""
         started = time.monotonic()
@@ -191,7 +193,7 @@ class NexusBot(commands.Bot):
         custom_id = str(data.get("custom_id", "?"))
         name = "component:" + ":".join(custom_id.split(":")[:2])
 
-        def finished(outcome: str) -> None:
+        def finished(outcome: InteractionOutcome) -> None:
             self.in_flight.discard(interaction.id)
             self.metrics.observe(name, outcome, time.monotonic() - started)
 
@@ -201,9 +203,9 @@ class NexusBot(commands.Bot):
         """Expose every command's counters at zero from boot (a rate needs a starting point)."""
         for command in self.tree.walk_commands(guild=self.guild_object):
             if isinstance(command, app_commands.Command):
-                self.metrics.zero(command.qualified_name, OUTCOMES)
+                self.metrics.zero(command.qualified_name, InteractionOutcome)
 
-    def observe(self, interaction: discord.Interaction[Any], outcome: str) -> None:
+    def observe(self, interaction: discord.Interaction[Any], outcome: InteractionOutcome) -> None:
         """Count a finished command in the metrics."""
         self.in_flight.discard(interaction.id)
         if interaction.type is discord.InteractionType.autocomplete:
@@ -216,7 +218,7 @@ class NexusBot(commands.Bot):
         self, interaction: discord.Interaction[Any], _command: object
     ) -> None:
         """A command finished without an error."""
-        self.observe(interaction, "ok")
+        self.observe(interaction, InteractionOutcome.OK)
 
     def service_figures(self) -> dict[str, Any]:
         """What the services count, for /metrics."""

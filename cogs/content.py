@@ -20,6 +20,7 @@ from bot.knowledge.presentation import trim
 from bot.moderation.content import (
     Actor,
     Change,
+    ChangeAction,
     ContentService,
     Draft,
     EditConflict,
@@ -124,11 +125,11 @@ async def report_saved(interaction: discord.Interaction[NexusBot], change: Chang
     embed, _ = entry_embed(change.entry)
     note = (
         "Nothing changed."
-        if change.action == "unchanged"
+        if change.action == ChangeAction.UNCHANGED
         else f"Saved as version {change.version}; /learn finds it now."
     )
     await interaction.followup.send(note, embed=embed, ephemeral=True)
-    if change.action != "unchanged":
+    if change.action != ChangeAction.UNCHANGED:
         await modlog(interaction, describe(change, interaction.user.mention))
 
 

@@ -6,6 +6,7 @@ import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
+from enum import StrEnum
 from typing import Any, TypeVar
 
 import discord
@@ -18,12 +19,19 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE = 2000
 """Discord refuses longer message content (400), and the user would get no answer at all."""
 
-OUTCOMES = ("ok", "refused", "error", "late")
-"""What `report_error` (or success) makes of an interaction, as counted in the metrics."""
 UNKNOWN_INTERACTION = 10062
 """Discord's error code for a reply to an interaction it has already given up on."""
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+class InteractionOutcome(StrEnum):
+    """What `report_error` (or success) makes of an interaction, as counted in the metrics."""
+
+    OK = "ok"
+    REFUSED = "refused"  # bad input, a failed check or a cooldown
+    ERROR = "error"  # a bug
+    LATE = "late"  # Discord refused the reply as too late
 
 
 def new_error_id() -> str:
@@ -39,7 +47,9 @@ def describe(interaction: discord.Interaction[Any]) -> str:
     return f"component {data.get('custom_id', '?')}"
 
 
-async def report_error(interaction: discord.Interaction[Any], error: Exception) -> str:
+async def report_error(
+    interaction: discord.Interaction[Any], error: Exception
+) -> InteractionOutcome:
     """Tell the user what went wrong (with an error id for real bugs) and log the traceback.
 
     Returns the outcome for the metrics: `refused` for bad input, checks and cooldowns,
@@ -51,8 +61,8 @@ async def report_error(interaction: discord.Interaction[Any], error: Exception) 
         # so one line and no second send (that would fail the same way, and cost more work
         # exactly when the bot is behind).
         log.warning("%s answered too late: Discord no longer knows it", describe(interaction))
-        return "late"
-    outcome = "refused"
+        return InteractionOutcome.LATE
+    outcome = InteractionOutcome.REFUSED
     if isinstance(original, UserError):
         text = discord.utils.escape_mentions(str(original))
     elif isinstance(original, app_commands.CommandOnCooldown):
@@ -60,7 +70,7 @@ async def report_error(interaction: discord.Interaction[Any], error: Exception) 
     elif isinstance(original, app_commands.CheckFailure):
         text = str(original) or "You can't use this command."
     else:
-        outcome = "error"
+        outcome = InteractionOutcome.ERROR
         error_id = new_error_id()
         log.error("error %s in %s", error_id, describe(interaction), exc_info=original)
         text = f"Something went wrong on our side (error id `{error_id}`). Please try again later."
@@ -87,7 +97,7 @@ def friendly_errors(callback: F) -> F:
     async def wrapper(self: Any, interaction: discord.Interaction[Any], *args: Any) -> Any:
         track = getattr(interaction.client, "track_component", None)
         finished = track(interaction) if track is not None else None
-        outcome = "ok"
+        outcome = InteractionOutcome.OK
         try:
             return await callback(self, interaction, *args)
         except Exception as error:

@@ -75,15 +75,20 @@ def imported_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def settings(tmp_path: Path, imported_database: Path) -> Settings:
-    """Settings that never read `.env`, on a fresh copy of the imported database."""
-    shutil.copy(imported_database, tmp_path / "nexus.db")
+def settings_on(database_url: str) -> Settings:
+    """Settings that never read `.env`, on the database at `database_url`."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/nexus.db",
+        DATABASE_URL=database_url,
         NEXUS_CONTENT_DIR=str(CONTENT_DIR),
     )
+
+
+@pytest.fixture
+def settings(tmp_path: Path, imported_database: Path) -> Settings:
+    """Settings on a fresh copy of the imported database."""
+    shutil.copy(imported_database, tmp_path / "nexus.db")
+    return settings_on(f"sqlite+aiosqlite:///{tmp_path}/nexus.db")
 
 
 @pytest.fixture

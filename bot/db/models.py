@@ -97,13 +97,31 @@ class Delivery(StrEnum):
 
 class GroupStatus(StrEnum):
     """A pairing group's introduction: pending -> claimed -> announced; or dropped (members
-    left before the introduction). Its check-in: pending -> claimed -> posted."""
+    left before the introduction). Its check-in, a member's check-in nudge and a round's
+    notice: pending -> claimed -> posted."""
 
     PENDING = "pending"
     CLAIMED = "claimed"
     ANNOUNCED = "announced"
     DROPPED = "dropped"
     POSTED = "posted"
+
+
+class EventStatus(StrEnum):
+    """A milestone's Discord scheduled event: pending (changed since the last sync) -> claimed
+    -> synced; or failed (for good, until the next change)."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SYNCED = "synced"
+    FAILED = "failed"
+
+
+class CheckinAnswer(StrEnum):
+    """A member's answer to their group's check-in."""
+
+    COLLABORATING = "collaborating"
+    NEW_PARTNER = "new_partner"
 
 
 def milestone_key(name: str) -> str:
@@ -135,10 +153,9 @@ class MilestoneRow(SQLModel, table=True):
     offsets: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     cohort: str | None = Field(default=None, max_length=32)
     deleted: bool = Field(default=False, index=True)
-    # the Discord scheduled event that shows it, kept in step by `bot/reminders/events.py`:
-    # `event_status` pending (changed since the last sync) -> claimed -> synced, or failed
+    # the Discord scheduled event that shows it, kept in step by `bot/reminders/events.py`
     event_id: int | None = Field(default=None, sa_type=BigInteger)
-    event_status: str = Field(default="pending", max_length=16)
+    event_status: str = Field(default=EventStatus.PENDING.value, max_length=16)  # `EventStatus`
     event_claimed_at: datetime | None = None
     event_claim_token: str | None = Field(default=None, max_length=36)
     created_by: int | None = Field(default=None, sa_type=BigInteger)
@@ -307,7 +324,7 @@ class MembershipRow(SQLModel, table=True):
     user_id: int = Field(sa_type=BigInteger, index=True)
     role: str = Field(max_length=16)
     active: bool = Field(default=True)
-    answer: str | None = Field(default=None, max_length=16)  # collaborating | new_partner
+    answer: str | None = Field(default=None, max_length=16)  # a `CheckinAnswer`
     answered_at: datetime | None = None
     unresponsive: bool = False  # a partner reported that they never answered
     nudge_status: str = Field(default=GroupStatus.PENDING.value, max_length=16)  # check-in nudge

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -79,11 +80,21 @@ class Actor:
     name: str
 
 
+class ChangeAction(StrEnum):
+    """What a moderator's change did to an entry (the mod-log's verb)."""
+
+    ADDED = "added"
+    EDITED = "edited"
+    UNCHANGED = "unchanged"  # the edit repeated the live text: no new version
+    REMOVED = "removed"
+    REVERTED = "reverted"
+
+
 @dataclass(frozen=True)
 class Change:
     """The outcome of a change, for the reply and the mod-log."""
 
-    action: str
+    action: ChangeAction
     entry: Entry
     version: int
     changed: tuple[str, ...]
@@ -240,7 +251,7 @@ class ContentService:
             add_version(session, row, "discord", author_id=actor.id, author_name=actor.name)
             self._audit(session, actor, "content.add", slug, entry.title)
         await self.knowledge.refresh()
-        return Change("added", entry, 1, ("created",))
+        return Change(ChangeAction.ADDED, entry, 1, ("created",))
 
     async def edit(self, slug: str, draft: Draft, based_on: int, actor: Actor) -> Change:
         """Save a draft over an entry, unless it changed since version `based_on`."""
@@ -282,7 +293,7 @@ class ContentService:
             entry = make(current)
             changed = changed_fields(current.to_dict(), entry.to_dict())
             if content_hash(entry) == content_hash(current):
-                return Change("unchanged", current, row.version, ())
+                return Change(ChangeAction.UNCHANGED, current, row.version, ())
             apply_entry(row, entry)
             row.version += 1
             row.edited_in_discord = row.file_hash is not None
@@ -291,7 +302,7 @@ class ContentService:
             self._audit(session, actor, "content.edit", slug, ", ".join(changed))
             version = row.version
         await self.knowledge.refresh()
-        return Change("edited", entry, version, changed)
+        return Change(ChangeAction.EDITED, entry, version, changed)
 
     async def remove(self, slug: str, actor: Actor) -> Change:
         """Soft-delete an entry (revertable)."""
@@ -307,7 +318,7 @@ class ContentService:
             self._audit(session, actor, "content.remove", slug, "removed")
             entry, version = entry_from_row(row), row.version
         await self.knowledge.refresh()
-        return Change("removed", entry, version, ("removed",))
+        return Change(ChangeAction.REMOVED, entry, version, ("removed",))
 
     async def revert(self, slug: str, version: int, actor: Actor) -> Change:
         """Restore the text of an earlier version as a new version (also undoes a removal)."""
@@ -342,7 +353,7 @@ class ContentService:
             self._audit(session, actor, "content.revert", slug, f"to version {version}")
             new_version = row.version
         await self.knowledge.refresh()
-        return Change("reverted", restored, new_version, changed)
+        return Change(ChangeAction.REVERTED, restored, new_version, changed)
 
     # ---------------------------------------------------------------- reading
     async def current(self, slug: str) -> tuple[Entry, int]:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import io
 
-from bot.pairing.service import PairingStats
+from bot.pairing.service import CheckinOutcome, PairingStats
 
 MAX_ROUNDS = 20  # the most recent rounds drawn
-OUTCOMES = (  # field, label, colour
-    ("collaborating", "collaborating", "#2ecc71"),
-    ("new_partner", "needed a new partner", "#e67e22"),
-    ("no_answer", "no answer", "#95a5a6"),
-    ("waiting", "check-in not due yet", "#d5dbdb"),
+OUTCOMES = (  # the outcome (a field of `RoundOutcome`), label, colour
+    (CheckinOutcome.COLLABORATING, "collaborating", "#2ecc71"),
+    (CheckinOutcome.NEW_PARTNER, "needed a new partner", "#e67e22"),
+    (CheckinOutcome.NO_ANSWER, "no answer", "#95a5a6"),
+    (CheckinOutcome.WAITING, "check-in not due yet", "#d5dbdb"),
 )
 
 

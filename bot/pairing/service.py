@@ -16,6 +16,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Protocol, cast
 
 from apscheduler.triggers.cron import CronTrigger
@@ -28,6 +29,7 @@ from bot.db import Database, violates
 from bot.db.models import (
     AuditRow,
     AvoidRow,
+    CheckinAnswer,
     GroupRow,
     GroupStatus,
     LearnerRow,
@@ -160,6 +162,16 @@ class RoundReport:
     names: dict[int, str]
 
 
+class CheckinOutcome(StrEnum):
+    """Where a group's check-in stands, derived from its members' answers (`outcome`); each is
+    a field of `RoundOutcome`."""
+
+    COLLABORATING = "collaborating"
+    NEW_PARTNER = "new_partner"  # asked for a new partner, or reported their partner unresponsive
+    NO_ANSWER = "no_answer"  # the check-in was posted and nobody answered
+    WAITING = "waiting"  # introduced; check-in not due yet (or the group was dropped)
+
+
 @dataclass(frozen=True)
 class RoundOutcome:
     """One round's groups by check-in outcome (a rematch counts with its own round)."""
@@ -167,10 +179,10 @@ class RoundOutcome:
     round_id: int
     started: datetime
     rematch: bool
-    collaborating: int = 0
-    new_partner: int = 0  # asked for a new partner, or reported their partner unresponsive
-    no_answer: int = 0  # the check-in was posted and nobody answered
-    waiting: int = 0  # introduced; check-in not due yet (or the group was dropped)
+    collaborating: int = 0  # one field per `CheckinOutcome`
+    new_partner: int = 0
+    no_answer: int = 0
+    waiting: int = 0
 
     @property
     def groups(self) -> int:
@@ -199,15 +211,17 @@ class PairingStats:
         return sum(r.collaborating for r in self.rounds) / decided if decided else None
 
 
-def outcome(group: GroupRow, members: list[MembershipRow]) -> str:
-    """A group's check-in outcome: collaborating, new_partner, no_answer or waiting."""
-    if any(m.answer == "new_partner" or m.unresponsive for m in members):
-        return "new_partner"
-    if members and all(m.answer == "collaborating" for m in members):
-        return "collaborating"
-    if any(m.answer == "collaborating" for m in members):
-        return "collaborating"  # one said so; the other may still answer
-    return "no_answer" if group.checkin_status == GroupStatus.POSTED else "waiting"
+def outcome(group: GroupRow, members: list[MembershipRow]) -> CheckinOutcome:
+    """A group's check-in outcome."""
+    if any(m.answer == CheckinAnswer.NEW_PARTNER or m.unresponsive for m in members):
+        return CheckinOutcome.NEW_PARTNER
+    if members and all(m.answer == CheckinAnswer.COLLABORATING for m in members):
+        return CheckinOutcome.COLLABORATING
+    if any(m.answer == CheckinAnswer.COLLABORATING for m in members):
+        return CheckinOutcome.COLLABORATING  # one said so; the other may still answer
+    if group.checkin_status == GroupStatus.POSTED:
+        return CheckinOutcome.NO_ANSWER
+    return CheckinOutcome.WAITING
 
 
 def known_timezone(typed: str) -> str:
@@ -430,7 +444,7 @@ class PairingService:
         by_group: dict[int, list[MembershipRow]] = {}
         for membership in memberships:
             by_group.setdefault(membership.group_id, []).append(membership)
-        counts: dict[int, dict[str, int]] = {}
+        counts: dict[int, dict[CheckinOutcome, int]] = {}
         for group in groups:
             if group.status == GroupStatus.DROPPED:  # never introduced: not a group to count
                 continue
@@ -785,7 +799,9 @@ class PairingService:
                 raise UserError("This check-in is for the members of this group.")
             if not mine.active:
                 return "You already left this group; you're in the pool for the next round."
-            mine.answer = "collaborating" if collaborating else "new_partner"
+            mine.answer = (
+                CheckinAnswer.COLLABORATING if collaborating else CheckinAnswer.NEW_PARTNER
+            )
             mine.answered_at = utcnow()
             if collaborating:
                 return "Great, keep going! 🎉"
@@ -812,13 +828,16 @@ class PairingService:
         if row.status == GroupStatus.POSTED:
             return
         row_id, tried = row.id or 0, row.claimed_at is not None
-        if await NOTICES.claim(self.database, row_id, NOTICES.open("pending", now), now) is None:
+        if (
+            await NOTICES.claim(self.database, row_id, NOTICES.open(GroupStatus.PENDING, now), now)
+            is None
+        ):
             return
         try:
             await self.notifier.notice(round_at, tried=tried)
         except DeliveryError as error:
             log.warning("pairing round notice failed (%s); will retry", error)
-            await NOTICES.finish(self.database, row_id, status="pending")
+            await NOTICES.finish(self.database, row_id, status=GroupStatus.PENDING)
             return
         await NOTICES.finish(self.database, row_id, status=GroupStatus.POSTED)
 

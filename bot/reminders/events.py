@@ -18,7 +18,7 @@ from typing import Protocol
 from sqlmodel import select
 
 from bot.db import Database
-from bot.db.models import MilestoneRow, utcnow
+from bot.db.models import EventStatus, MilestoneRow, utcnow
 from bot.errors import DeliveryError
 from bot.jobs import Jobs
 from bot.ledger import Ledger
@@ -31,8 +31,7 @@ EVENTS = Ledger(
     MilestoneRow.event_claimed_at,
     MilestoneRow.event_claim_token,
 )
-"""Each milestone's scheduled event: pending (changed) -> claimed -> synced, or failed."""
-PENDING, SYNCED, FAILED = "pending", "synced", "failed"
+"""Each milestone's scheduled event, by its `EventStatus`."""
 JOBS = "events:"
 SYNC_SECONDS = 30
 STOP_TIMEOUT = 10.0
@@ -117,10 +116,12 @@ class EventSync:
         self.gateway = gateway
         async with self.database.session() as session:
             failed = (
-                await session.exec(select(MilestoneRow).where(MilestoneRow.event_status == FAILED))
+                await session.exec(
+                    select(MilestoneRow).where(MilestoneRow.event_status == EventStatus.FAILED)
+                )
             ).all()
             for row in failed:
-                row.event_status = PENDING
+                row.event_status = EventStatus.PENDING
         self.jobs.start()
         self.jobs.every(f"{JOBS}sync", SYNC_SECONDS, self.sync)
         self.request()
@@ -138,7 +139,7 @@ class EventSync:
     async def sync(self) -> None:
         """Bring every changed milestone's event in step, each claimed by one process."""
         now = self.clock()
-        waiting = EVENTS.open(PENDING, now)
+        waiting = EVENTS.open(EventStatus.PENDING, now)
         async with self.database.session() as session:
             rows = (
                 await session.exec(
@@ -157,7 +158,7 @@ class EventSync:
         try:
             event_id = await self._apply(milestone_id, now, tried=tried)
         except DeliveryError as error:
-            status = PENDING if error.retryable else FAILED
+            status = EventStatus.PENDING if error.retryable else EventStatus.FAILED
             await EVENTS.finish(
                 self.database, milestone_id, EVENTS.held(token), event_status=status
             )
@@ -168,7 +169,11 @@ class EventSync:
             return
         # a moderator's change meanwhile cleared the token: the row stays pending, for later
         await EVENTS.finish(
-            self.database, milestone_id, EVENTS.held(token), event_status=SYNCED, event_id=event_id
+            self.database,
+            milestone_id,
+            EVENTS.held(token),
+            event_status=EventStatus.SYNCED,
+            event_id=event_id,
         )
 
     async def _apply(self, milestone_id: int, now: datetime, *, tried: bool) -> int | None:

@@ -30,6 +30,7 @@ from bot.db.models import (
     Delivery,
     DirectDeliveryRow,
     DoneRow,
+    EventStatus,
     MilestoneRow,
     ReminderRow,
     SnoozeRow,
@@ -145,7 +146,7 @@ class ReminderService:
         self.clock = clock
         self.poster: Poster | None = None
         self.jobs = jobs or Jobs(clock)  # the bot's runtime for background work
-        self.stats = {"sent": 0, "skipped": 0, "failed": 0}
+        self.stats = {Delivery.SENT: 0, Delivery.SKIPPED: 0, Delivery.FAILED: 0}
         self._upcoming: tuple[float, list[MilestoneInfo]] | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -233,7 +234,10 @@ class ReminderService:
             else:
                 row.name, row.due_at, row.offsets = name, due_at, list(offsets)
                 row.description, row.updated_at = description, utcnow()
-                row.event_status, row.event_claim_token = "pending", None  # event: sync again
+                row.event_status, row.event_claim_token = (
+                    EventStatus.PENDING,
+                    None,
+                )  # event: sync again
                 await self._cancel_pending(session, row.id)
             assert row.id is not None
             now = self.clock()
@@ -287,7 +291,7 @@ class ReminderService:
                 row.id or 0, row.name, row.description, row.due_at, tuple(row.offsets), ()
             )
             row.deleted, row.updated_at = True, utcnow()
-            row.event_status, row.event_claim_token = "pending", None  # event: delete it
+            row.event_status, row.event_claim_token = EventStatus.PENDING, None  # event: delete it
             cancelled = await self._cancel_pending(session, row.id)
             session.add(
                 AuditRow(
@@ -500,7 +504,7 @@ class ReminderService:
                 status=Delivery.SKIPPED,
                 note=f"{(now - row.due_at)} late, beyond the grace window",
             )
-            self.stats["skipped"] += 1
+            self.stats[Delivery.SKIPPED] += 1
             log.info("reminder %s skipped: too late", reminder_id)
             return
         condition = and_(
@@ -563,7 +567,7 @@ class ReminderService:
             await self._failed(row, token, error)
             return
         await self._finish(reminder_id, token, status=Delivery.SENT, message_id=message_id)
-        self.stats["sent"] += 1
+        self.stats[Delivery.SENT] += 1
         log.info("reminder %s posted as message %s", reminder_id, message_id)
         await self._direct_copies(reminder_id, row.milestone_id, content)
 
@@ -593,7 +597,7 @@ class ReminderService:
                 self._schedule(row.id or 0, retry_at)
             return
         await self._finish(row.id or 0, token, status=Delivery.FAILED, note=str(error)[:200])
-        self.stats["failed"] += 1
+        self.stats[Delivery.FAILED] += 1
         log.error("reminder %s failed for good: %s", row.id, error)
 
     async def _finish(

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import update
 
 from bot.config import Settings
-from bot.db.models import GroupRow
+from bot.db.models import GroupRow, GroupStatus
 from bot.pairing.schedule import parse_schedule
 from bot.sandbox.cast import build_cast
 from bot.sandbox.session import Sandbox, running_sandbox
@@ -111,7 +111,7 @@ async def test_a_checkin_posted_before_a_crash_is_not_posted_again(sandbox: Sand
     (posted,) = checkins()
     posted.created_monotonic -= 3600
     async with sandbox.bot.database.session() as session:
-        await session.exec(update(GroupRow).values(checkin_status="pending"))  # type: ignore[call-overload]
+        await session.exec(update(GroupRow).values(checkin_status=GroupStatus.PENDING))  # type: ignore[call-overload]
     await sandbox.bot.pairing.sweep()
     assert len(checkins()) == 1
 

@@ -6,19 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.config import Settings
 from bot.sandbox.session import running_sandbox
-from tests.conftest import CONTENT_DIR
+from tests.conftest import settings_on
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_every_feature_works_on_postgresql(database_url: str) -> None:
-    settings = Settings(
-        _env_file=None,
-        DATABASE_URL=database_url,  # type: ignore[call-arg]
-        NEXUS_CONTENT_DIR=str(CONTENT_DIR),
-    )
-    async with running_sandbox(settings, guild_ready_timeout=0.05) as sandbox:
+    async with running_sandbox(settings_on(database_url), guild_ready_timeout=0.05) as sandbox:
         emulator, cast = sandbox.emulator, sandbox.cast
         answer = await emulator.run(cast.learner, "learn", query="kubernates")
         assert answer.embeds[0]["title"] == sandbox.bot.knowledge.get("kubernetes").title

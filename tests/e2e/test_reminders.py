@@ -16,12 +16,12 @@ from sqlmodel import select
 
 from bot.config import Settings
 from bot.db import Database
-from bot.db.models import MilestoneRow, ReminderRow
+from bot.db.models import Delivery, MilestoneRow, ReminderRow
 from bot.reminders.service import ReminderService
 from bot.sandbox.cast import build_cast
-from bot.sandbox.session import Sandbox, running_sandbox
+from bot.sandbox.session import Sandbox, running_emulator, running_sandbox
 from emulator.interactions import UsageError
-from emulator.server import DiscordEmulator, find_component
+from emulator.server import find_component
 from emulator.world import Message
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -225,9 +225,7 @@ async def test_kill_9_during_delivery_never_loses_or_doubles(
     await service.save_milestone("Crash test", datetime.now(UTC), (0,))
     await database.dispose()
 
-    emulator = DiscordEmulator(cast.world)
-    await emulator.start()
-    try:
+    async with running_emulator(cast) as emulator:  # the bot is the worker process
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         worker = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -244,8 +242,6 @@ async def test_kill_9_during_delivery_never_loses_or_doubles(
         )
         _, stderr = await asyncio.wait_for(worker.communicate(), 60)
         assert worker.returncode == -9, stderr.decode()
-    finally:
-        await emulator.stop()
     posted = cast.world.channel_messages(cast.announce.id)
     assert len(posted) == (0 if moment == "before" else 1)
     if "busy" in moment:  # 250 messages by members bury the post before the bot restarts,
@@ -261,7 +257,7 @@ async def test_kill_9_during_delivery_never_loses_or_doubles(
         async with sandbox.bot.database.session() as session:
             row = (await session.exec(select(ReminderRow))).one()
             assert (await session.exec(select(MilestoneRow))).one().name == "Crash test"
-        assert row.status == "sent"
+        assert row.status == Delivery.SENT
         messages = cast.world.channel_messages(cast.announce.id)
         assert len([m for m in messages if "Crash test" in m.content]) == 1
 

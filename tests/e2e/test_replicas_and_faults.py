@@ -16,11 +16,10 @@ from bot.app import NexusBot
 from bot.config import Settings
 from bot.db.models import AuditRow, RoundRow
 from bot.interaction_claims import InteractionClaims
-from bot.runner import create_bot, serve
-from bot.sandbox.cast import Cast, build_cast
-from bot.sandbox.session import Sandbox
+from bot.sandbox.cast import Cast
+from bot.sandbox.session import Sandbox, running_sandbox
 from emulator.server import DiscordEmulator
-from tests.conftest import CONTENT_DIR
+from tests.conftest import settings_on
 
 
 @contextlib.asynccontextmanager
@@ -28,31 +27,8 @@ async def replicas(
     url: str, count: int
 ) -> AsyncIterator[tuple[DiscordEmulator, Cast, list[NexusBot]]]:
     """`count` bots (standing in for processes: they share only the database) on one server."""
-    cast = build_cast()
-    emulator = DiscordEmulator(cast.world)
-    await emulator.start()
-    settings = cast.settings_for(
-        Settings(
-            _env_file=None,
-            DATABASE_URL=url,  # type: ignore[call-arg]
-            NEXUS_CONTENT_DIR=str(CONTENT_DIR),
-        )
-    )
-    bots: list[NexusBot] = []
-    tasks = []
-    try:
-        with emulator.point_discord_py_here():
-            for _ in range(count):
-                bot = create_bot(settings, guild_ready_timeout=0.05)
-                tasks.append(asyncio.create_task(serve(bot, emulator.token)))
-                await asyncio.wait_for(bot.wait_until_ready(), 60)
-                bots.append(bot)
-            yield emulator, cast, bots
-    finally:
-        for bot in bots:
-            await bot.close()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await emulator.stop()
+    async with running_sandbox(settings_on(url), bots=count, guild_ready_timeout=0.05) as sandbox:
+        yield sandbox.emulator, sandbox.cast, sandbox.bots
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

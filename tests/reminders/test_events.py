@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.db import Database
-from bot.db.models import MilestoneRow
+from bot.db.models import EventStatus, MilestoneRow
 from bot.errors import DeliveryError
 from bot.reminders.events import DESCRIPTION_MAX, EventDraft, EventSync, marker
 from bot.reminders.service import ReminderService
@@ -113,7 +113,7 @@ async def test_a_crash_after_creating_is_recovered_without_a_second_event(
     assert gateway.created == 1 and len(gateway.events) == 1
     async with database.session() as session:
         row = (await session.exec(select(MilestoneRow))).one()
-    assert row.event_id == 1 and row.event_status == "synced"
+    assert row.event_id == 1 and row.event_status == EventStatus.SYNCED
 
 
 async def test_a_moderators_edit_during_a_sync_is_synced_after_it(database: Database) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.db import Database
-from bot.db.models import DirectDeliveryRow, ReminderRow
+from bot.db.models import Delivery, DirectDeliveryRow, ReminderRow
 from bot.errors import DeliveryError, UserError
 from bot.jobs import Jobs
 from bot.reminders.service import ReminderService, reminder_text
@@ -73,7 +73,7 @@ def make_service(database: Database, clock: Clock) -> ReminderService:
 async def statuses(database: Database) -> dict[int, str]:
     async with database.session() as session:
         rows = (await session.exec(select(ReminderRow))).all()
-    return {row.offset_seconds: row.status for row in rows if row.status != "cancelled"}
+    return {row.offset_seconds: row.status for row in rows if row.status != Delivery.CANCELLED}
 
 
 async def deliver_all_due(service: ReminderService) -> None:
@@ -87,7 +87,11 @@ async def test_future_offsets_pend_and_past_ones_are_skipped(database: Database)
         "Submission", NOW + timedelta(hours=5), (86400, 2 * HOUR, 0)
     )
     assert created and len(info.pending) == 2
-    assert await statuses(database) == {86400: "skipped", 2 * HOUR: "pending", 0: "pending"}
+    assert await statuses(database) == {
+        86400: Delivery.SKIPPED,
+        2 * HOUR: Delivery.PENDING,
+        0: Delivery.PENDING,
+    }
 
 
 async def test_due_reminder_posts_once_even_when_delivered_twice(database: Database) -> None:
@@ -103,12 +107,14 @@ async def test_due_reminder_posts_once_even_when_delivered_twice(database: Datab
     channel, content, nonce = discord.posts[0]
     assert channel == 42 and "Deadline" in content and "<t:" in content
     assert nonce == await service.nonces("reminder", reminder_id, 42, content)
-    assert await statuses(database) == {0: "sent"}
+    assert await statuses(database) == {0: Delivery.SENT}
 
 
 async def only_pending_id(database: Database) -> int:
     async with database.session() as session:
-        row = (await session.exec(select(ReminderRow).where(ReminderRow.status == "pending"))).one()
+        row = (
+            await session.exec(select(ReminderRow).where(ReminderRow.status == Delivery.PENDING))
+        ).one()
     assert row.id is not None
     return row.id
 
@@ -148,7 +154,7 @@ async def test_missed_reminder_beyond_grace_is_skipped_not_spammed(database: Dat
     service.poster = discord
     await service.sweep(startup=True)
     assert discord.posts == []
-    assert await statuses(database) == {2 * HOUR: "skipped", 0: "skipped"}
+    assert await statuses(database) == {2 * HOUR: Delivery.SKIPPED, 0: Delivery.SKIPPED}
 
 
 async def test_milestone_created_in_the_past_posts_nothing(database: Database) -> None:
@@ -178,13 +184,13 @@ async def crashed_after_posting(
 async def test_crash_between_post_and_bookkeeping_does_not_double(database: Database) -> None:
     clock, discord = Clock(), FakeDiscord()
     await crashed_after_posting(database, clock, discord)
-    assert await statuses(database) == {0: "claimed"}
+    assert await statuses(database) == {0: Delivery.CLAIMED}
     clock.now += timedelta(minutes=2)  # a replica waits until the claim is stale
     restarted = make_service(database, clock)
     restarted.poster = discord
     await restarted.sweep(startup=True)
     assert len(discord.posts) == 1
-    assert await statuses(database) == {0: "sent"}
+    assert await statuses(database) == {0: Delivery.SENT}
     assert discord.looked_since == [NOW - timedelta(minutes=1)]  # everything since the claim
 
 
@@ -208,7 +214,7 @@ async def test_crash_between_claim_and_post_posts_after_restart(database: Databa
     crashed = make_service(database, clock)
     await crashed.save_milestone("Deadline", NOW, (0,))
     reminder_id = await only_pending_id(database)
-    assert await crashed._claim(reminder_id, ReminderRow.status == "pending", NOW)
+    assert await crashed._claim(reminder_id, ReminderRow.status == Delivery.PENDING, NOW)
     # Another replica must not steal a fresh claim; a stale one is recovered.
     other = make_service(database, clock)
     other.poster = discord
@@ -216,7 +222,7 @@ async def test_crash_between_claim_and_post_posts_after_restart(database: Databa
     assert discord.posts == []
     clock.now += timedelta(minutes=2)
     await other.sweep()
-    assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}
+    assert len(discord.posts) == 1 and await statuses(database) == {0: Delivery.SENT}
 
 
 async def test_rate_limit_and_server_errors_are_retried_without_doubling(
@@ -228,7 +234,7 @@ async def test_rate_limit_and_server_errors_are_retried_without_doubling(
     await service.save_milestone("Deadline", NOW, (0,))
     discord.failures = [DeliveryError("429", retryable=True), DeliveryError("502", retryable=True)]
     await service.sweep()
-    assert discord.posts == [] and await statuses(database) == {0: "pending"}
+    assert discord.posts == [] and await statuses(database) == {0: Delivery.PENDING}
     await service.sweep()  # too early for the retry
     assert len(discord.failures) == 1
     clock.now += timedelta(seconds=6)
@@ -236,7 +242,7 @@ async def test_rate_limit_and_server_errors_are_retried_without_doubling(
     clock.now += timedelta(seconds=11)
     await service.sweep()
     await service.sweep()
-    assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}
+    assert len(discord.posts) == 1 and await statuses(database) == {0: Delivery.SENT}
 
 
 async def test_missing_access_alerts_once_and_posts_when_fixed(database: Database) -> None:
@@ -251,7 +257,7 @@ async def test_missing_access_alerts_once_and_posts_when_fixed(database: Databas
     assert discord.posts == [] and len(discord.alerts) == 1  # one alert, not one per try
     assert "Missing Access" in discord.alerts[0]
     await service.sweep()  # the moderators fixed the permissions
-    assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}
+    assert len(discord.posts) == 1 and await statuses(database) == {0: Delivery.SENT}
 
 
 async def test_many_server_errors_still_post_within_the_grace_window(database: Database) -> None:
@@ -263,7 +269,7 @@ async def test_many_server_errors_still_post_within_the_grace_window(database: D
     for _ in range(16):
         await service.sweep()
         clock.now += timedelta(minutes=5)
-    assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}
+    assert len(discord.posts) == 1 and await statuses(database) == {0: Delivery.SENT}
     assert discord.alerts == []
 
 
@@ -275,10 +281,10 @@ async def test_gives_up_only_when_the_grace_window_closes(database: Database) ->
     discord.failures = [DeliveryError("403 Missing Access", retryable=False)] * 100
     clock.now += timedelta(hours=5, minutes=50)
     await service.sweep()
-    assert await statuses(database) == {0: "pending"}
+    assert await statuses(database) == {0: Delivery.PENDING}
     clock.now += timedelta(minutes=6)
     await service.sweep()
-    assert discord.posts == [] and await statuses(database) == {0: "failed"}
+    assert discord.posts == [] and await statuses(database) == {0: Delivery.FAILED}
 
 
 async def test_editing_reschedules_and_removing_cancels(database: Database) -> None:
@@ -353,7 +359,9 @@ async def test_saving_again_right_after_a_reminder_went_out_does_not_repeat_it(
 async def pending_offsets(database: Database) -> list[int]:
     async with database.session() as session:
         rows = (await session.exec(select(ReminderRow))).all()
-    return sorted(row.offset_seconds for row in rows if row.status in ("pending", "sent"))
+    return sorted(
+        row.offset_seconds for row in rows if row.status in (Delivery.PENDING, Delivery.SENT)
+    )
 
 
 async def dm_statuses(database: Database) -> list[str]:
@@ -369,12 +377,12 @@ async def test_failed_dm_copy_is_retried_until_it_is_sent_once(database: Databas
     discord.dm_failures = [DeliveryError("500 Internal Server Error", retryable=True)] * 5
     await service.save_milestone("Deadline", NOW, (0,))
     await service.sweep()
-    assert discord.dms == [] and await dm_statuses(database) == ["retry"]
+    assert discord.dms == [] and await dm_statuses(database) == [Delivery.RETRY]
     for _ in range(6):
         clock.now += timedelta(minutes=5)
         await service.sweep()
     assert [user for user, _ in discord.dms] == [7]  # sent once, after five failures
-    assert await dm_statuses(database) == ["sent"] and len(discord.posts) == 1
+    assert await dm_statuses(database) == [Delivery.SENT] and len(discord.posts) == 1
 
 
 async def test_dm_copy_gives_up_after_the_last_attempt(database: Database) -> None:
@@ -387,7 +395,7 @@ async def test_dm_copy_gives_up_after_the_last_attempt(database: Database) -> No
     for _ in range(10):
         await service.sweep()
         clock.now += timedelta(minutes=5)
-    assert discord.dms == [] and await dm_statuses(database) == ["failed"]
+    assert discord.dms == [] and await dm_statuses(database) == [Delivery.FAILED]
     assert len(discord.dm_failures) == 10 - 6  # MAX_ATTEMPTS tries, then no more
 
 
@@ -400,13 +408,15 @@ async def test_dm_copy_claimed_by_a_crashed_process_is_sent_later(database: Data
     discord.crash_in_dm = True
     with pytest.raises(asyncio.CancelledError):
         await service.sweep()
-    assert await dm_statuses(database) == ["claimed"]
+    assert await dm_statuses(database) == [Delivery.CLAIMED]
     discord.crash_in_dm = False
     await service.sweep()  # the claim is fresh: another process may still be sending it
     assert discord.dms == []
     clock.now += timedelta(minutes=2)
     await service.sweep()
-    assert [user for user, _ in discord.dms] == [7] and await dm_statuses(database) == ["sent"]
+    assert [user for user, _ in discord.dms] == [7] and await dm_statuses(database) == [
+        Delivery.SENT
+    ]
 
 
 def stepped_service(database: Database, clock: Clock, jobs: Jobs) -> ReminderService:
@@ -441,7 +451,7 @@ async def test_reminders_run_when_the_clock_reaches_them(database: Database) -> 
         assert discord.posts == [] and jobs.due_at(f"reminders:reminder-{reminder_id}")
         clock.now += timedelta(minutes=1)
         await jobs.run_due()
-        assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}
+        assert len(discord.posts) == 1 and await statuses(database) == {0: Delivery.SENT}
     finally:
         await service.stop()
     assert not service.running
@@ -475,7 +485,7 @@ async def test_stop_waits_for_the_delivery_in_flight(database: Database) -> None
     await service.stop()
     assert jobs.in_progress() == 0 and len(discord.posts) == 1
     await running
-    assert await statuses(database) == {0: "sent"}
+    assert await statuses(database) == {0: Delivery.SENT}
 
 
 async def test_bad_names_are_refused(database: Database) -> None:
@@ -513,7 +523,7 @@ async def test_database_unreachable_mid_delivery_loses_and_doubles_nothing(
     await service.sweep()  # the database is back; the claim is not stale yet
     clock.now += timedelta(minutes=2)
     await service.sweep()  # recovered: found in the channel, not posted again
-    assert len(discord.posts) == 1 and await statuses(database) == {0: "sent"}
+    assert len(discord.posts) == 1 and await statuses(database) == {0: Delivery.SENT}
 
 
 async def test_done_stops_dm_copies_and_the_channel_counts_done_marks(database: Database) -> None:
@@ -585,7 +595,7 @@ async def service_reminder_ids(database: Database) -> list[int]:
         rows = (
             await session.exec(
                 select(ReminderRow)
-                .where(ReminderRow.status == "sent")
+                .where(ReminderRow.status == Delivery.SENT)
                 .order_by(col(ReminderRow.due_at))
             )
         ).all()

@@ -45,7 +45,9 @@ async def test_only_the_claims_holder_records_the_outcome(database: Database) ->
     row_id = await pending_reminder(database)
     token = await POSTS.claim(database, row_id, POSTS.open(Delivery.PENDING, NOW), NOW)
     assert token is not None
-    assert not await POSTS.finish(database, row_id, POSTS.held("someone-else"), status="sent")
+    assert not await POSTS.finish(
+        database, row_id, POSTS.held("someone-else"), status=Delivery.SENT
+    )
     assert await POSTS.finish(database, row_id, POSTS.held(token), status=Delivery.SENT)
     assert await status_of(database, row_id) == Delivery.SENT
 
@@ -60,7 +62,7 @@ async def test_a_dead_processs_claim_is_taken_over_only_once_it_is_stale(
     later = NOW + STALE_CLAIM
     second = await POSTS.claim(database, row_id, POSTS.open(Delivery.PENDING, later), later)
     assert second is not None and second != first
-    assert not await POSTS.finish(database, row_id, POSTS.held(first or ""), status="sent")
+    assert not await POSTS.finish(database, row_id, POSTS.held(first or ""), status=Delivery.SENT)
 
 
 async def test_a_process_that_just_started_alone_takes_every_claim_over(

@@ -10,6 +10,8 @@ from sqlalchemy import text
 
 from bot.db import Database
 from bot.db.migrate import alembic_config, current_revision, upgrade
+from bot.db.models import CheckinAnswer, Delivery, EventStatus, GroupStatus
+from bot.ledger import CLAIMED
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 REVISIONS = [
@@ -310,9 +312,21 @@ async def test_0011_puts_the_last_left_out_first_and_sends_no_late_reminders(
             )
             assert first.scalars().all() == [2]
             nudges = await connection.execute(text("SELECT nudge_status FROM pairing_member"))
-            assert nudges.scalars().all() == ["posted"]  # no late reminder for an old check-in
+            # no late reminder for an old check-in
+            assert nudges.scalars().all() == [GroupStatus.POSTED]
     finally:
         await database.dispose()
+
+
+def test_stored_statuses_keep_their_values() -> None:
+    """Statuses are stored as text, and migrations and old rows use these words: changing one
+    needs a migration, so they are pinned here."""
+    delivery = ["pending", "claimed", "sent", "retry", "skipped", "cancelled", "failed", "closed"]
+    assert list(Delivery) == delivery
+    assert list(GroupStatus) == ["pending", "claimed", "announced", "dropped", "posted"]
+    assert list(EventStatus) == ["pending", "claimed", "synced", "failed"]
+    assert list(CheckinAnswer) == ["collaborating", "new_partner"]
+    assert Delivery.CLAIMED == GroupStatus.CLAIMED == EventStatus.CLAIMED == CLAIMED  # the ledger's
 
 
 async def test_downgrade_to_base_and_back(database_url: str) -> None:
