@@ -24,6 +24,12 @@ the query.
 That is how nonsense ("banana spaceship", "capital of peru") ends with nothing, not with the
 least bad entry.
 
+The best score decides whether a question gets an answer, "closest matches" or nothing. The
+order of what is shown fuses the engine's ranking with plain BM25's over each entry's whole text
+(reciprocal rank fusion over the engine's best 40): the engine reads words for what they mean,
+plain BM25 counts how much an entry is about them, and each ranks right questions the other
+misses.
+
 Query analysis: Discord markup, URLs and stop words are dropped; phrases of the concept
 vocabulary ("spamming" -> rate limit, throttle) also look for the rest of their group; generic
 English words (`text.WEAK_WORDS`) weigh less; two typed words forming a known word ("roll back")
@@ -67,8 +73,6 @@ HIT_SCORE = 65
 """A result at or above this score is confident."""
 SUGGEST_SCORE = 60
 """A result at or above this score (and below `HIT_SCORE`) is a "closest match" suggestion."""
-ALTERNATIVE_SCORE = 40
-"""Below a confident answer, results at or above this score are offered as alternatives."""
 HIT_MARGIN = 22
 """Confident results more than this far below the best one are demoted to suggestions."""
 
@@ -105,6 +109,10 @@ _QUESTION_WORDS = 3  # autocomplete: typed text of this many words is searched a
 _LONE_WORD = 0.8  # score factor of an entry that matches one word of a several-word query
 _PHRASING_MAX = 100.0  # score added by a question or name matched word for word
 OUT_OF_SCOPE_FACTOR = 0.7  # score factor of a question naming what the program does not cover
+_RERANK_POOL = 40  # best entries whose order plain BM25 has a say in
+_RERANK_K = 1.0  # reciprocal rank fusion: 1 / (k + rank)
+_PLAIN_SHARE = 0.8  # weight of the plain BM25 order against the engine's own
+_PLAIN_K1, _PLAIN_B = 1.5, 0.75  # plain BM25 over each entry's whole text (bm25s's defaults)
 
 _EMPTY = np.zeros(0, dtype=np.int32)
 
@@ -316,7 +324,17 @@ class SearchIndex:
         key = key[order]
         first = np.flatnonzero(np.diff(key, prepend=-1))
         self._weights = np.add.reduceat(weight[order], first).astype(np.float32)
+        plain_tf = np.add.reduceat(
+            np.frombuffer(counts, dtype=np.int32)[order].astype(np.float64), first
+        )
         key = key[first]
+        doc_length = lengths.sum(axis=1)
+        relative = doc_length[key % max(n, 1)] / max(float(doc_length.mean()) if n else 1.0, 1.0)
+        self._plain = (
+            plain_tf
+            * (_PLAIN_K1 + 1)
+            / (plain_tf + _PLAIN_K1 * (1 - _PLAIN_B + _PLAIN_B * relative))
+        ).astype(np.float32)
         self._terms = term_ids.terms
         self._postings = _Lists.from_sorted(
             key // max(n, 1), (key % max(n, 1)).astype(np.int32), len(self._terms)
@@ -763,6 +781,35 @@ class SearchIndex:
         order = np.lexsort((self._rank[docs], -scores))[:top]
         return list(zip(scores[order].tolist(), docs[order].tolist(), strict=True))
 
+    def _plain_scores(self, text: str, docs: np.ndarray) -> np.ndarray:
+        """Plain BM25 of `docs` over their whole text, every typed word counted (stop words
+        too: "when" and "who" tell timeline from reviewers), with no synonyms or corrections."""
+        total = np.zeros(len(docs), dtype=np.float64)
+        for token in tokenize(clean(text, MAX_QUERY_CHARS))[: 2 * MAX_QUERY_WORDS]:
+            term = self._terms.get(stem(token))
+            if term is None:
+                continue
+            start, end = self._postings.start[term], self._postings.start[term + 1]
+            row = self._postings.items[start:end]
+            at = np.minimum(np.searchsorted(row, docs), len(row) - 1)
+            found = row[at] == docs
+            total[found] += self._idf(int(end - start)) * self._plain[start + at[found]]
+        return total
+
+    def _reranked(self, text: str, ranked: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        """`ranked` in the order that fuses its own ranks with plain BM25's (reciprocal rank
+        fusion). The engine reads a question's words for what they mean (names, synonyms,
+        phrasings); plain BM25 counts how often an entry uses them. Each gets some questions
+        right that the other misses, so together they rank better than either (measured in
+        `docs/benchmarks.md`); which questions get an answer at all stays the engine's call."""
+        docs = np.array([doc for _, doc in ranked], dtype=np.int32)
+        plain = self._plain_scores(text, docs)
+        fused = 1.0 / (_RERANK_K + 1 + np.arange(len(docs), dtype=np.float64))
+        plain_order = np.lexsort((np.arange(len(docs)), -plain))
+        fused[plain_order] += _PLAIN_SHARE / (_RERANK_K + 1 + np.arange(len(docs)))
+        order = np.lexsort((np.arange(len(docs)), -fused))
+        return [ranked[i] for i in order.tolist()]
+
     def _hit(self, doc: int, score: float) -> Hit:
         entry = self._entries[doc]
         return Hit(entry.slug, entry.title, entry.category, max(0, min(100, math.floor(score))))
@@ -788,25 +835,20 @@ class SearchIndex:
         """
         if not isinstance(query, str) or limit <= 0:
             return SearchResult()
-        ranked = self._scored(query, min(SUGGEST_SCORE, ALTERNATIVE_SCORE), top=3 * limit)
-        if not ranked:
-            return SearchResult()
+        ranked = self._scored(query, 0.0, top=max(_RERANK_POOL, limit))
+        if not ranked or ranked[0][0] < SUGGEST_SCORE:
+            return SearchResult()  # nothing is close enough: the question is off-topic
         best = ranked[0][0]
-        # With a confident answer the question is on topic: weaker matches are fair alternatives.
-        floor = ALTERNATIVE_SCORE if best >= HIT_SCORE else SUGGEST_SCORE
-        hits: list[Hit] = []
-        suggestions: list[Hit] = []
-        for score, doc in ranked:
-            if score < floor:
-                break
-            if score >= HIT_SCORE and score >= best - HIT_MARGIN:
-                if len(hits) < limit:
-                    hits.append(self._hit(doc, score))
-            elif len(suggestions) < limit:
-                suggestions.append(self._hit(doc, score))
-            if len(hits) >= limit and len(suggestions) >= limit:
-                break
-        return SearchResult(tuple(hits), tuple(suggestions))
+        shown = [self._hit(doc, score) for score, doc in self._reranked(query, ranked)[:limit]]
+        if best < HIT_SCORE:
+            return SearchResult(suggestions=tuple(shown))
+        # On topic: the first entry is the answer, with those after it that are confident too.
+        confident = 1
+        while confident < len(shown) and shown[confident].score >= max(
+            HIT_SCORE, best - HIT_MARGIN
+        ):
+            confident += 1
+        return SearchResult(tuple(shown[:confident]), tuple(shown[confident:]))
 
     def autocomplete(self, text: str, limit: int = 25) -> tuple[Hit, ...]:
         """Entries for partially typed text, prefix-friendly; empty text lists the first titles.
