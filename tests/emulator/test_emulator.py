@@ -12,7 +12,8 @@ import pytest
 
 from bot.sandbox.cast import Cast, build_cast
 from emulator.interactions import InteractionRecord, NoResponse, UsageError
-from emulator.server import DiscordEmulator, resolve_mentions
+from emulator.messages import resolve_mentions
+from emulator.server import DiscordEmulator
 
 COMMANDS = [
     {

@@ -14,7 +14,6 @@ from discord.http import handle_message_parameters
 from discord.webhook.async_ import interaction_message_response_params
 
 from emulator.validation import (
-    IS_COMPONENTS_V2,
     validate_command_sync,
     validate_interaction_response,
     validate_message,
@@ -60,9 +59,8 @@ COMMAND_CASES: list[tuple[str, list[Json], str | None]] = [
     # command types
     ("chat-input", [command()], None),
     ("type-defaults-to-chat-input", [{"name": "ask", "description": "d"}], None),
-    ("user-command", [{"type": 2, "name": "High Five"}], None),
-    ("message-command", [{"type": 3, "name": "Bookmark Message", "description": ""}], None),
-    ("entry-point-rejected", [command(type=4)], "commands[0].type"),
+    # context menus (USER, MESSAGE) are out of scope: refused, saying so
+    ("user-command", [{"type": 2, "name": "High Five"}], "2 is not one of 1 (CHAT_INPUT) ("),
     ("unknown-type", [command(type=9)], "is not one of 1 (CHAT_INPUT)"),
     # chat input names
     ("name-dash-underscore", [command(name="ask-a_q")], None),
@@ -74,23 +72,14 @@ COMMAND_CASES: list[tuple[str, list[Json], str | None]] = [
     ("name-33", [command(name="a" * 33)], "commands[0].name"),
     ("name-empty", [command(name="")], "commands[0].name"),
     ("name-missing", [{"type": 1, "description": "d"}], "commands[0].name: is required"),
-    # context menu names: mixed case and spaces allowed, still 1-32
-    ("context-name-32", [{"type": 2, "name": "A" * 32}], None),
-    ("context-name-33", [{"type": 2, "name": "A" * 33}], "commands[0].name: must be 1-32"),
     # descriptions
     ("description-100", [command(description="d" * 100)], None),
     ("description-101", [command(description="d" * 101)], "commands[0].description"),
     ("description-empty", [command(description="")], "commands[0].description"),
     ("description-missing", [{"type": 1, "name": "ask"}], "description: is required"),
-    ("user-description", [{"type": 2, "name": "Hi", "description": "x"}], "must be empty"),
-    ("user-options", [{"type": 2, "name": "Hi", "options": [option()]}], "only CHAT_INPUT"),
-    # per-type limits and unique names
+    # at most 100 commands, unique names
     ("100-chat-input", [command(name=f"c{i}") for i in range(100)], None),
     ("101-chat-input", [command(name=f"c{i}") for i in range(101)], "at most 100"),
-    ("5-user", [{"type": 2, "name": f"U{i}"} for i in range(5)], None),
-    ("6-user", [{"type": 2, "name": f"U{i}"} for i in range(6)], "at most 5 guild USER"),
-    ("6-message", [{"type": 3, "name": f"M{i}"} for i in range(6)], "at most 5 guild MESSAGE"),
-    ("same-name-other-type", [command(name="hi"), {"type": 2, "name": "hi"}], None),
     ("duplicate-name", [command(), command()], "commands[1].name: duplicate"),
     # options: count, names, descriptions, types
     ("25-options", [command(options=options(25))], None),
@@ -107,7 +96,7 @@ COMMAND_CASES: list[tuple[str, list[Json], str | None]] = [
     ),
     ("option-description-101", [command(options=[option(description="d" * 101)])], "options[0]"),
     ("option-description-missing", [command(options=[{"type": 3, "name": "q"}])], "is required"),
-    ("option-type-11", [command(options=[option(type=11)])], None),
+    ("option-type-channel", [command(options=[option(type=7)])], "type: 7 is not one of"),
     ("option-type-12", [command(options=[option(type=12)])], "options[0].type: 12"),
     # required before optional
     (
@@ -188,30 +177,9 @@ COMMAND_CASES: list[tuple[str, list[Json], str | None]] = [
         "must be an integer",
     ),
     (
-        "number-choice-float",
-        [command(options=[option(type=10, choices=[{"name": "n", "value": 1.5}])])],
-        None,
-    ),
-    (
-        "number-choice-string",
-        [command(options=[option(type=10, choices=[{"name": "n", "value": "1.5"}])])],
-        "must be a number",
-    ),
-    (
         "choices-on-boolean",
         [command(options=[option(type=5, choices=choices(2))])],
         "choices: not allowed on BOOLEAN",
-    ),
-    (
-        "choice-name-localized",
-        [
-            command(
-                options=[
-                    option(choices=[{"name": "n", "value": "v", "name_localizations": {"de": "N"}}])
-                ]
-            )
-        ],
-        None,
     ),
     # autocomplete
     ("autocomplete", [command(options=[option(autocomplete=True)])], None),
@@ -227,7 +195,6 @@ COMMAND_CASES: list[tuple[str, list[Json], str | None]] = [
     ),
     # min/max value
     ("int-range", [command(options=[option(type=4, min_value=1, max_value=50)])], None),
-    ("number-range", [command(options=[option(type=10, min_value=0.5, max_value=2)])], None),
     (
         "int-range-reversed",
         [command(options=[option(type=4, min_value=5, max_value=1)])],
@@ -254,18 +221,6 @@ COMMAND_CASES: list[tuple[str, list[Json], str | None]] = [
         "min_length (10) must not be greater",
     ),
     ("length-on-integer", [command(options=[option(type=4, max_length=5)])], "not allowed"),
-    # channel types
-    ("channel-types", [command(options=[option(type=7, channel_types=[0, 5, 15])])], None),
-    (
-        "channel-types-on-string",
-        [command(options=[option(channel_types=[0])])],
-        "channel_types: not allowed on STRING",
-    ),
-    (
-        "channel-types-unknown",
-        [command(options=[option(type=7, channel_types=[99])])],
-        "channel_types[0]: 99 is not a channel type",
-    ),
     # default_member_permissions
     ("permissions-string", [command(default_member_permissions="8192")], None),
     ("permissions-int", [command(default_member_permissions=8192)], None),
@@ -285,31 +240,7 @@ COMMAND_CASES: list[tuple[str, list[Json], str | None]] = [
         [command(options=[option(choices=choices(25, lambda i: "v" * 100, name_len=100))])],
         "commands[0]: names, descriptions and choices total",
     ),
-    # localizations
-    (
-        "localizations",
-        [command(name_localizations={"de": "frage"}, description_localizations={"fr": "Q?"})],
-        None,
-    ),
-    (
-        "localization-unknown-locale",
-        [command(name_localizations={"xx": "frage"})],
-        "'xx' is not an available locale",
-    ),
-    (
-        "localization-uppercase",
-        [command(name_localizations={"de": "Frage"})],
-        "name_localizations.de: 'Frage' must match",
-    ),
-    (
-        "localization-description-101",
-        [command(options=[option(description_localizations={"de": "d" * 101})])],
-        "description_localizations.de",
-    ),
-    ("localization-null", [command(name_localizations=None)], None),
     # other fields discord.py sends
-    ("contexts", [command(contexts=[0, 1, 2], integration_types=[0, 1])], None),
-    ("contexts-invalid", [command(contexts=[7])], "contexts[0]: 7 is not one of"),
     ("nsfw-not-bool", [command(nsfw="yes")], "nsfw: must be a boolean"),
 ]
 
@@ -371,10 +302,8 @@ def build_sync_payload() -> list[Json]:
         ) -> list[app_commands.Choice[str]]:
             return []
 
-        @admin.command(name="purge", description="Remove a channel's ideas")
-        async def purge(
-            self, interaction: discord.Interaction, channel: discord.TextChannel
-        ) -> None: ...
+        @admin.command(name="purge", description="Remove a member's ideas")
+        async def purge(self, interaction: discord.Interaction, member: discord.User) -> None: ...
 
     tree.add_command(Projects())
 
@@ -387,11 +316,8 @@ def build_sync_payload() -> list[Json]:
         ]
     )
     async def ask(
-        interaction: discord.Interaction, question: str, level: int = 1, ratio: float = 0.5
+        interaction: discord.Interaction, question: str, level: int = 1, public: bool = False
     ) -> None: ...
-
-    @tree.context_menu(name="Bookmark Message")
-    async def bookmark(interaction: discord.Interaction, message: discord.Message) -> None: ...
 
     return [cmd.to_dict(tree) for cmd in tree.get_commands()]
 
@@ -403,10 +329,9 @@ def tree_payload() -> list[Json]:
 
 def test_discord_py_tree_payload_shape(tree_payload: list[Json]) -> None:
     by_name = {c["name"]: c for c in tree_payload}
-    assert set(by_name) == {"projects", "ask", "Bookmark Message"}
-    # discord.py sends an int (Discord echoes a string) and omits context-menu descriptions
+    assert set(by_name) == {"projects", "ask"}
+    # discord.py sends an int (Discord echoes a string)
     assert by_name["ask"]["default_member_permissions"] == 8192
-    assert "description" not in by_name["Bookmark Message"]
     search = next(o for o in by_name["projects"]["options"] if o["name"] == "search")
     assert search["options"][0]["autocomplete"] is True
 
@@ -495,8 +420,6 @@ MESSAGE_CASES: list[tuple[str, Json, str | None]] = [
     ("embeds-only", {"embeds": [embed()]}, None),
     ("components-only", {"components": [row(button())]}, None),
     ("attachments-only", {"attachments": [{"id": 0, "filename": "a.txt"}]}, None),
-    ("sticker-only", {"sticker_ids": ["1"]}, None),
-    ("poll-only", {"poll": {"question": {"text": "?"}, "answers": []}}, None),
     # embeds
     ("10-embeds", {"embeds": [embed()] * 10}, None),
     ("11-embeds", {"embeds": [embed()] * 11}, "embeds: must have at most 10"),
@@ -543,17 +466,13 @@ MESSAGE_CASES: list[tuple[str, Json, str | None]] = [
         {"embeds": [{"description": "d" * 3000}, {"description": "d" * 2998, "title": "abc"}]},
         "embed text totals 6001 characters",
     ),
-    ("url", {"embeds": [embed(url="https://docs.docker.com")]}, None),
-    ("url-not-string", {"embeds": [embed(url=5)]}, "embeds[0].url: must be a string"),
-    ("url-malformed", {"embeds": [embed(url="docker docs")]}, "not a well formed URL"),
     ("image-attachment", {"embeds": [embed(image={"url": "attachment://a.png"})]}, None),
     ("image-without-url", {"embeds": [embed(image={})]}, "image.url: is required"),
+    ("image-url-malformed", {"embeds": [embed(image={"url": "a b"})]}, "not a well formed URL"),
     ("color-max", {"embeds": [embed(color=0xFFFFFF)]}, None),
     ("color-too-big", {"embeds": [embed(color=0x1000000)]}, "color: must be between"),
     ("color-negative", {"embeds": [embed(color=-1)]}, "color"),
     ("color-string", {"embeds": [embed(color="red")]}, "color: must be an integer"),
-    ("timestamp", {"embeds": [embed(timestamp="2024-05-01T10:00:00+00:00")]}, None),
-    ("timestamp-bad", {"embeds": [embed(timestamp="yesterday")]}, "not an ISO8601"),
     # allowed mentions
     ("mentions-parse", {"content": "x", "allowed_mentions": {"parse": ["users", "roles"]}}, None),
     ("mentions-none", {"content": "x", "allowed_mentions": {"parse": []}}, None),
@@ -609,7 +528,6 @@ MESSAGE_CASES: list[tuple[str, Json, str | None]] = [
         "components: must have at most 5",
     ),
     ("top-level-button", {"components": [button()]}, "top-level components must be action rows"),
-    ("button-style-6-sku", {"components": [row({"type": 2, "style": 6, "sku_id": "1"})]}, None),
     ("button-style-0", {"components": [row(button(style=0))]}, "style: 0 is not one of"),
     ("button-style-7", {"components": [row(button(style=7))]}, "style: 7 is not one of"),
     ("button-label-80", {"components": [row(button(label="l" * 80))]}, None),
@@ -623,24 +541,9 @@ MESSAGE_CASES: list[tuple[str, Json, str | None]] = [
         "custom_id: must be 1-100",
     ),
     (
-        "link-button",
+        "link-button-not-modelled",
         {"components": [row({"type": 2, "style": 5, "label": "Docs", "url": "https://d.io"})]},
-        None,
-    ),
-    (
-        "link-button-custom-id",
-        {"components": [row(button(style=5, url="https://d.io"))]},
-        "custom_id: not allowed on link buttons",
-    ),
-    (
-        "link-button-no-url",
-        {"components": [row({"type": 2, "style": 5, "label": "Docs"})]},
-        "url: is required",
-    ),
-    (
-        "button-with-url",
-        {"components": [row(button(url="https://d.io"))]},
-        "url: only allowed on link",
+        "style: 5 is not one of 1 (PRIMARY), 2 (SECONDARY), 3 (SUCCESS), 4 (DANGER) (",
     ),
     (
         "duplicate-custom-ids",
@@ -709,59 +612,16 @@ MESSAGE_CASES: list[tuple[str, Json, str | None]] = [
         {"components": [row(string_select(max_values=3))]},
         "max_values: 3 exceeds the number of options (2)",
     ),
-    ("user-select", {"components": [row({"type": 5, "custom_id": "u", "max_values": 3})]}, None),
+    # what the bot does not send is refused, saying the emulator does not model it
     (
-        "user-select-with-options",
-        {"components": [row({"type": 5, "custom_id": "u", "options": [{"label": "a"}]})]},
-        "only string selects (type 3) have options",
+        "user-select-not-modelled",
+        {"components": [row({"type": 5, "custom_id": "u", "max_values": 3})]},
+        "components[0].components[0].type: 5: message action rows hold buttons (2) or string",
     ),
     (
-        "channel-select-types",
-        {"components": [row({"type": 8, "custom_id": "c", "channel_types": [0]})]},
-        None,
-    ),
-    (
-        "role-select-channel-types",
-        {"components": [row({"type": 6, "custom_id": "r", "channel_types": [0]})]},
-        "only channel selects",
-    ),
-    # IS_COMPONENTS_V2 layouts
-    (
-        "v2-layout",
-        {
-            "flags": IS_COMPONENTS_V2,
-            "components": [
-                {"type": 10, "content": "Hello"},
-                {"type": 17, "components": [{"type": 14}, row(button())]},
-            ],
-        },
-        None,
-    ),
-    (
-        "v2-with-content",
-        {"flags": IS_COMPONENTS_V2, "content": "hi", "components": [{"type": 10, "content": "x"}]},
-        "content: cannot be used when flags has IS_COMPONENTS_V2",
-    ),
-    (
-        "v2-top-level-button",
-        {"flags": IS_COMPONENTS_V2, "components": [button()]},
-        "components[0].type: 2 is not allowed here",
-    ),
-    (
-        "v2-41-components",
-        {"flags": IS_COMPONENTS_V2, "components": [{"type": 10, "content": "x"}] * 41},
-        "components: must have at most 40",
-    ),
-    (
-        "v2-text-4001",
-        {
-            "flags": IS_COMPONENTS_V2,
-            "components": [
-                {"type": 10, "content": "x" * 2000},
-                {"type": 10, "content": "x" * 2001},
-            ],
-        },
-        "text displays total 4001",
+        "layout-not-modelled",
+        {"flags": 1 << 15, "components": [{"type": 10, "content": "Hello"}]},
+        "components[0].type: 10: top-level components must be action rows (1) (Discord allows",
     ),
 ]
 
@@ -791,7 +651,7 @@ def test_message_body_must_be_an_object() -> None:
 def _view() -> discord.ui.View:
     view = discord.ui.View()
     view.add_item(discord.ui.Button(label="Read more", custom_id="more"))
-    view.add_item(discord.ui.Button(label="Docs", url="https://docs.docker.com"))
+    view.add_item(discord.ui.Button(emoji="📅", custom_id="calendar", disabled=True))
     view.add_item(
         discord.ui.Select(
             custom_id="topic",
@@ -799,19 +659,17 @@ def _view() -> discord.ui.View:
             options=[discord.SelectOption(label="Docker"), discord.SelectOption(label="K8s")],
         )
     )
-    view.add_item(discord.ui.UserSelect(custom_id="who"))
     return view
 
 
 def test_discord_py_message_payloads_are_valid() -> None:
     em = (
-        discord.Embed(title="T", description="D", url="https://a.io", color=0x123456)
-        .add_field(name="n", value="v")
-        .set_footer(text="f", icon_url="https://a.io/i.png")
+        discord.Embed(title="T", description="D", color=0x123456)
+        .add_field(name="n", value="v", inline=False)
+        .set_footer(text="f")
         .set_author(name="a")
-        .set_image(url="https://a.io/big.png")
+        .set_image(url="attachment://chart.png")
     )
-    em.timestamp = discord.utils.utcnow()
     mentions = discord.AllowedMentions(everyone=False, users=[discord.Object(1)], roles=True)
     params = handle_message_parameters(
         content="hi <@1>", embed=em, view=_view(), allowed_mentions=mentions, nonce=123
@@ -830,11 +688,10 @@ def test_discord_py_message_payloads_are_valid() -> None:
 # Interaction responses
 # ---------------------------------------------------------------------------------------------
 
-PING, COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
+COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 
 # Which callback types may answer which interaction types (discord-api-docs).
 ALLOWED_CALLBACKS: dict[int, set[int]] = {
-    PING: {1},
     COMMAND: {4, 5, 9},
     COMPONENT: {4, 5, 6, 7, 9},
     AUTOCOMPLETE: {8},
@@ -842,7 +699,6 @@ ALLOWED_CALLBACKS: dict[int, set[int]] = {
 }
 
 VALID_BODIES: dict[int, Json] = {
-    1: {"type": 1},
     4: {"type": 4, "data": {"content": "hi"}},
     5: {"type": 5},
     6: {"type": 6},
@@ -987,40 +843,13 @@ RESPONSE_CASES: list[tuple[str, Json, int, str | None]] = [
     ("value-4001", modal(row(text_input(value="v" * 4001))), COMMAND, ".value"),
     ("placeholder-100", modal(row(text_input(placeholder="p" * 100))), COMMAND, None),
     ("placeholder-101", modal(row(text_input(placeholder="p" * 101))), COMMAND, "placeholder"),
-    # Label (18) components, as discord.py 2.7.1 sends for discord.ui.Label
+    ("modal-bad-top-level", modal(button()), COMMAND, "modal components must be"),
     (
-        "label-text-input",
+        "modal-label-not-modelled",
         modal({"type": 18, "label": "Name", "component": text_input(label=None)}),
         COMMAND,
-        None,
+        "data.components[0].type: 18: modal components must be action rows (1) (",
     ),
-    (
-        "label-text-46",
-        modal({"type": 18, "label": "l" * 46, "component": text_input()}),
-        COMMAND,
-        "data.components[0].label",
-    ),
-    (
-        "label-description-101",
-        modal({"type": 18, "label": "L", "description": "d" * 101, "component": text_input()}),
-        COMMAND,
-        "data.components[0].description",
-    ),
-    (
-        "label-select",
-        modal({"type": 18, "label": "Pick", "component": string_select()}),
-        COMMAND,
-        None,
-    ),
-    (
-        "label-button",
-        modal({"type": 18, "label": "Pick", "component": button()}),
-        COMMAND,
-        "cannot be placed in a label",
-    ),
-    ("label-empty", modal({"type": 18, "label": "Pick"}), COMMAND, "component: is required"),
-    ("text-display", modal({"type": 10, "content": "Thanks!"}, row(text_input())), COMMAND, None),
-    ("modal-bad-top-level", modal(button()), COMMAND, "modal components must be"),
 ]
 
 
@@ -1039,14 +868,13 @@ def test_interaction_response_rules(
 
 
 @pytest.mark.parametrize(
-    ("option_type", "value", "ok"),
-    [(3, "docker", True), (3, 5, False), (4, 5, True), (4, "5", False), (10, 2.5, True)],
+    ("value", "ok"),
+    [("docker", True), (5, True), (2**53, False), (2.5, False), (True, False), ([], False)],
 )
-def test_autocomplete_value_matches_option_type(option_type: int, value: Any, ok: bool) -> None:
+def test_autocomplete_values_are_strings_or_integers(value: Any, ok: bool) -> None:
+    """The callback does not say which option it completes: a STRING or an INTEGER one."""
     errors = validate_interaction_response(
-        choice_body({"name": "n", "value": value}),
-        interaction_type=AUTOCOMPLETE,
-        option_type=option_type,
+        choice_body({"name": "n", "value": value}), interaction_type=AUTOCOMPLETE
     )
     assert (errors == []) is ok, errors
 
@@ -1058,24 +886,13 @@ def test_unknown_interaction_type() -> None:
 
 
 def test_discord_py_modals_are_valid() -> None:
-    legacy = discord.ui.Modal(title="Feedback")
-    legacy.add_item(discord.ui.TextInput(label="Name", min_length=2, max_length=50))
-    legacy.add_item(
+    form = discord.ui.Modal(title="Feedback")
+    form.add_item(discord.ui.TextInput(label="Name", min_length=2, max_length=50))
+    form.add_item(
         discord.ui.TextInput(label="Details", style=discord.TextStyle.paragraph, required=False)
     )
-    modern = discord.ui.Modal(title="Feedback")
-    modern.add_item(discord.ui.TextDisplay("Tell us more"))
-    modern.add_item(discord.ui.Label(text="Name", component=discord.ui.TextInput()))
-    modern.add_item(
-        discord.ui.Label(
-            text="Topic",
-            description="Pick one",
-            component=discord.ui.Select(options=[discord.SelectOption(label="Docker")]),
-        )
-    )
-    for modal_obj in (legacy, modern):
-        body = {"type": 9, "data": modal_obj.to_dict()}
-        assert validate_interaction_response(body, interaction_type=COMMAND) == []
+    body = {"type": 9, "data": form.to_dict()}
+    assert validate_interaction_response(body, interaction_type=COMMAND) == []
 
 
 def test_discord_py_interaction_messages_are_valid() -> None:
@@ -1089,17 +906,3 @@ def test_discord_py_interaction_messages_are_valid() -> None:
     assert validate_interaction_response(ephemeral.payload, interaction_type=COMMAND) == []
     cleared = interaction_message_response_params(type=7, content=None, embeds=[], view=None)
     assert validate_interaction_response(cleared.payload, interaction_type=COMPONENT) == []
-
-    class Card(discord.ui.LayoutView):
-        box = discord.ui.Container(
-            discord.ui.TextDisplay("hello"),
-            discord.ui.Section(
-                discord.ui.TextDisplay("side"),
-                accessory=discord.ui.Button(label="Go", custom_id="go"),
-            ),
-            discord.ui.Separator(),
-            discord.ui.ActionRow(discord.ui.Button(label="B", custom_id="b")),
-        )
-
-    layout = interaction_message_response_params(type=4, view=Card())
-    assert validate_interaction_response(layout.payload, interaction_type=COMMAND) == []

@@ -1,0 +1,261 @@
+"""The API for tests and the sandbox: members of the world acting at a Discord client.
+
+A member runs a slash command, types into an autocompleted option, clicks a button or
+chooses in a select, and submits a modal. Each becomes the INTERACTION_CREATE Discord would
+dispatch, refused with `UsageError` where Discord's client would not let a person send it
+(an unknown option, a hidden command, a disabled button).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from emulator.gateway import Gateway
+from emulator.interactions import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
+    MODAL_SUBMIT,
+    InteractionRecord,
+    UsageError,
+    build_options,
+    find_command,
+    new_token,
+)
+from emulator.render import modal_submit_components, render_modal
+from emulator.world import ALL_PERMISSIONS, TEXT_CHANNEL, Channel, Message, User, World
+
+BUTTON, LINK_STYLE = 2, 5
+CLICKABLE = frozenset({BUTTON, 3, 5, 6, 7, 8})  # a button and the five kinds of select
+
+
+class Members:
+    """`slash`, `autocomplete`, `click`, `submit_modal` and `run`, as members of `world`."""
+
+    world: World
+    gateway: Gateway
+    interactions: dict[int, InteractionRecord]
+    interactions_by_token: dict[str, InteractionRecord]
+
+    @property
+    def default_channel(self) -> Channel:
+        """The first guild text channel."""
+        return next(
+            c for c in self.world.channels.values() if c.guild_id and c.type == TEXT_CHANNEL
+        )
+
+    async def slash(
+        self,
+        user: User,
+        command_line: str,
+        *,
+        channel: Channel | None = None,
+        bypass_permissions: bool = False,
+        **values: Any,
+    ) -> InteractionRecord:
+        """Run `/command [group] [sub]` with option values as `user`; returns the record.
+
+        `bypass_permissions` behaves like a server admin who exposed a command to everyone
+        in the integration settings, overriding `default_member_permissions`.
+        """
+        return await self.slash_options(
+            user, command_line, values, channel=channel, bypass_permissions=bypass_permissions
+        )
+
+    async def slash_options(
+        self,
+        user: User,
+        command_line: str,
+        values: Mapping[str, Any],
+        *,
+        channel: Channel | None = None,
+        bypass_permissions: bool = False,
+    ) -> InteractionRecord:
+        """`slash` with the option values in a mapping (any names, `channel` included)."""
+        data = self._command_data(
+            user, command_line, values, focused=None, bypass_permissions=bypass_permissions
+        )
+        record = self._interaction(APPLICATION_COMMAND, user, channel, data)
+        await self._dispatch_interaction(record.payload)
+        return record
+
+    async def autocomplete(
+        self,
+        user: User,
+        command_line: str,
+        focused: str,
+        *,
+        channel: Channel | None = None,
+        **values: Any,
+    ) -> list[dict[str, Any]]:
+        """Type into option `focused` of a command; returns the choices the bot offered."""
+        return await self.autocomplete_options(user, command_line, focused, values, channel=channel)
+
+    async def autocomplete_options(
+        self,
+        user: User,
+        command_line: str,
+        focused: str,
+        values: Mapping[str, Any],
+        *,
+        channel: Channel | None = None,
+    ) -> list[dict[str, Any]]:
+        """`autocomplete` with the option values in a mapping (any names, `channel` included)."""
+        values = dict(values)
+        values.setdefault(focused, "")
+        data = self._command_data(
+            user, command_line, values, focused=focused, bypass_permissions=True
+        )
+        record = self._interaction(AUTOCOMPLETE, user, channel, data)
+        await self._dispatch_interaction(record.payload)
+        await record.wait_ack()
+        return record.choices or []
+
+    async def click(
+        self, user: User, message: Message, target: str, *, values: list[str] | None = None
+    ) -> InteractionRecord:
+        """Click the button (or choose in the select) whose custom_id or label is `target`."""
+        component = find_component(message, target)
+        if component is None:
+            raise UsageError(f"no component {target!r} on message {message.id}")
+        if component.get("disabled"):
+            raise UsageError(f"component {target!r} is disabled")
+        if component["type"] == BUTTON and component.get("style") == LINK_STYLE:
+            raise UsageError(f"{target!r} is a link button: {component.get('url')}")
+        data: dict[str, Any] = {
+            "custom_id": component["custom_id"],
+            "component_type": component["type"],
+        }
+        if component["type"] != BUTTON:
+            data["values"] = list(values or [])
+        channel = self.world.channels[message.channel_id]
+        record = self._interaction(MESSAGE_COMPONENT, user, channel, data, message)
+        await self._dispatch_interaction(record.payload)
+        return record
+
+    async def submit_modal(
+        self, user: User, opened_by: InteractionRecord, values: dict[str, str]
+    ) -> InteractionRecord:
+        """Fill in and submit the modal that `opened_by` answered with."""
+        modal = opened_by.modal
+        if modal is None:
+            raise UsageError("that interaction did not open a modal")
+        _, fields = render_modal(modal)
+        for wanted in fields:
+            if wanted.required and not (values.get(wanted.custom_id) or wanted.value):
+                raise UsageError(f"field {wanted.custom_id!r} is required")
+        answers = {f.custom_id: values.get(f.custom_id, f.value or "") for f in fields}
+        rows = modal_submit_components(fields, answers)
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        channel = self.world.channels[opened_by.channel_id]
+        record = self._interaction(MODAL_SUBMIT, user, channel, data)
+        await self._dispatch_interaction(record.payload)
+        return record
+
+    async def run(self, user: User, command_line: str, **values: Any) -> Message:
+        """Run a command and return the reply message (asserting it was acknowledged in time)."""
+        record = await self.slash(user, command_line, **values)
+        return await record.wait_message()
+
+    async def _dispatch_interaction(self, payload: dict[str, Any]) -> None:
+        # Discord sends every dispatch, interactions included, to every session of the shard:
+        # several processes logged in with one token all receive each interaction.
+        if not self.gateway.sessions:
+            raise UsageError("no bot is connected to the emulator")
+        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+
+    def _command_data(
+        self,
+        user: User,
+        command_line: str,
+        values: Mapping[str, Any],
+        *,
+        focused: str | None,
+        bypass_permissions: bool,
+    ) -> dict[str, Any]:
+        name, *path = command_line.strip().lstrip("/").split()
+        command, is_guild = find_command(self.world, name)
+        required = command.get("default_member_permissions")
+        if required is not None and not bypass_permissions:
+            needed = int(required)
+            if self.world.permissions_of(user.id) & needed != needed:
+                raise UsageError(
+                    f"/{name} is hidden from {user.username} (default_member_permissions)"
+                )
+        options, resolved = build_options(self.world, command, path, values, focused=focused)
+        data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1, "options": options}
+        if resolved:
+            data["resolved"] = resolved
+        if is_guild:
+            data["guild_id"] = str(self.world.guild_id)
+        return data
+
+    def _interaction(
+        self,
+        kind: int,
+        user: User,
+        channel: Channel | None,
+        data: dict[str, Any],
+        message: Message | None = None,
+    ) -> InteractionRecord:
+        channel = channel or self.default_channel
+        member = self.world.members[user.id]
+        record = InteractionRecord(
+            id=self.world.snowflake(),
+            token=new_token(),
+            type=kind,
+            user=user,
+            channel_id=channel.id,
+            payload={},
+        )
+        payload: dict[str, Any] = {
+            "id": str(record.id),
+            "application_id": str(self.world.application_id),
+            "type": kind,
+            "token": record.token,
+            "version": 1,
+            "guild_id": str(self.world.guild_id),
+            "channel_id": str(channel.id),
+            "channel": channel.payload(),
+            "member": member.payload(permissions=self.world.permissions_of(user.id)),
+            "app_permissions": str(ALL_PERMISSIONS),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.world.guild_id)},
+            "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "data": data,
+        }
+        if channel.guild_id is None:  # a DM with the bot: a user, no guild, no member
+            for key in ("guild_id", "member", "guild_locale"):
+                del payload[key]
+            payload.update(user=user.payload(), context=1)
+        if message is not None:
+            payload["message"] = message.payload(self.world.users)
+        record.payload = payload
+        self.interactions[record.id] = record
+        self.interactions_by_token[record.token] = record
+        return record
+
+
+def find_component(message: Message, target: str) -> dict[str, Any] | None:
+    """The button or select on `message` with custom_id or label `target`."""
+
+    def walk(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for item in items:
+            yield item
+            yield from walk(item.get("components", []))
+            if isinstance(item.get("component"), dict):
+                yield from walk([item["component"]])
+            if isinstance(item.get("accessory"), dict):
+                yield from walk([item["accessory"]])
+
+    for component in walk(message.components):
+        if component.get("type") in CLICKABLE and target in (
+            component.get("custom_id"),
+            component.get("label"),
+        ):
+            return component
+    return None
