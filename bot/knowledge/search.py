@@ -110,6 +110,7 @@ _LONE_WORD = 0.8  # score factor of an entry that matches one word of a several-
 _PHRASING_MAX = 100.0  # score added by a question or name matched word for word
 OUT_OF_SCOPE_FACTOR = 0.7  # score factor of a question naming what the program does not cover
 _RERANK_POOL = 40  # best entries whose order plain BM25 has a say in
+_ANY_SCORE = 1e-6  # entries the question shares nothing with are not candidates
 _RERANK_K = 1.0  # reciprocal rank fusion: 1 / (k + rank)
 _PLAIN_SHARE = 0.8  # weight of the plain BM25 order against the engine's own
 _PLAIN_K1, _PLAIN_B = 1.5, 0.75  # plain BM25 over each entry's whole text (bm25s's defaults)
@@ -835,7 +836,7 @@ class SearchIndex:
         """
         if not isinstance(query, str) or limit <= 0:
             return SearchResult()
-        ranked = self._scored(query, 0.0, top=max(_RERANK_POOL, limit))
+        ranked = self._scored(query, _ANY_SCORE, top=max(_RERANK_POOL, limit))
         if not ranked or ranked[0][0] < SUGGEST_SCORE:
             return SearchResult()  # nothing is close enough: the question is off-topic
         best = ranked[0][0]
