@@ -156,6 +156,20 @@ class SearchResult:
         return self.hits + self.suggestions
 
 
+def answer_or_suggestions(
+    shown: Sequence[Hit], best: float, hit_score: float, margin: float
+) -> SearchResult:
+    """What to show, in order, as a result: when the best score is confident, the first entry
+    is the answer, with those right after it that are confident too (at least `hit_score`, and
+    within `margin` of the best); otherwise all are "closest matches"."""
+    if best < hit_score:
+        return SearchResult(suggestions=tuple(shown))
+    confident = 1
+    while confident < len(shown) and shown[confident].score >= max(hit_score, best - margin):
+        confident += 1
+    return SearchResult(tuple(shown[:confident]), tuple(shown[confident:]))
+
+
 class _Lists:
     """Rows of integers in two flat arrays (compressed sparse rows)."""
 
@@ -797,19 +811,24 @@ class SearchIndex:
             total[found] += self._idf(int(end - start)) * self._plain[start + at[found]]
         return total
 
-    def _reranked(self, text: str, ranked: list[tuple[float, int]]) -> list[tuple[float, int]]:
-        """`ranked` in the order that fuses its own ranks with plain BM25's (reciprocal rank
-        fusion). The engine reads a question's words for what they mean (names, synonyms,
-        phrasings); plain BM25 counts how often an entry uses them. Each gets some questions
-        right that the other misses, so together they rank better than either (measured in
-        `docs/benchmarks.md`); which questions get an answer at all stays the engine's call."""
-        docs = np.array([doc for _, doc in ranked], dtype=np.int32)
+    def _fused_order(self, text: str, docs: np.ndarray) -> list[int]:
+        """Positions of `docs` (a ranking, best first) in the order that fuses their ranks with
+        plain BM25's (reciprocal rank fusion). The engine reads a question's words for what they
+        mean (names, synonyms, phrasings); plain BM25 counts how much an entry uses them. Each
+        ranks right some questions the other misses, so together they rank better than either
+        (`docs/benchmarks.md`); which questions get an answer at all stays the caller's call."""
         plain = self._plain_scores(text, docs)
-        fused = 1.0 / (_RERANK_K + 1 + np.arange(len(docs), dtype=np.float64))
-        plain_order = np.lexsort((np.arange(len(docs)), -plain))
-        fused[plain_order] += _PLAIN_SHARE / (_RERANK_K + 1 + np.arange(len(docs)))
-        order = np.lexsort((np.arange(len(docs)), -fused))
-        return [ranked[i] for i in order.tolist()]
+        positions = np.arange(len(docs))
+        fused = 1.0 / (_RERANK_K + 1 + positions)
+        fused[np.lexsort((positions, -plain))] += _PLAIN_SHARE / (_RERANK_K + 1 + positions)
+        order: list[int] = np.lexsort((positions, -fused)).tolist()
+        return order
+
+    def rerank(self, text: str, slugs: Sequence[str]) -> list[int]:
+        """Positions of `slugs` (another ranking, best first) in the order fused with plain
+        BM25's, as `search` orders its own (for the semantic search)."""
+        docs = np.array([self._ids.get(slug, -1) for slug in slugs], dtype=np.int32)
+        return self._fused_order(text, docs)
 
     def _hit(self, doc: int, score: float) -> Hit:
         entry = self._entries[doc]
@@ -840,16 +859,9 @@ class SearchIndex:
         if not ranked or ranked[0][0] < SUGGEST_SCORE:
             return SearchResult()  # nothing is close enough: the question is off-topic
         best = ranked[0][0]
-        shown = [self._hit(doc, score) for score, doc in self._reranked(query, ranked)[:limit]]
-        if best < HIT_SCORE:
-            return SearchResult(suggestions=tuple(shown))
-        # On topic: the first entry is the answer, with those after it that are confident too.
-        confident = 1
-        while confident < len(shown) and shown[confident].score >= max(
-            HIT_SCORE, best - HIT_MARGIN
-        ):
-            confident += 1
-        return SearchResult(tuple(shown[:confident]), tuple(shown[confident:]))
+        order = self._fused_order(query, np.array([doc for _, doc in ranked], dtype=np.int32))
+        shown = [self._hit(ranked[i][1], ranked[i][0]) for i in order[:limit]]
+        return answer_or_suggestions(shown, best, HIT_SCORE, HIT_MARGIN)
 
     def autocomplete(self, text: str, limit: int = 25) -> tuple[Hit, ...]:
         """Entries for partially typed text, prefix-friendly; empty text lists the first titles.

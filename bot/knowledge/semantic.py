@@ -13,8 +13,9 @@ score (weighted, capped). The model also vetoes in part: the lexical score of an
 question is unrelated to (similarity at most `UNRELATED`) counts less, so shared words alone
 ("printer queue" and message queues) are weaker evidence. A question naming something the
 program does not cover (the vocabulary's `out_of_scope`) has its similarity scaled down as its
-lexical score is. The constants were chosen on the tuning and names relevance sets only
-(`bench/relevance.py --semantic`); the held-out set judges them.
+lexical score is. What is shown is ordered as the lexical search orders its own: fused with
+plain BM25's ranking (`SearchIndex.rerank`). The constants were chosen on the tuning and names
+relevance sets only (`bench/relevance.py --semantic`); the held-out sets judge them.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ from typing import Protocol
 import numpy as np
 
 from bot.knowledge.entry import Entry
-from bot.knowledge.search import OUT_OF_SCOPE_FACTOR, Hit, SearchIndex, SearchResult
+from bot.knowledge.search import (
+    OUT_OF_SCOPE_FACTOR,
+    Hit,
+    SearchIndex,
+    SearchResult,
+    answer_or_suggestions,
+)
 from bot.knowledge.text import MAX_QUERY_CHARS, clean
 
 log = logging.getLogger(__name__)
@@ -43,6 +50,7 @@ HIT_SCORE = 55.0  # fused score of a confident answer ...
 HIT_MARGIN = 25.0  # ... within this of the best one
 SUGGEST_SCORE = 50.0  # fused score of a "closest match"; below it the result is empty
 _LEXICAL_POOL = 40  # lexical candidates fused per query
+_RERANK_POOL = 40  # best fused entries whose order plain BM25 has a say in (as `search.py`)
 _QUESTION_WORDS = 3  # autocomplete: typed text of this many words is searched as a question
 _QUERY_CACHE = 1024  # query embeddings kept (autocomplete repeats the same text)
 
@@ -205,19 +213,10 @@ class FusedSearch:
             return self.lexical.search(query, limit)
         if not ranked:
             return SearchResult()
-        best = ranked[0][0]
-        hits: list[Hit] = []
-        suggestions: list[Hit] = []
-        for score, slug in ranked:
-            hit = self._hit(slug, score)
-            if hit is None:
-                continue
-            if score >= HIT_SCORE and score >= best - HIT_MARGIN:
-                if len(hits) < limit:
-                    hits.append(hit)
-            elif len(suggestions) < limit:
-                suggestions.append(hit)
-        return SearchResult(tuple(hits), tuple(suggestions))
+        head = ranked[:_RERANK_POOL]
+        order = self.lexical.rerank(query, [slug for _, slug in head])
+        shown = [hit for i in order if (hit := self._hit(head[i][1], head[i][0])) is not None]
+        return answer_or_suggestions(shown[:limit], ranked[0][0], HIT_SCORE, HIT_MARGIN)
 
     def autocomplete(self, text: str, limit: int = 25) -> tuple[Hit, ...]:
         """A typed question's answers first, then the lexical completions of the text."""
