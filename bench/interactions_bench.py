@@ -133,6 +133,12 @@ async def autocomplete(count: int) -> None:
     print(f"  ratio p95 autocomplete / baseline: {pct(times, 95) / pct(baseline, 95):.1f}x")
 
 
+def cpu_seconds_of(pid: int) -> float:
+    """CPU time a process has used so far, user and system (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_of(pid: int) -> float:
     """Resident memory of a process in MB (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -153,6 +159,7 @@ class Step:
     rejected: list[str]  # anything else the emulator refused
     rss: float
     recovery: float  # seconds from the last command until the bot answers at once again
+    cpu_ms: float  # the bot's CPU time per command, whatever the machine's other work
 
     @property
     def late(self) -> int:
@@ -179,13 +186,14 @@ class Step:
         return (
             f"  {self.rate:8d}  {self.achieved:10.1f}  {len(self.acks) - self.late:5d}  "
             f"{self.late:9d}  {self.refused:7d}  {self.p50_ms:10.1f}  {ms(self.p99_ms):>10}  "
-            f"{self.rss:10.0f}  {self.recovery:8.1f}   p99 ms by command: {slowest}"
+            f"{self.rss:10.0f}  {self.recovery:9.1f}  {self.cpu_ms:10.2f}"
+            f"   p99 ms by command: {slowest}"
         )
 
 
 STEP_HEADER = (
     "  target/s  achieved/s  acked  late(>3s)  refused  ack p50 ms  ack p99 ms  bot RSS MB"
-    "  idle in s"
+    "  idle in s  CPU ms/cmd"
 )
 
 
@@ -238,6 +246,8 @@ class LoadRun:
         bot answers), then wait until every one is answered or expired and the bot is idle."""
         gc.collect()
         gc.disable()  # this process plays Discord: its own GC pauses must not count
+        assert self.process is not None
+        cpu = cpu_seconds_of(self.process.pid)
         try:
             records = []
             start = time.perf_counter()
@@ -259,6 +269,7 @@ class LoadRun:
                 records.append(record)
             sent_seconds = time.perf_counter() - start
             recovery = await self.until_idle()
+            cpu = cpu_seconds_of(self.process.pid) - cpu
             # Every interaction is answered or expired 3.5 s after the last one was sent.
             await asyncio.sleep(max(0, 3.5 - recovery))
         finally:
@@ -278,6 +289,7 @@ class LoadRun:
             rejected=[p for r in records for p in r.rejected if p != LATE],
             rss=self.rss,
             recovery=recovery,
+            cpu_ms=cpu * 1000 / total,
         )
         return step
 
