@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.app import NexusBot
 from bot.config import Settings
-from bot.db.models import AuditRow, RoundRow
+from bot.db.models import AuditRow, RoundRow, utcnow
 from bot.interaction_claims import InteractionClaims
 from bot.sandbox.cast import Cast
 from bot.sandbox.session import Sandbox, running_sandbox
@@ -27,23 +27,24 @@ from tests.helpers import A_SWEEP, Clock, bot_posts, step
 async def replicas(
     url: str, count: int
 ) -> AsyncIterator[tuple[DiscordEmulator, Cast, list[NexusBot]]]:
-    """`count` bots (standing in for processes: they share only the database) on one server."""
-    async with running_sandbox(settings_on(url), bots=count, guild_ready_timeout=0.05) as sandbox:
+    """`count` bots (standing in for processes: they share only the database and a clock the
+    test moves) on one server."""
+    async with running_sandbox(
+        settings_on(url), bots=count, guild_ready_timeout=0.05, clock=Clock(utcnow())
+    ) as sandbox:
         yield sandbox.emulator, sandbox.cast, sandbox.bots
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_two_replicas_post_each_reminder_once(database_url: str) -> None:
     async with replicas(database_url, 2) as (emulator, cast, bots):
-        due = datetime.now(UTC) + timedelta(seconds=2)
+        due = bots[0].jobs.clock() + timedelta(seconds=2)
         await bots[0].reminders.save_milestone("Replica check", due, (0,))
         await bots[1].reminders.schedule_pending()  # both processes now hold the job
-        await emulator.wait_for_message(lambda m: "Replica check" in m.content, timeout=10)
-        await asyncio.sleep(1.5)
-        posts = [
-            m for m in cast.world.channel_messages(cast.announce.id) if "Replica check" in m.content
-        ]
-        assert len(posts) == 1
+        await step(bots, timedelta(seconds=2))  # both run it at the same moment
+        assert bot_posts(emulator, cast.announce.id, "Replica check") == 1
+        await step(bots, A_SWEEP)  # and both sweep after it
+        assert bot_posts(emulator, cast.announce.id, "Replica check") == 1
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
