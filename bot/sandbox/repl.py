@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -149,12 +150,11 @@ class Repl:
         print(f"\n[{place}]\n{rendered.text}", flush=True)
 
     async def _events(self) -> str:
-        """The guild's scheduled events, soonest first (once a sync just asked for is done)."""
-        jobs = self.sandbox.bot.jobs
-        for _ in range(60):
-            if jobs.due_at("events:now") is None and not jobs.in_progress("events:"):
-                break
-            await asyncio.sleep(0.05)
+        """The guild's scheduled events, soonest first (once a sync just asked for is done,
+        or after 3 seconds)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(3):
+                await self.sandbox.bot.jobs.settle("events:")
         events = sorted(
             self.emulator.scheduled_events.values(),
             key=lambda e: str(e["scheduled_start_time"]),
