@@ -163,6 +163,42 @@ async def test_the_service_answers_lexically_while_the_model_loads(
     assert not await other.semantic_ready()
 
 
+async def test_a_failed_semantic_start_leaves_lexical_search_and_retries_at_the_next_rebuild(
+    tmp_path: Path,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    root = tmp_path / "content"
+    for item in ENTRIES:
+        write_entry(root, item)
+    loading = threading.Event()
+
+    def slow_load(name: str) -> ConceptModel:
+        loading.wait(10)
+        return ConceptModel()
+
+    monkeypatch.setattr("bot.knowledge.service.load_embedder", slow_load)
+    service = KnowledgeService(database, root, semantic_model="concepts")
+    await service.start()
+
+    async def unreachable(session: object) -> list[Entry]:
+        raise OSError("database unreachable")
+
+    monkeypatch.setattr("bot.knowledge.service.live_entries", unreachable)
+    loading.set()
+    with caplog.at_level(logging.WARNING):
+        assert not await service.semantic_ready()
+    assert "semantic index not built yet" in caplog.text
+    assert service.search("docker image").hits[0].slug == "docker"  # lexical still answers
+
+    monkeypatch.undo()  # the database answers again (and the model loads at once)
+    monkeypatch.setattr("bot.knowledge.service.load_embedder", lambda name: ConceptModel())
+    await service.refresh()  # the next rebuild (an edit, the watcher) brings the model in
+    assert await service.semantic_ready()
+    assert service.search(NO_SHARED_WORD).hits[0].slug == "rate-limiting"
+
+
 async def test_the_service_fuses_when_a_model_is_configured(
     tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
