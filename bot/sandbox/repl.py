@@ -294,8 +294,6 @@ def script_reader(lines: TextIO) -> Ask:
 
 def field_problem(field: ModalField, value: str) -> str | None:
     """Why Discord's client would not accept `value` in a text field (None: it would)."""
-    if not field.typed:
-        return None
     if field.required and not value:
         return f"{field.label} is required"
     if value and field.min_length and len(value) < field.min_length:
