@@ -26,7 +26,7 @@ from emulator.interactions import (
 from emulator.render import modal_submit_components, render_modal
 from emulator.world import ALL_PERMISSIONS, TEXT_CHANNEL, Channel, Message, User, World
 
-BUTTON, STRING_SELECT, LINK_STYLE = 2, 3, 5
+BUTTON, STRING_SELECT = 2, 3
 CLICKABLE = frozenset({BUTTON, STRING_SELECT})  # what the bot's action rows hold
 
 
@@ -121,8 +121,6 @@ class Members:
             raise UsageError(f"no component {target!r} on message {message.id}")
         if component.get("disabled"):
             raise UsageError(f"component {target!r} is disabled")
-        if component["type"] == BUTTON and component.get("style") == LINK_STYLE:
-            raise UsageError(f"{target!r} is a link button: {component.get('url')}")
         data: dict[str, Any] = {
             "custom_id": component["custom_id"],
             "component_type": component["type"],

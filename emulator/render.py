@@ -12,10 +12,11 @@ Pure functions over Discord JSON (messages as stored by the emulator, modal call
 What is rendered is what the bot sends, which is what ``emulator.validation`` lets through:
 content with its markup (user, role and channel mentions, custom emoji, timestamps, relative
 ones included, command mentions), embeds (author, title and URL, description, fields, image and
-thumbnail, footer and timestamp), attachments, the ephemeral flag, action rows of buttons (emoji,
-label, disabled) or one string select (options, defaults, a min-max range), and modals made of
-action rows holding one text input each. Other components never reach a stored message or modal
-(validation refuses them) and are skipped.
+thumbnail, footer and timestamp), attachments, the ephemeral flag, action rows of buttons (styles
+1-4, shown by emoji and label, disabled marked) or one string select (options, defaults, a
+min-max range), and modals made of action rows holding one text input each. Link and premium
+buttons and every other component never reach a stored message or modal (validation refuses
+them) and are not drawn.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ __all__ = [
 
 _EPHEMERAL: Final = 1 << 6
 _ACTION_ROW, _BUTTON, _STRING_SELECT, _TEXT_INPUT = 1, 2, 3, 4
-_LINK, _PREMIUM = 5, 6
 _EMBED_BAR: Final = "│ "
 _INDENT: Final = "  "
 
@@ -61,9 +61,8 @@ class Action:
     number: int
     label: str
     kind: Literal["button", "select"]
-    custom_id: str | None
+    custom_id: str
     component_type: int
-    url: str | None = None
     disabled: bool = False
     options: tuple[SelectChoice, ...] = ()
     min_values: int = 1
@@ -73,11 +72,6 @@ class Action:
     def values(self) -> tuple[str, ...]:
         """The option values of a string select (empty for buttons)."""
         return tuple(option.value for option in self.options)
-
-    @property
-    def interactive(self) -> bool:
-        """Whether using it sends an interaction (not a link, premium or disabled button)."""
-        return self.custom_id is not None and not self.disabled
 
 
 @dataclass(frozen=True)
@@ -287,27 +281,19 @@ class _MessageRenderer:
     # -- interactive components ---------------------------------------------------------------
 
     def button(self, data: Mapping[str, Any]) -> str:
-        style = data.get("style")
         label = " ".join(
             part for part in (_emoji_text(data.get("emoji")), _str(data.get("label"))) if part
         )
-        url = _str(data.get("url")) or None
-        custom_id = None if style in (_LINK, _PREMIUM) else _str(data.get("custom_id")) or None
-        if style == _PREMIUM:
-            label = label or f"premium SKU {data.get('sku_id')}"
         action = Action(
             number=self._take_number(),
             label=label,
             kind="button",
-            custom_id=custom_id,
+            custom_id=_str(data.get("custom_id")),
             component_type=_BUTTON,
-            url=url,
             disabled=bool(data.get("disabled")),
         )
         self.actions.append(action)
         shown = f"[{action.number}] {label or '(no label)'}"
-        if url:
-            shown += f" ↗ {url}"
         return shown + (" (disabled)" if action.disabled else "")
 
     def select(self, data: Mapping[str, Any]) -> list[str]:
@@ -319,7 +305,7 @@ class _MessageRenderer:
             number=number,
             label=_str(data.get("placeholder")) or "Select…",
             kind="select",
-            custom_id=_str(data.get("custom_id")) or None,
+            custom_id=_str(data.get("custom_id")),
             component_type=_STRING_SELECT,
             disabled=bool(data.get("disabled")),
             options=_choices(data.get("options"), number),

@@ -204,8 +204,8 @@ class Repl:
                 return await self._answer(record)
             if self.last is not None and (picked := self.last[1].resolve(line)):
                 action, chosen = picked
-                if not action.interactive:
-                    return f"That is a link: {action.url}" if action.url else "! disabled"
+                if action.disabled:
+                    return "! disabled"
                 target = action.custom_id or action.label
                 record = await self.emulator.click(
                     self.user, self.last[0], target, values=list(chosen)

@@ -127,23 +127,22 @@ def test_several_embeds_and_attachments() -> None:
 # -- buttons and selects ----------------------------------------------------------------------
 
 
-def test_buttons_are_numbered_with_links_and_disabled_marked() -> None:
+def test_buttons_are_numbered_with_emoji_and_disabled_marked() -> None:
     msg = {
         "components": [
             row(
                 button("Read more", "more"),
-                {"type": 2, "style": 5, "label": "Docs", "url": "https://d.io"},
-                button("Delete", "del", disabled=True, emoji={"name": "🗑"}),
+                button("Party", "party", style=3, emoji={"name": "party", "id": "123"}),
+                button("Delete", "del", style=4, disabled=True, emoji={"name": "🗑"}),
             )
         ]
     }
     rendered = render_message(msg)
-    assert lines(rendered) == ["[1] Read more  [2] Docs ↗ https://d.io  [3] 🗑 Delete (disabled)"]
-    more, docs, delete = rendered.actions
+    assert lines(rendered) == ["[1] Read more  [2] :party: Party  [3] 🗑 Delete (disabled)"]
+    more, party, delete = rendered.actions
     assert more == Action(1, "Read more", "button", "more", 2)
-    assert more.interactive
-    assert docs.custom_id is None and docs.url == "https://d.io" and not docs.interactive
-    assert delete.disabled and not delete.interactive
+    assert not more.disabled and not party.disabled
+    assert delete.disabled
 
 
 def test_string_select_lists_numbered_options() -> None:
