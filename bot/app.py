@@ -31,12 +31,16 @@ from bot.reminders.events import EventSync
 from bot.reminders.parsing import parse_offsets
 from bot.reminders.service import ReminderService
 from bot.reminders.timeline import Timeline, load_timeline
+from bot.waits import Waits
 from cogs.delivery import MAX_RATE_LIMIT_WAIT
-from cogs.errors import InteractionOutcome, report_error
+from cogs.errors import InteractionOutcome, TooLate, report_error
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+DROP_AFTER_SECONDS = 2.0
+"""An interaction that waited this long before its turn is dropped: Discord's deadline is
+3 s from its creation, and an overloaded bot needs the rest to answer the ones it keeps."""
 EXTENSIONS = ("cogs.meta", "cogs.knowledge", "cogs.reminders", "cogs.content", "cogs.pairing")
 
 # No message the bot sends can ping @everyone, @here or a role; users only where a reply
@@ -64,10 +68,24 @@ def event_location(settings: Settings) -> str:
 
 
 class NexusTree(app_commands.CommandTree["NexusBot"]):
-    """The command tree: times every command and answers every failure."""
+    """The command tree: times every command, drops what waited too long, answers every failure.
+
+    Under overload, interactions queue up before the bot reads them. One whose turn comes
+    too late to answer in Discord's 3 seconds is dropped before any work (one log line,
+    counted `late`) instead of costing a whole command and a refused reply: the bot spends
+    what it has on interactions it can still answer, and is idle as soon as the load falls.
+    """
+
+    def __init__(self, client: NexusBot, **options: Any) -> None:
+        super().__init__(client, **options)
+        self.waits = Waits()
 
     async def interaction_check(self, interaction: discord.Interaction[NexusBot]) -> bool:
-        """Note when handling started (latency histogram, graceful shutdown)."""
+        """Drop what waited too long; note when handling started (latency histogram,
+        graceful shutdown)."""
+        waited = self.waits.waited(interaction.created_at.timestamp())
+        if waited > DROP_AFTER_SECONDS:
+            raise TooLate(waited)
         interaction.extras["started"] = time.monotonic()
         if interaction.type is not discord.InteractionType.autocomplete:
             interaction.client.in_flight.add(interaction.id)

@@ -25,6 +25,15 @@ UNKNOWN_INTERACTION = 10062
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 
+class TooLate(app_commands.CheckFailure):
+    """The interaction waited past the point where an answer could still reach the member in
+    time: it is dropped before any work (the bot is overloaded; see `NexusTree`)."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"waited {waited:.1f} s")
+        self.waited = waited
+
+
 class InteractionOutcome(StrEnum):
     """What `report_error` (or success) makes of an interaction, as counted in the metrics."""
 
@@ -53,9 +62,16 @@ async def report_error(
     """Tell the user what went wrong (with an error id for real bugs) and log the traceback.
 
     Returns the outcome for the metrics: `refused` for bad input, checks and cooldowns,
-    `error` for bugs, `late` when Discord refused the reply as too late (nothing is sent).
+    `error` for bugs, `late` when Discord refused the reply as too late or the interaction
+    was dropped for having waited too long (nothing is sent).
     """
     original = getattr(error, "original", error)
+    if isinstance(original, TooLate):
+        # Dropped unanswered before any work: doing it would only end in the 10062 below.
+        log.warning(
+            "%s dropped unanswered: it waited %.1f s", describe(interaction), original.waited
+        )
+        return InteractionOutcome.LATE
     if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
         # The bot answered after Discord's deadline: no reply can reach the member any more,
         # so one line and no second send (that would fail the same way, and cost more work

@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Alarm, Calendar, Event
-
 from bot.reminders.parsing import describe_offset
 from bot.reminders.service import MilestoneInfo
 
@@ -18,6 +16,8 @@ UID_DOMAIN = "prodev-nexus.bot"
 
 def milestones_calendar(milestones: Sequence[MilestoneInfo], *, title: str, now: datetime) -> bytes:
     """The `.ics` file of `milestones`, named `title` in calendar apps."""
+    from icalendar import Alarm, Calendar, Event  # 4 MB: imported when a feed is asked for
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")

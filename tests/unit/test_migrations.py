@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from bot.db import Database
-from bot.db.migrate import alembic_config, current_revision, upgrade
+from bot.db.migrate import alembic_config, current_revision, newest_revision, upgrade
 from bot.db.models import CheckinAnswer, Delivery, EventStatus, GroupStatus
 from bot.ledger import CLAIMED
 
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 REVISIONS = [
     r.revision
@@ -348,3 +353,53 @@ async def test_downgrade_to_base_and_back(database_url: str) -> None:
         assert await current_revision(database) == REVISIONS[-1]
     finally:
         await database.dispose()
+
+
+def test_the_newest_revision_read_from_the_files_is_alembics_head() -> None:
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert [newest_revision()] == heads == [REVISIONS[-1]]
+
+
+def migration(folder: Path, revision: str, down: str, *, annotated: bool = True) -> None:
+    hint = ": str | None" if annotated else ""
+    (folder / f"{revision}_x.py").write_text(
+        f"revision{hint} = {revision!r}\ndown_revision{hint} = {down}\n", encoding="utf-8"
+    )
+
+
+def test_the_newest_revision_follows_merges_and_is_unknown_without_one_head(
+    tmp_path: Path,
+) -> None:
+    migration(tmp_path, "a", "None")
+    migration(tmp_path, "b", "'a'", annotated=False)
+    migration(tmp_path, "c", '"a"')
+    assert newest_revision(tmp_path) is None  # two heads: Alembic decides
+    migration(tmp_path, "d", "('b', 'c')")
+    assert newest_revision(tmp_path) == "d"
+    (tmp_path / "e_x.py").write_text("revision = 'e'\n", encoding="utf-8")
+    assert newest_revision(tmp_path) is None  # a file it cannot read: Alembic decides
+
+
+async def test_a_database_at_the_newest_revision_is_started_without_importing_alembic(
+    database_url: str,
+) -> None:
+    database = Database(database_url)
+    try:
+        await upgrade(database)
+    finally:
+        await database.dispose()
+    code = (
+        "import asyncio, sys\n"
+        "from bot.db import Database\n"
+        "from bot.db.migrate import upgrade\n"
+        f"database = Database({database_url!r})\n"
+        "asyncio.run(upgrade(database))\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    assert out.decode().strip() == "False"
