@@ -42,6 +42,7 @@ SETS: dict[str, Sequence[Path]] = {
     "heldout_2": [RELEVANCE / "questions" / "heldout_2.yaml"],
     "heldout": [RELEVANCE / "questions" / "heldout.yaml"],
     "tuning": [RELEVANCE / "questions" / "tuning.yaml"],
+    "tuning_2": [RELEVANCE / "questions" / "tuning_2.yaml"],
     "names": sorted((RELEVANCE / "names").glob("*.yaml")),
 }
 

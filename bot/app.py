@@ -7,7 +7,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from bot import health
 from bot.config import Settings
 from bot.db import Database
 from bot.db.migrate import upgrade
+from bot.db.models import utcnow
 from bot.interaction_claims import InteractionClaims
 from bot.jobs import Jobs
 from bot.knowledge.service import KnowledgeService
@@ -102,7 +103,12 @@ class NexusBot(commands.Bot):
     """The ProDev Nexus bot."""
 
     def __init__(
-        self, settings: Settings, *, extensions: tuple[str, ...] = EXTENSIONS, **options: Any
+        self,
+        settings: Settings,
+        *,
+        extensions: tuple[str, ...] = EXTENSIONS,
+        clock: Callable[[], datetime] = utcnow,
+        **options: Any,
     ) -> None:
         options.setdefault("guild_ready_timeout", 2.0)
         super().__init__(
@@ -115,7 +121,9 @@ class NexusBot(commands.Bot):
         )
         self.settings = settings
         self.database = Database(settings.database_url)
-        self.jobs = Jobs()  # the one runtime for background work; the services add to it
+        # The one runtime for background work; the services add to it. `clock` is the bot's
+        # now: its jobs fall due on it (the end-to-end tests pass one they move by hand).
+        self.jobs = Jobs(clock)
         self.knowledge = KnowledgeService(
             self.database,
             settings.content_dir,
@@ -129,6 +137,7 @@ class NexusBot(commands.Bot):
             notice_before=timedelta(hours=settings.pairing_notice_hours),
             grace=timedelta(hours=settings.reminder_grace_hours),
             schedule=parse_schedule(settings.pairing_schedule),
+            clock=clock,
             jobs=self.jobs,
         )
         self.reminders = ReminderService(
@@ -137,10 +146,11 @@ class NexusBot(commands.Bot):
             grace=timedelta(hours=settings.reminder_grace_hours),
             default_offsets=parse_offsets(settings.reminder_offsets),
             timeline=load_timeline_if_present(settings.content_dir / "timeline.yaml"),
+            clock=clock,
             jobs=self.jobs,
         )
         self.events = (
-            EventSync(self.database, location=event_location(settings), jobs=self.jobs)
+            EventSync(self.database, location=event_location(settings), jobs=self.jobs, clock=clock)
             if settings.discord_events
             else None
         )

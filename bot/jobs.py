@@ -2,7 +2,7 @@
 
 Services add jobs under keys ("reminders:sweep", "reminders:reminder-7"); APScheduler's
 triggers say when each is due, read against an injected clock, so tests step time by hand and
-call `run_due()` instead of sleeping until a due time. Every running job is tracked: a
+call `run_due()` or `settle()` instead of sleeping until a due time. Every running job is tracked: a
 service's `stop()` waits for its own jobs (an extension reload), and the bot's `stop()` waits
 for all of them before the database closes.
 """
@@ -96,6 +96,18 @@ class Jobs:
         if started:
             await asyncio.wait(started)
         return len(started)
+
+    async def settle(self, prefix: str = "") -> None:
+        """Start the jobs due now and wait until no job whose key starts with `prefix` runs,
+        whoever started it (this, or the runner watching the clock) and whatever falls due
+        meanwhile. Tests call this after moving the clock; the sandbox, to show what a
+        command asked to happen now."""
+        while True:
+            self._start_due()
+            running = [task for key, task in self._running.items() if key.startswith(prefix)]
+            if not running:
+                return
+            await asyncio.wait(running)
 
     async def stop(self, timeout: float) -> None:
         """Stop running jobs: forget them all, let those in progress finish (up to `timeout`

@@ -592,7 +592,7 @@ class Pair(
             lines.append(f"Your avoid list (only you see it): {avoided} · `/pair unavoid` undoes")
         if not learner.active:
             lines.append("You left the pool.")
-        elif learner.paused_until and learner.paused_until > discord.utils.utcnow():
+        elif learner.paused_until and learner.paused_until > self.bot.pairing.clock():
             lines.append(f"Paused until <t:{int(learner.paused_until.timestamp())}:F>.")
         if profile.partners:
             partners = ", ".join(f"<@{user_id}>" for user_id, _ in profile.partners)

@@ -240,7 +240,7 @@ class MilestoneGroup(
         """Save a milestone."""
         parsed_offsets = parse_offsets(offsets) if offsets else None
         due_at = parse_due(due)
-        refuse_past(due_at, discord.utils.utcnow(), past=past)
+        refuse_past(due_at, service(interaction).clock(), past=past)
         await interaction.response.defer(ephemeral=True)  # the save may wait for the database
         info, created = await service(interaction).save_milestone(
             name, due_at, parsed_offsets, description, actor_id=interaction.user.id

@@ -8,7 +8,7 @@ dispatch, refused with `UsageError` where Discord's client would not let a perso
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from emulator.gateway import Gateway
@@ -26,8 +26,8 @@ from emulator.interactions import (
 from emulator.render import modal_submit_components, render_modal
 from emulator.world import ALL_PERMISSIONS, TEXT_CHANNEL, Channel, Message, User, World
 
-BUTTON, LINK_STYLE = 2, 5
-CLICKABLE = frozenset({BUTTON, 3, 5, 6, 7, 8})  # a button and the five kinds of select
+BUTTON, STRING_SELECT = 2, 3
+CLICKABLE = frozenset({BUTTON, STRING_SELECT})  # what the bot's action rows hold
 
 
 class Members:
@@ -121,8 +121,6 @@ class Members:
             raise UsageError(f"no component {target!r} on message {message.id}")
         if component.get("disabled"):
             raise UsageError(f"component {target!r} is disabled")
-        if component["type"] == BUTTON and component.get("style") == LINK_STYLE:
-            raise UsageError(f"{target!r} is a link button: {component.get('url')}")
         data: dict[str, Any] = {
             "custom_id": component["custom_id"],
             "component_type": component["type"],
@@ -241,21 +239,13 @@ class Members:
 
 
 def find_component(message: Message, target: str) -> dict[str, Any] | None:
-    """The button or select on `message` with custom_id or label `target`."""
-
-    def walk(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        for item in items:
-            yield item
-            yield from walk(item.get("components", []))
-            if isinstance(item.get("component"), dict):
-                yield from walk([item["component"]])
-            if isinstance(item.get("accessory"), dict):
-                yield from walk([item["accessory"]])
-
-    for component in walk(message.components):
-        if component.get("type") in CLICKABLE and target in (
-            component.get("custom_id"),
-            component.get("label"),
-        ):
-            return component
+    """The button or string select in `message`'s action rows with custom_id or label `target`
+    (validation keeps every other component out of stored messages)."""
+    for row in message.components:
+        for component in row.get("components", []):
+            if component.get("type") in CLICKABLE and target in (
+                component.get("custom_id"),
+                component.get("label"),
+            ):
+                return component
     return None

@@ -7,10 +7,16 @@ Pure functions over Discord JSON (messages as stored by the emulator, modal call
   ``2.1``; :meth:`RenderedMessage.resolve` turns such input into an action and chosen values.
 * :func:`render_modal` lists a modal's fields as :class:`ModalField` so the REPL can prompt for
   each one; :func:`modal_submit_components` builds the ``data.components`` of the MODAL_SUBMIT
-  interaction from the answers, in the shape discord.py parses (action rows or labels).
+  interaction from the answers, in the shape discord.py parses (action rows of text inputs).
 
-Both legacy components (action rows) and IS_COMPONENTS_V2 layouts (text displays, sections,
-containers) are understood.
+What is rendered is what the bot sends, which is what ``emulator.validation`` lets through:
+content with its markup (user, role and channel mentions, custom emoji, timestamps, relative
+ones included, command mentions), embeds (author, title and URL, description, fields, image and
+thumbnail, footer and timestamp), attachments, the ephemeral flag, action rows of buttons (styles
+1-4, shown by emoji and label, disabled marked) or one string select (options, defaults, a
+min-max range), and modals made of action rows holding one text input each. Link and premium
+buttons and every other component never reach a stored message or modal (validation refuses
+them) and are not drawn.
 """
 
 from __future__ import annotations
@@ -32,23 +38,14 @@ __all__ = [
 ]
 
 _EPHEMERAL: Final = 1 << 6
-_BUTTON, _TEXT_INPUT, _STRING_SELECT = 2, 4, 3
-_SELECT_KINDS: Final[Mapping[int, str]] = {
-    3: "select",
-    5: "user select",
-    6: "role select",
-    7: "mentionable select",
-    8: "channel select",
-}
-_LINK, _PREMIUM = 5, 6
-_RADIO_GROUP, _CHECKBOX = 21, 23
+_ACTION_ROW, _BUTTON, _STRING_SELECT, _TEXT_INPUT = 1, 2, 3, 4
 _EMBED_BAR: Final = "│ "
 _INDENT: Final = "  "
 
 
 @dataclass(frozen=True)
 class SelectChoice:
-    """One option of a string select (or radio / checkbox group), numbered like ``2.1``."""
+    """One option of a string select, numbered like ``2.1``."""
 
     number: str
     label: str
@@ -64,9 +61,8 @@ class Action:
     number: int
     label: str
     kind: Literal["button", "select"]
-    custom_id: str | None
+    custom_id: str
     component_type: int
-    url: str | None = None
     disabled: bool = False
     options: tuple[SelectChoice, ...] = ()
     min_values: int = 1
@@ -74,13 +70,8 @@ class Action:
 
     @property
     def values(self) -> tuple[str, ...]:
-        """The option values of a string select (empty for buttons and other selects)."""
+        """The option values of a string select (empty for buttons)."""
         return tuple(option.value for option in self.options)
-
-    @property
-    def interactive(self) -> bool:
-        """Whether using it sends an interaction (not a link, premium or disabled button)."""
-        return self.custom_id is not None and not self.disabled
 
 
 @dataclass(frozen=True)
@@ -118,30 +109,21 @@ class RenderedMessage:
 
 @dataclass(frozen=True)
 class ModalField:
-    """One input of a modal, in the order the REPL should ask for it."""
+    """One text input of a modal, in the order the REPL should ask for it."""
 
     number: int
     custom_id: str
     label: str
-    component_type: int = _TEXT_INPUT  # 4 text input; 3, 5-8 selects; 19, 21-23 newer inputs
-    style: int = 1  # text inputs: 1 short, 2 paragraph
+    style: int = 1  # 1 short, 2 paragraph
     required: bool = True
-    min_length: int | None = None  # for selects and groups: min_values
-    max_length: int | None = None  # for selects and groups: max_values
+    min_length: int | None = None
+    max_length: int | None = None
     value: str | None = None
     placeholder: str | None = None
-    description: str | None = None
-    in_label: bool = False  # wrapped in a Label (18) rather than an action row (1)
-    options: tuple[SelectChoice, ...] = ()
-
-    @property
-    def typed(self) -> bool:
-        """A text input (not a select): what a person types."""
-        return self.component_type == _TEXT_INPUT
 
     @property
     def paragraph(self) -> bool:
-        """Whether a text input is multi-line."""
+        """Whether the text input is multi-line."""
         return self.style == 2
 
 
@@ -235,7 +217,7 @@ def _emoji_text(emoji: object) -> str:
     return f":{name}:" if emoji.get("id") else name
 
 
-def _choices(options: object, number: int | str) -> tuple[SelectChoice, ...]:
+def _choices(options: object, number: int) -> tuple[SelectChoice, ...]:
     return tuple(
         SelectChoice(
             number=f"{number}.{i}",
@@ -299,31 +281,22 @@ class _MessageRenderer:
     # -- interactive components ---------------------------------------------------------------
 
     def button(self, data: Mapping[str, Any]) -> str:
-        style = data.get("style")
         label = " ".join(
             part for part in (_emoji_text(data.get("emoji")), _str(data.get("label"))) if part
         )
-        url = _str(data.get("url")) or None
-        custom_id = None if style in (_LINK, _PREMIUM) else _str(data.get("custom_id")) or None
-        if style == _PREMIUM:
-            label = label or f"premium SKU {data.get('sku_id')}"
         action = Action(
             number=self._take_number(),
             label=label,
             kind="button",
-            custom_id=custom_id,
+            custom_id=_str(data.get("custom_id")),
             component_type=_BUTTON,
-            url=url,
             disabled=bool(data.get("disabled")),
         )
         self.actions.append(action)
         shown = f"[{action.number}] {label or '(no label)'}"
-        if url:
-            shown += f" ↗ {url}"
         return shown + (" (disabled)" if action.disabled else "")
 
     def select(self, data: Mapping[str, Any]) -> list[str]:
-        ctype = int(data.get("type") or _STRING_SELECT)
         number = self._take_number()
         low, high = data.get("min_values"), data.get("max_values")
         low = low if isinstance(low, int) else 1
@@ -332,15 +305,15 @@ class _MessageRenderer:
             number=number,
             label=_str(data.get("placeholder")) or "Select…",
             kind="select",
-            custom_id=_str(data.get("custom_id")) or None,
-            component_type=ctype,
+            custom_id=_str(data.get("custom_id")),
+            component_type=_STRING_SELECT,
             disabled=bool(data.get("disabled")),
-            options=_choices(data.get("options"), number) if ctype == _STRING_SELECT else (),
+            options=_choices(data.get("options"), number),
             min_values=low,
             max_values=high,
         )
         self.actions.append(action)
-        notes = [] if ctype == _STRING_SELECT else [_SELECT_KINDS.get(ctype, "select")]
+        notes: list[str] = []
         if (low, high) != (1, 1):
             notes.append(f"pick {low}-{high}")
         if action.disabled:
@@ -360,48 +333,9 @@ class _MessageRenderer:
         for child in _dicts(row.get("components")):
             if child.get("type") == _BUTTON:
                 buttons.append(self.button(child))
-            elif child.get("type") in _SELECT_KINDS:
+            elif child.get("type") == _STRING_SELECT:
                 lines += self.select(child)
         return ["  ".join(buttons), *lines] if buttons else lines
-
-    # -- layout components (IS_COMPONENTS_V2) -------------------------------------------------
-
-    def component(self, comp: Mapping[str, Any]) -> list[str]:
-        ctype = comp.get("type")
-        if ctype == 1:
-            return self.action_row(comp)
-        if ctype == _BUTTON:
-            return [self.button(comp)]
-        if ctype in _SELECT_KINDS:
-            return self.select(comp)
-        if ctype == 10:
-            return self.text(comp.get("content"))
-        if ctype == 9:
-            lines = [
-                line for text in _dicts(comp.get("components")) for line in self.component(text)
-            ]
-            accessory = comp.get("accessory")
-            return lines + (self.component(accessory) if isinstance(accessory, dict) else [])
-        if ctype == 11:
-            return [f"[thumbnail] {_media_url(comp.get('media'))}"]
-        if ctype == 12:
-            return [
-                f"[media] {_media_url(item.get('media'))}" for item in _dicts(comp.get("items"))
-            ]
-        if ctype == 13:
-            return [f"[file] {_media_url(comp.get('file'))}"]
-        if ctype == 14:
-            return ["─" * 20] if comp.get("divider", True) else [""]
-        if ctype == 17:
-            inner = [
-                line for child in _dicts(comp.get("components")) for line in self.component(child)
-            ]
-            return [_EMBED_BAR + line for line in inner]
-        return []
-
-
-def _media_url(media: object) -> str:
-    return _str(media.get("url")) if isinstance(media, dict) else ""
 
 
 def render_message(
@@ -426,8 +360,9 @@ def render_message(
     for attachment in _dicts(msg.get("attachments")):
         name = attachment.get("filename") or attachment.get("url") or attachment.get("id")
         lines.append(f"[attachment] {name}")
-    for comp in _dicts(msg.get("components")):
-        lines += r.component(comp)
+    for row in _dicts(msg.get("components")):
+        if row.get("type") == _ACTION_ROW:
+            lines += r.action_row(row)
 
     flags = msg.get("flags")
     ephemeral = isinstance(flags, int) and bool(flags & _EPHEMERAL)
@@ -443,61 +378,37 @@ def render_message(
 # Modals
 # ---------------------------------------------------------------------------------------------
 
-_MODAL_KINDS: Final[Mapping[int, str]] = {
-    **_SELECT_KINDS,
-    19: "file upload",
-    21: "radio group",
-    22: "checkbox group",
-    23: "checkbox",
-}
-
 
 def _int_or_none(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _modal_field(
-    number: int, comp: Mapping[str, Any], label: str, description: str | None, in_label: bool
-) -> ModalField:
-    ctype = int(comp.get("type") or _TEXT_INPUT)
+def _modal_field(number: int, comp: Mapping[str, Any]) -> ModalField:
     required = comp.get("required")
     return ModalField(
         number=number,
         custom_id=_str(comp.get("custom_id")),
-        label=label or _str(comp.get("label")),
-        component_type=ctype,
+        label=_str(comp.get("label")),
         style=_int_or_none(comp.get("style")) or 1,
-        # text inputs default to required; Discord defaults the others the same way
-        required=True if required is None else bool(required),
-        min_length=_int_or_none(comp.get("min_length", comp.get("min_values"))),
-        max_length=_int_or_none(comp.get("max_length", comp.get("max_values"))),
+        required=True if required is None else bool(required),  # Discord's default: required
+        min_length=_int_or_none(comp.get("min_length")),
+        max_length=_int_or_none(comp.get("max_length")),
         value=comp.get("value") or None,
         placeholder=comp.get("placeholder") or None,
-        description=description,
-        in_label=in_label,
-        options=_choices(comp.get("options"), number),
     )
 
 
 def _describe_field(field: ModalField) -> list[str]:
-    if field.component_type == _TEXT_INPUT:
-        traits = ["paragraph" if field.paragraph else "short"]
-        unit = "characters"
-    else:
-        traits = [_MODAL_KINDS.get(field.component_type, f"component {field.component_type}")]
-        unit = "choices"
+    traits = ["paragraph" if field.paragraph else "short"]
     traits.append("required" if field.required else "optional")
     low, high = field.min_length, field.max_length
-    default_range = (None, None) if field.component_type == _TEXT_INPUT else (1, 1)
-    if (low, high) != default_range and (low is not None or high is not None):
-        traits.append(f"{low or 0}-{high if high is not None else '…'} {unit}")
+    if low is not None or high is not None:
+        traits.append(f"{low or 0}-{high if high is not None else '…'} characters")
     lines = [f"{field.number}. {field.label or field.custom_id} ({', '.join(traits)})"]
-    for extra, text in (("", field.description), ("placeholder: ", field.placeholder)):
-        if text:
-            lines.append(f"{_INDENT * 2}{extra}{text}")
+    if field.placeholder:
+        lines.append(f"{_INDENT * 2}placeholder: {field.placeholder}")
     if field.value:
         lines.append(f"{_INDENT * 2}prefilled: {field.value!r}")
-    lines += [f"{_INDENT * 2}{o.number} {o.label}" for o in field.options]
     return lines
 
 
@@ -505,61 +416,33 @@ def render_modal(modal_data: Mapping[str, Any]) -> tuple[str, list[ModalField]]:
     """Render a MODAL callback's ``data``: its title and numbered fields to ask for."""
     fields: list[ModalField] = []
     lines = [f"Modal: {_str(modal_data.get('title'))}"]
-    for comp in _dicts(modal_data.get("components")):
-        ctype = comp.get("type")
-        if ctype == 10:
-            lines += [_INDENT + line for line in _str(comp.get("content")).splitlines()]
+    for row in _dicts(modal_data.get("components")):
+        if row.get("type") != _ACTION_ROW:
             continue
-        if ctype == 1:
-            found = [
-                (child, "", None, False)
-                for child in _dicts(comp.get("components"))
-                if child.get("type") == _TEXT_INPUT
-            ]
-        elif ctype == 18 and isinstance(comp.get("component"), dict):
-            found = [(comp["component"], _str(comp.get("label")), comp.get("description"), True)]
-        else:
-            continue
-        for inner, label, description, in_label in found:
-            field = _modal_field(len(fields) + 1, inner, label, description or None, in_label)
-            fields.append(field)
-            lines += [_INDENT + line for line in _describe_field(field)]
+        for comp in _dicts(row.get("components")):
+            if comp.get("type") == _TEXT_INPUT:
+                field = _modal_field(len(fields) + 1, comp)
+                fields.append(field)
+                lines += [_INDENT + line for line in _describe_field(field)]
     return "\n".join(lines), fields
 
 
-Answer = str | bool | Sequence[str] | None
-"""A field's answer: text for text inputs and radio groups, a bool for a checkbox, else values."""
-
-
-def _submitted(field: ModalField, answer: Answer) -> dict[str, Any]:
-    """The MODAL_SUBMIT shape of one answered component (see discord/types/interactions.py)."""
-    data: dict[str, Any] = {"type": field.component_type, "custom_id": field.custom_id}
-    if field.component_type == _TEXT_INPUT:
-        data["value"] = answer if isinstance(answer, str) else ""
-    elif field.component_type == _RADIO_GROUP:
-        data["value"] = answer if isinstance(answer, str) else None
-    elif field.component_type == _CHECKBOX:
-        data["value"] = bool(answer)
-    elif isinstance(answer, str):
-        data["values"] = [answer]
-    else:
-        data["values"] = list(answer) if isinstance(answer, Sequence) else []
-    return data
-
-
 def modal_submit_components(
-    fields: Sequence[ModalField], answers: Mapping[str, Answer]
+    fields: Sequence[ModalField], answers: Mapping[str, str]
 ) -> list[dict[str, Any]]:
-    """Build MODAL_SUBMIT ``data.components`` from answers keyed by custom_id.
-
-    Text inputs from action rows come back inside action rows, labelled components inside
-    ``{"type": 18, "component": ...}``, as discord.py's ``Modal._refresh`` expects.
-    """
-    out: list[dict[str, Any]] = []
-    for field in fields:
-        submitted = _submitted(field, answers.get(field.custom_id))
-        if field.in_label:
-            out.append({"type": 18, "component": submitted})
-        else:
-            out.append({"type": 1, "components": [submitted]})
-    return out
+    """Build MODAL_SUBMIT ``data.components`` from answers keyed by custom_id (a missing answer
+    is submitted empty): one action row per text input, as discord.py's ``Modal._refresh``
+    expects."""
+    return [
+        {
+            "type": _ACTION_ROW,
+            "components": [
+                {
+                    "type": _TEXT_INPUT,
+                    "custom_id": field.custom_id,
+                    "value": answers.get(field.custom_id, ""),
+                }
+            ],
+        }
+        for field in fields
+    ]

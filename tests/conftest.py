@@ -17,8 +17,10 @@ from bot.app import EXTENSIONS
 from bot.config import Settings
 from bot.db import Database
 from bot.db.migrate import upgrade
+from bot.db.models import utcnow
 from bot.knowledge.service import KnowledgeService
 from bot.sandbox.session import Sandbox, running_sandbox
+from tests.helpers import Clock
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT_DIR = ROOT / "content"
@@ -92,9 +94,20 @@ def settings(tmp_path: Path, imported_database: Path) -> Settings:
 
 
 @pytest.fixture
-async def sandbox(settings: Settings) -> AsyncIterator[Sandbox]:
-    """The real bot logged in to a fresh emulator (the path `run` uses), plus a test cog."""
+def clock() -> Clock:
+    """The sandbox bots' clock: it stands still at the test's start until the test moves it
+    (`tests.helpers.step`), so background work falls due when the test says, not by sleeping."""
+    return Clock(utcnow())
+
+
+@pytest.fixture
+async def sandbox(settings: Settings, clock: Clock) -> AsyncIterator[Sandbox]:
+    """The real bot logged in to a fresh emulator (the path `run` uses), plus a test cog; its
+    background work runs on `clock`."""
     async with running_sandbox(
-        settings, guild_ready_timeout=0.05, extensions=(*EXTENSIONS, "tests.e2e.failing_cog")
+        settings,
+        guild_ready_timeout=0.05,
+        extensions=(*EXTENSIONS, "tests.e2e.failing_cog"),
+        clock=clock,
     ) as running:
         yield running

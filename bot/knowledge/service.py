@@ -83,9 +83,13 @@ class KnowledgeService:
         embedder = await asyncio.to_thread(load_embedder, self.semantic_model)
         if embedder is None:
             return
-        async with self._lock:
-            self._embedder = embedder
-            await self.refresh_index()
+        try:
+            async with self._lock:
+                self._embedder = embedder
+                await self.refresh_index()
+        except Exception:  # the database, say: the next rebuild (watcher, edit) tries again
+            log.warning("semantic index not built yet; /learn searches lexically", exc_info=True)
+            return
         log.info("semantic index ready: %d entries", len(self.index))
 
     async def semantic_ready(self) -> bool:

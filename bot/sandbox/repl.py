@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -149,12 +150,11 @@ class Repl:
         print(f"\n[{place}]\n{rendered.text}", flush=True)
 
     async def _events(self) -> str:
-        """The guild's scheduled events, soonest first (once a sync just asked for is done)."""
-        jobs = self.sandbox.bot.jobs
-        for _ in range(60):
-            if jobs.due_at("events:now") is None and not jobs.in_progress("events:"):
-                break
-            await asyncio.sleep(0.05)
+        """The guild's scheduled events, soonest first (once a sync just asked for is done,
+        or after 3 seconds)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(3):
+                await self.sandbox.bot.jobs.settle("events:")
         events = sorted(
             self.emulator.scheduled_events.values(),
             key=lambda e: str(e["scheduled_start_time"]),
@@ -204,8 +204,8 @@ class Repl:
                 return await self._answer(record)
             if self.last is not None and (picked := self.last[1].resolve(line)):
                 action, chosen = picked
-                if not action.interactive:
-                    return f"That is a link: {action.url}" if action.url else "! disabled"
+                if action.disabled:
+                    return "! disabled"
                 target = action.custom_id or action.label
                 record = await self.emulator.click(
                     self.user, self.last[0], target, values=list(chosen)
@@ -294,8 +294,6 @@ def script_reader(lines: TextIO) -> Ask:
 
 def field_problem(field: ModalField, value: str) -> str | None:
     """Why Discord's client would not accept `value` in a text field (None: it would)."""
-    if not field.typed:
-        return None
     if field.required and not value:
         return f"{field.label} is required"
     if value and field.min_length and len(value) < field.min_length:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot.sandbox.session import running_sandbox
 from tests.conftest import settings_on
+from tests.helpers import Clock, step
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-async def test_every_feature_works_on_postgresql(database_url: str) -> None:
-    async with running_sandbox(settings_on(database_url), guild_ready_timeout=0.05) as sandbox:
+async def test_every_feature_works_on_postgresql(database_url: str, clock: Clock) -> None:
+    async with running_sandbox(
+        settings_on(database_url), guild_ready_timeout=0.05, clock=clock
+    ) as sandbox:
         emulator, cast = sandbox.emulator, sandbox.cast
         answer = await emulator.run(cast.learner, "learn", query="kubernates")
         assert answer.embeds[0]["title"] == sandbox.bot.knowledge.get("kubernetes").title
@@ -31,10 +34,11 @@ async def test_every_feature_works_on_postgresql(database_url: str) -> None:
             "milestone add",
             name="PG demo",
             offsets="0m",
-            due=(datetime.now(UTC) + timedelta(seconds=1)).isoformat(),
+            due=(clock.now + timedelta(seconds=1)).isoformat(),
         )
+        await step(sandbox.bots, timedelta(seconds=1))
         await emulator.wait_for_message(
-            lambda m: m.interaction_id is None and "PG demo" in m.content, timeout=10
+            lambda m: m.interaction_id is None and "PG demo" in m.content, timeout=0
         )
 
         await emulator.run(cast.learner, "pair join", role="frontend", timezone="Africa/Lagos")

@@ -6,7 +6,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,12 +16,14 @@ from sqlmodel import select
 from bot.config import Settings
 from bot.db import Database
 from bot.db.models import Delivery, MilestoneRow, ReminderRow
+from bot.reminders.events import SYNC_SECONDS
 from bot.reminders.service import ReminderService
 from bot.sandbox.cast import build_cast
 from bot.sandbox.session import Sandbox, running_emulator, running_sandbox
 from emulator.interactions import UsageError
 from emulator.server import find_component
 from emulator.world import Message
+from tests.helpers import A_SWEEP, Clock, bot_posts, step
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,9 +37,16 @@ def in_channel(sandbox: Sandbox, channel_id: int) -> list[str]:
     ]
 
 
-async def test_moderator_adds_a_milestone_and_the_reminder_posts_on_time(sandbox: Sandbox) -> None:
+def posts_of(sandbox: Sandbox, name: str) -> int:
+    """How many of the bot's own posts in the announcements channel name `name`."""
+    return bot_posts(sandbox.emulator, sandbox.cast.announce.id, name)
+
+
+async def test_moderator_adds_a_milestone_and_the_reminder_posts_on_time(
+    sandbox: Sandbox, clock: Clock
+) -> None:
     emulator, cast = sandbox.emulator, sandbox.cast
-    due = datetime.now(UTC) + timedelta(seconds=2)
+    due = clock.now.replace(microsecond=0) + timedelta(seconds=2)
     reply = await emulator.run(
         cast.moderator,
         "milestone add",
@@ -48,15 +56,17 @@ async def test_moderator_adds_a_milestone_and_the_reminder_posts_on_time(sandbox
         description="Show your API @everyone",
     )
     assert reply.ephemeral and "Added" in reply.content
+    await step(sandbox.bots, due - clock.now - timedelta(milliseconds=1))
+    assert posts_of(sandbox, "Demo day") == 0  # not a moment early (how late: bench/reminders)
+    await step(sandbox.bots, timedelta(milliseconds=1))
     posted = await emulator.wait_for_message(
-        lambda m: m.interaction_id is None and "Demo day" in m.content, timeout=10
+        lambda m: m.interaction_id is None and "Demo day" in m.content, timeout=0
     )
     assert posted.channel_id == cast.announce.id
-    assert posted.created_at >= due - timedelta(seconds=0.05)  # accuracy: bench/reminders
     assert f"<t:{int(due.timestamp())}:F>" in posted.content
     assert not posted.mention_everyone
-    await asyncio.sleep(0.5)
-    assert sum("Demo day" in c for c in in_channel(sandbox, cast.announce.id)) == 1
+    await step(sandbox.bots, A_SWEEP)
+    assert posts_of(sandbox, "Demo day") == 1
 
 
 async def test_invalid_input_gets_an_exact_ephemeral_explanation(sandbox: Sandbox) -> None:
@@ -120,21 +130,21 @@ async def test_deadlines_show_discord_timestamps(sandbox: Sandbox) -> None:
     assert f"<t:{int(due.timestamp())}:R>" in text
 
 
-async def test_remove_cancels_pending_reminders(sandbox: Sandbox) -> None:
+async def test_remove_cancels_pending_reminders(sandbox: Sandbox, clock: Clock) -> None:
     emulator, moderator = sandbox.emulator, sandbox.cast.moderator
     await emulator.run(
         moderator,
         "milestone add",
         name="Soon",
         offsets="0m",
-        due=(datetime.now(UTC) + timedelta(seconds=2)).isoformat(),
+        due=(clock.now + timedelta(seconds=2)).isoformat(),
     )
     choices = await emulator.autocomplete(moderator, "milestone remove", "name", name="so")
     assert [c["value"] for c in choices] == ["Soon"]
     reply = await emulator.run(moderator, "milestone remove", name="Soon")
     assert "Removed" in reply.content
-    await asyncio.sleep(3)
-    assert not any("Soon" in c for c in in_channel(sandbox, sandbox.cast.announce.id))
+    await step(sandbox.bots, A_SWEEP)  # past its due time, and a sweep
+    assert posts_of(sandbox, "Soon") == 0
     listing = await emulator.run(moderator, "milestone list")
     assert "No milestones" in listing.embeds[0]["description"]
 
@@ -182,34 +192,33 @@ async def test_double_click_and_concurrent_adds_never_double_milestones(sandbox:
     assert len(retros) == 1
 
 
-async def test_subscribers_get_dm_copies_and_closed_dms_unsubscribe(sandbox: Sandbox) -> None:
+async def test_subscribers_get_dm_copies_and_closed_dms_unsubscribe(
+    sandbox: Sandbox, clock: Clock
+) -> None:
     emulator, cast = sandbox.emulator, sandbox.cast
     assert "DM copy" in (await emulator.run(cast.learner, "reminders subscribe")).content
     assert "already" in (await emulator.run(cast.learner, "reminders subscribe")).content
     await emulator.run(cast.learner2, "reminders subscribe")
     emulator.closed_dm_user_ids.add(cast.learner2.id)
-    await sandbox.bot.reminders.save_milestone(
-        "Standup", datetime.now(UTC) + timedelta(seconds=1), (0,)
-    )
+    await sandbox.bot.reminders.save_milestone("Standup", clock.now + timedelta(seconds=1), (0,))
+    await step(sandbox.bots, timedelta(seconds=1))  # the post, its DM copies, the closed DMs
     dm = emulator.world.dm_channel(cast.learner)
-    await emulator.wait_for_message(lambda m: m.channel_id == dm.id, timeout=10)
-    await asyncio.sleep(0.3)
+    await emulator.wait_for_message(lambda m: m.channel_id == dm.id, timeout=0)
     assert (
         "weren't subscribed" in (await emulator.run(cast.learner2, "reminders unsubscribe")).content
     )
     assert "No more" in (await emulator.run(cast.learner, "reminders unsubscribe")).content
 
 
-async def test_rate_limited_post_is_retried_and_posted_once(sandbox: Sandbox) -> None:
+async def test_rate_limited_post_is_retried_and_posted_once(sandbox: Sandbox, clock: Clock) -> None:
     emulator, cast = sandbox.emulator, sandbox.cast
     emulator.faults.add("POST", rf"/channels/{cast.announce.id}/messages$", 429, retry_after=0.3)
     emulator.faults.add("POST", rf"/channels/{cast.announce.id}/messages$", 500)
-    await sandbox.bot.reminders.save_milestone(
-        "Retry me", datetime.now(UTC) + timedelta(seconds=1), (0,)
-    )
-    await emulator.wait_for_message(lambda m: "Retry me" in m.content, timeout=15)
-    await asyncio.sleep(0.5)
-    assert sum("Retry me" in c for c in in_channel(sandbox, cast.announce.id)) == 1
+    await sandbox.bot.reminders.save_milestone("Retry me", clock.now + timedelta(seconds=1), (0,))
+    await step(sandbox.bots, timedelta(seconds=1))  # discord.py waits out the 429 and the 500
+    assert posts_of(sandbox, "Retry me") == 1
+    await step(sandbox.bots, A_SWEEP)
+    assert posts_of(sandbox, "Retry me") == 1
     assert [s for *_, s in emulator.request_log if s in (429, 500)] == [429, 500]
 
 
@@ -262,18 +271,20 @@ async def test_kill_9_during_delivery_never_loses_or_doubles(
         assert len([m for m in messages if "Crash test" in m.content]) == 1
 
 
-async def test_reminders_keep_working_after_the_extensions_reload(sandbox: Sandbox) -> None:
+async def test_reminders_keep_working_after_the_extensions_reload(
+    sandbox: Sandbox, clock: Clock
+) -> None:
     """What a cog starts it stops: reloading the extensions restarts the schedulers cleanly."""
     await sandbox.bot.reload_extension("cogs.reminders")
     await sandbox.bot.reload_extension("cogs.pairing")
     assert sandbox.bot.reminders.running and sandbox.bot.pairing.running
     await sandbox.bot.reminders.save_milestone(
-        "After reload", datetime.now(UTC) + timedelta(seconds=1), (0,)
+        "After reload", clock.now + timedelta(seconds=1), (0,)
     )
-    await sandbox.emulator.wait_for_message(lambda m: "After reload" in m.content, timeout=10)
-    await asyncio.sleep(0.5)
-    posts = in_channel(sandbox, sandbox.cast.announce.id)
-    assert sum("After reload" in content for content in posts) == 1
+    await step(sandbox.bots, timedelta(seconds=1))
+    assert posts_of(sandbox, "After reload") == 1
+    await step(sandbox.bots, A_SWEEP)
+    assert posts_of(sandbox, "After reload") == 1
 
 
 async def test_deadlines_add_to_calendar_sends_a_private_ics(sandbox: Sandbox) -> None:
@@ -290,15 +301,16 @@ async def test_deadlines_add_to_calendar_sends_a_private_ics(sandbox: Sandbox) -
     assert len(event.walk("VALARM")) == 2
 
 
-async def test_dm_copies_carry_done_and_snooze(sandbox: Sandbox) -> None:
+async def test_dm_copies_carry_done_and_snooze(sandbox: Sandbox, clock: Clock) -> None:
     """Done stops the member's DM copies and shows in their /deadlines; Snooze promises one
     more copy a day later; both answer in the DM, privately."""
     emulator, cast = sandbox.emulator, sandbox.cast
     await emulator.run(cast.learner, "reminders subscribe")
-    due = datetime.now(UTC) + timedelta(days=2)
+    due = clock.now + timedelta(days=2)
     await sandbox.bot.reminders.save_milestone("Project demo", due, (2 * 86400 - 1,))
+    await step(sandbox.bots, timedelta(seconds=1))  # the reminder is due a second from now
     dm = emulator.world.dm_channel(cast.learner)
-    copy = await emulator.wait_for_message(lambda m: m.channel_id == dm.id, timeout=10)
+    copy = await emulator.wait_for_message(lambda m: m.channel_id == dm.id, timeout=0)
     snoozed = await (await emulator.click(cast.learner, copy, "Snooze 1 day")).wait_message()
     assert snoozed.ephemeral and "again <t:" in snoozed.content
     done = await (await emulator.click(cast.learner, copy, "Done")).wait_message()
@@ -318,29 +330,24 @@ async def test_milestones_are_discord_events_in_step(sandbox: Sandbox) -> None:
     emulator, moderator, cast = sandbox.emulator, sandbox.cast.moderator, sandbox.cast
     events = emulator.scheduled_events
 
-    async def settle(done: Callable[[], bool]) -> None:
-        for _ in range(200):
-            if done():
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the events did not follow the milestones")
-
-    def starts(day: str) -> Callable[[], bool]:
-        return lambda: [str(e["scheduled_start_time"])[:19] for e in events.values()] == [day]
+    def starts() -> list[str]:
+        return [str(e["scheduled_start_time"])[:19] for e in events.values()]
 
     await emulator.run(moderator, "milestone add", name="Demo day", due="2030-01-01 10:00 WAT")
-    await settle(starts("2030-01-01T09:00:00"))
+    await step(sandbox.bots)  # the sync each change asks for "now"
+    assert starts() == ["2030-01-01T09:00:00"]
     (event,) = events.values()
     assert event["name"] == "Demo day" and event["entity_type"] == 3
     await emulator.run(moderator, "milestone add", name="demo day", due="2030-01-02 10:00 WAT")
-    await settle(starts("2030-01-02T09:00:00"))
+    await step(sandbox.bots)
+    assert starts() == ["2030-01-02T09:00:00"]
     await emulator.run(moderator, "milestone remove", name="Demo day")
-    await settle(lambda: not events)
+    await step(sandbox.bots)
+    assert not events
     emulator.can_manage_events = False
     await emulator.run(moderator, "milestone add", name="Kick-off", due="2030-02-01T10:00:00Z")
     await emulator.run(moderator, "milestone add", name="Review", due="2030-02-08T10:00:00Z")
-    told = lambda: sum("Manage Events" in text for text in in_channel(sandbox, cast.modlog.id))  # noqa: E731
-    await settle(lambda: told() >= 1)
-    await asyncio.sleep(0.3)
-    assert told() == 1 and not events
+    await step(sandbox.bots, timedelta(seconds=SYNC_SECONDS))  # and a periodic sync after
+    told = sum("Manage Events" in text for text in in_channel(sandbox, cast.modlog.id))
+    assert told == 1 and not events
     assert len(await sandbox.bot.reminders.upcoming()) == 2

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ import pytest
 from bot.sandbox.repl import Repl, not_heartbeat_lag, parse_command_line
 from bot.sandbox.session import Sandbox
 from emulator.interactions import UsageError
+from tests.helpers import Clock, step
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,15 +60,16 @@ async def test_repl_shows_the_events_a_moderator_adds(sandbox: Sandbox) -> None:
 
 
 async def test_repl_clicks_the_buttons_of_a_dm_the_bot_sends(
-    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+    sandbox: Sandbox, clock: Clock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repl = Repl(sandbox, "ada", no_input)
     sandbox.emulator.add_message_listener(repl.on_bot_post)
     await repl.handle("/reminders subscribe")
-    due = datetime.now(UTC) + timedelta(days=2)
+    due = clock.now + timedelta(days=2)
     await sandbox.bot.reminders.save_milestone("Demo day", due, (2 * 86400 - 1,))
+    await step(sandbox.bots, timedelta(seconds=1))  # the reminder is due a second from now
     dm = sandbox.emulator.world.dm_channel(sandbox.cast.learner)
-    await sandbox.emulator.wait_for_message(lambda m: m.channel_id == dm.id, timeout=10)
+    await sandbox.emulator.wait_for_message(lambda m: m.channel_id == dm.id, timeout=0)
     assert "[DM to ada]" in capsys.readouterr().out
     assert "Marked **Demo day** done" in await repl.handle("1")
 

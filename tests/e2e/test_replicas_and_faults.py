@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,35 +14,37 @@ from sqlmodel import select
 
 from bot.app import NexusBot
 from bot.config import Settings
-from bot.db.models import AuditRow, RoundRow
+from bot.db.models import AuditRow, RoundRow, utcnow
 from bot.interaction_claims import InteractionClaims
 from bot.sandbox.cast import Cast
 from bot.sandbox.session import Sandbox, running_sandbox
 from emulator.server import DiscordEmulator
 from tests.conftest import settings_on
+from tests.helpers import A_SWEEP, Clock, bot_posts, step
 
 
 @contextlib.asynccontextmanager
 async def replicas(
     url: str, count: int
 ) -> AsyncIterator[tuple[DiscordEmulator, Cast, list[NexusBot]]]:
-    """`count` bots (standing in for processes: they share only the database) on one server."""
-    async with running_sandbox(settings_on(url), bots=count, guild_ready_timeout=0.05) as sandbox:
+    """`count` bots (standing in for processes: they share only the database and a clock the
+    test moves) on one server."""
+    async with running_sandbox(
+        settings_on(url), bots=count, guild_ready_timeout=0.05, clock=Clock(utcnow())
+    ) as sandbox:
         yield sandbox.emulator, sandbox.cast, sandbox.bots
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_two_replicas_post_each_reminder_once(database_url: str) -> None:
     async with replicas(database_url, 2) as (emulator, cast, bots):
-        due = datetime.now(UTC) + timedelta(seconds=2)
+        due = bots[0].jobs.clock() + timedelta(seconds=2)
         await bots[0].reminders.save_milestone("Replica check", due, (0,))
         await bots[1].reminders.schedule_pending()  # both processes now hold the job
-        await emulator.wait_for_message(lambda m: "Replica check" in m.content, timeout=10)
-        await asyncio.sleep(1.5)
-        posts = [
-            m for m in cast.world.channel_messages(cast.announce.id) if "Replica check" in m.content
-        ]
-        assert len(posts) == 1
+        await step(bots, timedelta(seconds=2))  # both run it at the same moment
+        assert bot_posts(emulator, cast.announce.id, "Replica check") == 1
+        await step(bots, A_SWEEP)  # and both sweep after it
+        assert bot_posts(emulator, cast.announce.id, "Replica check") == 1
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -92,33 +94,28 @@ async def test_two_replicas_receive_every_interaction_and_act_once(database_url:
 
 
 async def test_briefly_locked_database_loses_and_doubles_nothing(
-    sandbox: Sandbox, settings: Settings
+    sandbox: Sandbox, settings: Settings, clock: Clock
 ) -> None:
     path = Path(settings.database_url.removeprefix("sqlite+aiosqlite:///"))
-    due = datetime.now(UTC) + timedelta(hours=1, seconds=1)
+    emulator, announce = sandbox.emulator, sandbox.cast.announce.id
+    due = clock.now + timedelta(hours=1, seconds=1)
     await sandbox.bot.reminders.save_milestone("Locked", due, (3600,))  # reminder in 1 s
     locker = sqlite3.connect(path, timeout=1)
     locker.execute("BEGIN EXCLUSIVE")  # another writer holds the database
-    try:
-        await asyncio.sleep(1.2)  # the reminder comes due while the database is locked
-        answer = await sandbox.emulator.run(sandbox.cast.learner, "learn", query="docker")
+    try:  # the reminder comes due while the database is locked
+        delivering = asyncio.create_task(step(sandbox.bots, timedelta(seconds=1)))
+        answer = await emulator.run(sandbox.cast.learner, "learn", query="docker")
         assert answer.embeds  # lookups keep working (the index is in memory)
-        deadlines = await sandbox.emulator.run(sandbox.cast.learner, "deadlines")
+        deadlines = await emulator.run(sandbox.cast.learner, "deadlines")
         assert "Locked" in deadlines.embeds[0]["description"]  # WAL readers are not blocked
+        assert sandbox.bot.jobs.in_progress("reminders:") == 1  # the delivery waits its turn
     finally:
-        await asyncio.sleep(0.5)
         locker.rollback()
         locker.close()
-    await sandbox.emulator.wait_for_message(
-        lambda m: m.interaction_id is None and "Locked" in m.content, timeout=10
-    )
-    await asyncio.sleep(1)
-    posts = [
-        m
-        for m in sandbox.emulator.world.channel_messages(sandbox.cast.announce.id)
-        if m.interaction_id is None and "Locked" in m.content
-    ]
-    assert len(posts) == 1
+    await delivering
+    assert bot_posts(emulator, announce, "Locked") == 1  # posted once the lock was released
+    await step(sandbox.bots, A_SWEEP)
+    assert bot_posts(emulator, announce, "Locked") == 1
 
 
 async def test_pairing_commands_answer_in_time_while_another_writer_holds_the_database(

@@ -127,23 +127,22 @@ def test_several_embeds_and_attachments() -> None:
 # -- buttons and selects ----------------------------------------------------------------------
 
 
-def test_buttons_are_numbered_with_links_and_disabled_marked() -> None:
+def test_buttons_are_numbered_with_emoji_and_disabled_marked() -> None:
     msg = {
         "components": [
             row(
                 button("Read more", "more"),
-                {"type": 2, "style": 5, "label": "Docs", "url": "https://d.io"},
-                button("Delete", "del", disabled=True, emoji={"name": "🗑"}),
+                button("Party", "party", style=3, emoji={"name": "party", "id": "123"}),
+                button("Delete", "del", style=4, disabled=True, emoji={"name": "🗑"}),
             )
         ]
     }
     rendered = render_message(msg)
-    assert lines(rendered) == ["[1] Read more  [2] Docs ↗ https://d.io  [3] 🗑 Delete (disabled)"]
-    more, docs, delete = rendered.actions
+    assert lines(rendered) == ["[1] Read more  [2] :party: Party  [3] 🗑 Delete (disabled)"]
+    more, party, delete = rendered.actions
     assert more == Action(1, "Read more", "button", "more", 2)
-    assert more.interactive
-    assert docs.custom_id is None and docs.url == "https://d.io" and not docs.interactive
-    assert delete.disabled and not delete.interactive
+    assert not more.disabled and not party.disabled
+    assert delete.disabled
 
 
 def test_string_select_lists_numbered_options() -> None:
@@ -161,12 +160,11 @@ def test_string_select_lists_numbered_options() -> None:
     assert [o.number for o in select.options] == ["2.1", "2.2"]
 
 
-def test_other_selects_show_their_kind_and_range() -> None:
-    users = {"type": 5, "custom_id": "who", "min_values": 1, "max_values": 3}
-    rendered = render_message({"components": [row(users)]})
-    assert lines(rendered) == ["[1] Select… ▾ (user select, pick 1-3)"]
-    assert rendered.actions[0].component_type == 5
-    assert rendered.actions[0].max_values == 3
+def test_components_validation_refuses_are_skipped() -> None:
+    """Layouts and other selects never reach a stored message; nothing is drawn for them."""
+    users = {"type": 5, "custom_id": "who"}
+    rendered = render_message({"content": "hi", "components": [{"type": 10}, row(users)]})
+    assert (rendered.text, rendered.actions) == ("hi", ())
 
 
 def test_numbering_can_continue_from_a_previous_message() -> None:
@@ -217,41 +215,6 @@ def test_resolve_select_options(menu: RenderedMessage) -> None:
 @pytest.mark.parametrize("choice", ["", "x", "3", "1.1", "2.9", "1,2.1", "-1"])
 def test_resolve_rejects_unknown_input(menu: RenderedMessage, choice: str) -> None:
     assert menu.resolve(choice) is None
-
-
-# -- IS_COMPONENTS_V2 layouts -----------------------------------------------------------------
-
-
-def test_layout_components_render() -> None:
-    msg = {
-        "flags": 1 << 15,
-        "components": [
-            {"type": 10, "content": "Weekly digest"},
-            {
-                "type": 17,
-                "components": [
-                    {
-                        "type": 9,
-                        "components": [{"type": 10, "content": "Docker 101"}],
-                        "accessory": button("Open", "open"),
-                    },
-                    {"type": 14, "divider": True},
-                    {"type": 12, "items": [{"media": {"url": "https://i.io/a.png"}}]},
-                    row(button("More", "more")),
-                ],
-            },
-        ],
-    }
-    rendered = render_message(msg)
-    assert lines(rendered) == [
-        "Weekly digest",
-        "│ Docker 101",
-        "│ [1] Open",
-        "│ " + "─" * 20,
-        "│ [media] https://i.io/a.png",
-        "│ [2] More",
-    ]
-    assert [a.custom_id for a in rendered.actions] == ["open", "more"]
 
 
 # -- modals -----------------------------------------------------------------------------------
@@ -313,75 +276,25 @@ def test_render_legacy_modal() -> None:
     assert fields[1].paragraph and not fields[0].paragraph
 
 
-def test_render_discord_py_label_modal() -> None:
-    modal = discord.ui.Modal(title="Suggest", custom_id="suggest")
-    modal.add_item(discord.ui.TextDisplay("Tell us about your idea"))
-    modal.add_item(
-        discord.ui.Label(
-            text="Idea",
-            description="One sentence",
-            component=discord.ui.TextInput(custom_id="idea", max_length=200),
-        )
-    )
-    modal.add_item(
-        discord.ui.Label(
-            text="Track",
-            component=discord.ui.Select(
-                custom_id="track",
-                options=[discord.SelectOption(label="Backend"), discord.SelectOption(label="Bot")],
-            ),
-        )
-    )
-    text, fields = render_modal(modal.to_dict())
-    assert text.splitlines() == [
-        "Modal: Suggest",
-        "  Tell us about your idea",
-        "  1. Idea (short, required, 0-200 characters)",
-        "      One sentence",
-        "  2. Track (select, required)",
-        "      2.1 Backend",
-        "      2.2 Bot",
-    ]
-    idea, track = fields
-    assert (idea.custom_id, idea.label, idea.in_label, idea.description) == (
-        "idea",
-        "Idea",
-        True,
-        "One sentence",
-    )
-    assert track.component_type == 3
-    assert [o.value for o in track.options] == ["Backend", "Bot"]
-
-
 def test_modal_submit_components_shapes() -> None:
     _, fields = render_modal(legacy_modal())
     assert modal_submit_components(fields, {"name": "Grace"}) == [
         {"type": 1, "components": [{"type": 4, "custom_id": "name", "value": "Grace"}]},
         {"type": 1, "components": [{"type": 4, "custom_id": "details", "value": ""}]},
     ]
-    labelled = [
-        ModalField(1, "track", "Track", component_type=3, in_label=True),
-        ModalField(2, "ok", "OK", component_type=23, in_label=True),
-        ModalField(3, "size", "Size", component_type=21, in_label=True),
-    ]
-    assert modal_submit_components(labelled, {"track": "bot", "ok": True}) == [
-        {"type": 18, "component": {"type": 3, "custom_id": "track", "values": ["bot"]}},
-        {"type": 18, "component": {"type": 23, "custom_id": "ok", "value": True}},
-        {"type": 18, "component": {"type": 21, "custom_id": "size", "value": None}},
-    ]
 
 
 def test_modal_submit_components_are_parsed_by_discord_py() -> None:
     """Round trip: what the REPL submits fills discord.py's own modal items."""
     modal = discord.ui.Modal(title="Suggest")
-    legacy = discord.ui.TextInput(label="Name", custom_id="name")
-    labelled = discord.ui.TextInput(custom_id="idea")
-    modal.add_item(legacy)
-    modal.add_item(discord.ui.Label(text="Idea", component=labelled))
+    name = discord.ui.TextInput(label="Name", custom_id="name")
+    idea = discord.ui.TextInput(label="Idea", custom_id="idea", style=discord.TextStyle.long)
+    modal.add_item(name)
+    modal.add_item(idea)
     _, fields = render_modal(modal.to_dict())
     components = modal_submit_components(fields, {"name": "Ada", "idea": "A bot"})
     modal._refresh(None, components, {})  # type: ignore[arg-type]
-    assert (legacy.value, labelled.value) == ("Ada", "A bot")
+    assert (name.value, idea.value) == ("Ada", "A bot")
 
 
 def test_relative_timestamps_read_as_discord_shows_them() -> None:

@@ -132,21 +132,27 @@ def test_an_unloadable_model_means_lexical_search(caplog: pytest.LogCaptureFixtu
     assert "lexical search only" in caplog.text
 
 
+@pytest.fixture
+def loading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The test entries in `tmp_path / "content"`, and a model that loads once this is set."""
+    for item in ENTRIES:
+        write_entry(tmp_path / "content", item)
+    loaded = threading.Event()
+
+    def slow_load(name: str) -> ConceptModel:
+        loaded.wait(10)
+        return ConceptModel()
+
+    monkeypatch.setattr("bot.knowledge.service.load_embedder", slow_load)
+    return loaded
+
+
 async def test_the_service_answers_lexically_while_the_model_loads(
-    tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, database: Database, loading: threading.Event
 ) -> None:
     """Start-up does not wait for the model: lexical search answers until it is ready, and
     `stop` cancels a start still under way."""
     root = tmp_path / "content"
-    for item in ENTRIES:
-        write_entry(root, item)
-    loading = threading.Event()
-
-    def slow_load(name: str) -> ConceptModel:
-        loading.wait(10)
-        return ConceptModel()
-
-    monkeypatch.setattr("bot.knowledge.service.load_embedder", slow_load)
     service = KnowledgeService(database, root, semantic_model="concepts")
     await asyncio.wait_for(service.start(), 5)
     assert service.search("docker image").hits[0].slug == "docker"
@@ -161,6 +167,33 @@ async def test_the_service_answers_lexically_while_the_model_loads(
     loading.set()  # let the worker thread end; the task itself was cancelled
     await asyncio.wait_for(other.stop(), 5)
     assert not await other.semantic_ready()
+
+
+async def test_a_failed_semantic_start_leaves_lexical_search_and_retries_at_the_next_rebuild(
+    tmp_path: Path,
+    database: Database,
+    loading: threading.Event,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    root = tmp_path / "content"
+    service = KnowledgeService(database, root, semantic_model="concepts")
+    await service.start()
+
+    async def unreachable(session: object) -> list[Entry]:
+        raise OSError("database unreachable")
+
+    monkeypatch.setattr("bot.knowledge.service.live_entries", unreachable)
+    loading.set()
+    with caplog.at_level(logging.WARNING):
+        assert not await service.semantic_ready()
+    assert "semantic index not built yet" in caplog.text
+    assert service.search("docker image").hits[0].slug == "docker"  # lexical still answers
+
+    monkeypatch.undo()  # the database answers again
+    await service.refresh()  # the next rebuild (an edit, the watcher) brings the model in
+    assert await service.semantic_ready()
+    assert service.search(NO_SHARED_WORD).hits[0].slug == "rate-limiting"
 
 
 async def test_the_service_fuses_when_a_model_is_configured(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
@@ -164,6 +164,52 @@ async def test_the_running_runtime_starts_jobs_as_they_fall_due() -> None:
     try:
         jobs.at("soon", jobs.clock(), job)
         await asyncio.wait_for(done.wait(), 5)
+    finally:
+        await jobs.stop(timeout=1)
+
+
+async def test_the_running_runtime_runs_a_job_at_its_time_not_before() -> None:
+    """On the real clock a job due shortly runs once its time has come, never earlier (the
+    end-to-end tests step a clock instead; bench/reminders_bench.py measures how late)."""
+    jobs = Jobs()
+    ran: list[datetime] = []
+    done = asyncio.Event()
+
+    async def job() -> None:
+        ran.append(jobs.clock())
+        done.set()
+
+    due = jobs.clock() + timedelta(seconds=0.3)
+    jobs.start()
+    try:
+        jobs.at("soon", due, job)
+        await asyncio.wait_for(done.wait(), 5)
+    finally:
+        await jobs.stop(timeout=1)
+    assert ran[0] >= due
+
+
+async def test_settle_waits_for_what_the_runtime_started_and_what_falls_due_meanwhile() -> None:
+    """Once the clock moves, the running runtime may start a due job before the test asks:
+    settle waits for it all the same (run_due would find nothing to start), and for the job
+    it adds for now."""
+    clock, calls = Clock(), Recorder()
+    jobs = Jobs(clock)
+
+    async def first() -> None:
+        await asyncio.sleep(0.05)
+        calls.runs.append("first")
+        jobs.at("second", clock.now, calls.job("second"))
+
+    jobs.at("first", NOW + timedelta(minutes=1), first)
+    jobs.start()
+    try:
+        clock.now += timedelta(minutes=1)
+        jobs.at("later", NOW + timedelta(days=1), calls.job("later"))  # wakes the runtime
+        await asyncio.sleep(0.01)
+        assert jobs.in_progress("first") == 1 and await jobs.run_due() == 0
+        await jobs.settle()
+        assert calls.runs == ["first", "second"] and jobs.in_progress() == 0
     finally:
         await jobs.stop(timeout=1)
 
