@@ -86,8 +86,11 @@ async def live_deadlines(
         return None
     try:
         found = await asyncio.wait_for(reminders.upcoming(limit=SHOWN_DEADLINES), LOOKUP_SECONDS)
-    except Exception:  # the entry matters more than the extra: show it, and say where to look
-        log.exception("could not read the upcoming milestones for %s", slug)
+    except Exception as exc:  # the entry matters more than the extra: show it, say where to look
+        if isinstance(exc, TimeoutError):  # a busy database: one line, not a traceback each
+            log.warning("upcoming milestones for %s not read within %s s", slug, LOOKUP_SECONDS)
+        else:
+            log.exception("could not read the upcoming milestones for %s", slug)
         return LiveDeadlines(TITLE, f"The dates could not be read just now. {POINTER}", ())
     milestones = tuple(found[:SHOWN_DEADLINES])
     return LiveDeadlines(TITLE, deadlines_text(milestones, escape=escape), milestones)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.knowledge.files import FAST_LOADER
 from bot.knowledge.text import STOP_WORDS, stem, tokenize
 
 FILE_NAME = "vocabulary.yaml"
@@ -96,7 +97,7 @@ def load_vocabulary(content_dir: Path) -> tuple[Vocabulary, list[str]]:
     if not path.is_file():
         return Vocabulary(), []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_LOADER) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return Vocabulary(), [f"cannot read: {exc}"]
     problems = check_vocabulary(data)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from bot.db import Database
 from bot.knowledge.deadlines import (
@@ -100,3 +103,15 @@ async def test_a_failing_or_slow_database_still_shows_the_entry_with_a_pointer()
         live = await asyncio.wait_for(live_deadlines(source, DEADLINE), 5)
         assert live is not None and live.milestones == ()
         assert "could not be read" in live.text and "/deadlines" in live.text
+
+
+async def test_a_slow_database_costs_one_log_line_and_a_failing_one_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        await live_deadlines(Slow(), DEADLINE)
+    assert "not read within" in caplog.text and "Traceback" not in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        await live_deadlines(Broken(), DEADLINE)
+    assert caplog.records[-1].exc_info is not None  # a real failure keeps its traceback
