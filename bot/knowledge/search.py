@@ -109,7 +109,7 @@ _QUESTION_WORDS = 3  # autocomplete: typed text of this many words is searched a
 _LONE_WORD = 0.8  # score factor of an entry that matches one word of a several-word query
 _PHRASING_MAX = 100.0  # score added by a question or name matched word for word
 OUT_OF_SCOPE_FACTOR = 0.7  # score factor of a question naming what the program does not cover
-_RERANK_POOL = 40  # best entries whose order plain BM25 has a say in
+RERANK_POOL = 40  # best entries whose order plain BM25 has a say in
 _ANY_SCORE = 1e-6  # entries the question shares nothing with are not candidates
 _RERANK_K = 1.0  # reciprocal rank fusion: 1 / (k + rank)
 _PLAIN_SHARE = 0.8  # weight of the plain BM25 order against the engine's own
@@ -157,17 +157,19 @@ class SearchResult:
 
 
 def answer_or_suggestions(
-    shown: Sequence[Hit], best: float, hit_score: float, margin: float
+    shown: Sequence[tuple[float, Hit]], best: float, hit_score: float, margin: float
 ) -> SearchResult:
-    """What to show, in order, as a result: when the best score is confident, the first entry
-    is the answer, with those right after it that are confident too (at least `hit_score`, and
-    within `margin` of the best); otherwise all are "closest matches"."""
+    """What to show, in order, from (raw score, hit) pairs: when the best raw score is
+    confident, the first entry is the answer, with those right after it that are confident too
+    (at least `hit_score`, and within `margin` of the best); otherwise all are "closest
+    matches". Raw scores, not the hits' clamped ones: above 100 they still differ."""
+    hits = tuple(hit for _, hit in shown)
     if best < hit_score:
-        return SearchResult(suggestions=tuple(shown))
+        return SearchResult(suggestions=hits)
     confident = 1
-    while confident < len(shown) and shown[confident].score >= max(hit_score, best - margin):
+    while confident < len(shown) and shown[confident][0] >= max(hit_score, best - margin):
         confident += 1
-    return SearchResult(tuple(shown[:confident]), tuple(shown[confident:]))
+    return SearchResult(hits[:confident], hits[confident:])
 
 
 class _Lists:
@@ -855,12 +857,12 @@ class SearchIndex:
         """
         if not isinstance(query, str) or limit <= 0:
             return SearchResult()
-        ranked = self._scored(query, _ANY_SCORE, top=max(_RERANK_POOL, limit))
+        ranked = self._scored(query, _ANY_SCORE, top=max(RERANK_POOL, limit))
         if not ranked or ranked[0][0] < SUGGEST_SCORE:
             return SearchResult()  # nothing is close enough: the question is off-topic
         best = ranked[0][0]
         order = self._fused_order(query, np.array([doc for _, doc in ranked], dtype=np.int32))
-        shown = [self._hit(ranked[i][1], ranked[i][0]) for i in order[:limit]]
+        shown = [(ranked[i][0], self._hit(ranked[i][1], ranked[i][0])) for i in order[:limit]]
         return answer_or_suggestions(shown, best, HIT_SCORE, HIT_MARGIN)
 
     def autocomplete(self, text: str, limit: int = 25) -> tuple[Hit, ...]:

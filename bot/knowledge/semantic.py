@@ -31,6 +31,7 @@ import numpy as np
 from bot.knowledge.entry import Entry
 from bot.knowledge.search import (
     OUT_OF_SCOPE_FACTOR,
+    RERANK_POOL,
     Hit,
     SearchIndex,
     SearchResult,
@@ -50,7 +51,6 @@ HIT_SCORE = 55.0  # fused score of a confident answer ...
 HIT_MARGIN = 25.0  # ... within this of the best one
 SUGGEST_SCORE = 50.0  # fused score of a "closest match"; below it the result is empty
 _LEXICAL_POOL = 40  # lexical candidates fused per query
-_RERANK_POOL = 40  # best fused entries whose order plain BM25 has a say in (as `search.py`)
 _QUESTION_WORDS = 3  # autocomplete: typed text of this many words is searched as a question
 _QUERY_CACHE = 1024  # query embeddings kept (autocomplete repeats the same text)
 
@@ -213,9 +213,13 @@ class FusedSearch:
             return self.lexical.search(query, limit)
         if not ranked:
             return SearchResult()
-        head = ranked[:_RERANK_POOL]
+        head = ranked[:RERANK_POOL]  # as many as the lexical search reorders
         order = self.lexical.rerank(query, [slug for _, slug in head])
-        shown = [hit for i in order if (hit := self._hit(head[i][1], head[i][0])) is not None]
+        shown = [
+            (head[i][0], hit)
+            for i in order
+            if (hit := self._hit(head[i][1], head[i][0])) is not None
+        ]
         return answer_or_suggestions(shown[:limit], ranked[0][0], HIT_SCORE, HIT_MARGIN)
 
     def autocomplete(self, text: str, limit: int = 25) -> tuple[Hit, ...]:

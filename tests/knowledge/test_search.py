@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from bot.knowledge.entry import Entry
-from bot.knowledge.search import SUGGEST_SCORE, Hit, SearchIndex, SearchResult
+from bot.knowledge.search import (
+    SUGGEST_SCORE,
+    Hit,
+    SearchIndex,
+    SearchResult,
+    answer_or_suggestions,
+)
 from tests.helpers import make_entry
 
 
@@ -357,3 +363,11 @@ def test_a_question_matched_word_for_word_outranks_scattered_words() -> None:
     assert top(index.search("two users booked the same room at once")) == "locking"
     words = index._analyze("users of the world")
     assert index._phrasing_scores(words)[index._ids["locking"]] == 0.0
+
+
+def test_confident_alternatives_are_judged_by_raw_scores_above_100() -> None:
+    hit = Hit("a", "A", "concept", 100)
+    shown = [(130.0, hit), (115.0, hit), (100.0, hit), (60.0, hit)]
+    result = answer_or_suggestions(shown, 130.0, hit_score=65, margin=22)
+    assert len(result.hits) == 2 and len(result.suggestions) == 2  # 115 is within 22 of 130
+    assert not answer_or_suggestions(shown[1:], 60.0, 65, 22).hits  # best below 65: suggestions
