@@ -87,7 +87,8 @@ class KnowledgeService:
             async with self._lock:
                 self._embedder = embedder
                 await self.refresh_index()
-        except Exception:  # the database, say: the next rebuild (watcher, edit) tries again
+        except Exception:  # the database, say: the watcher's next look rebuilds
+            self._built_from = None
             log.warning("semantic index not built yet; /learn searches lexically", exc_info=True)
             return
         log.info("semantic index ready: %d entries", len(self.index))

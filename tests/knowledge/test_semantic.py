@@ -191,7 +191,7 @@ async def test_a_failed_semantic_start_leaves_lexical_search_and_retries_at_the_
     assert service.search("docker image").hits[0].slug == "docker"  # lexical still answers
 
     monkeypatch.undo()  # the database answers again
-    await service.refresh()  # the next rebuild (an edit, the watcher) brings the model in
+    await service.catch_up()  # the watcher's next look brings the model in, with no edit
     assert await service.semantic_ready()
     assert service.search(NO_SHARED_WORD).hits[0].slug == "rate-limiting"
 
