@@ -5,10 +5,10 @@ Run from the repository root:
     python bench/relevance.py [--misses tuning|heldout|names] [--bm25s] [--semantic MODEL]
 
 Prints top-1, top-3, MRR, wrong confident answers and the share of off-topic questions that got
-nothing, for four sets: the second held-out set (`heldout_2`: frozen before the engine changed,
-never used for tuning; its misses are never printed), the first held-out set (spent: its rates
-were read to choose the semantic fusion), the tuning questions, and the names/typos/
-abbreviations set. `--bm25s` adds plain
+nothing, for each set: the third held-out set (`heldout_3`: frozen before the engine changed,
+never used for tuning; its misses are never printed), the spent held-out sets (`heldout_2`,
+`heldout`: their rates were read to choose earlier changes), the tuning questions, and the
+names/typos/abbreviations set. `--bm25s` adds plain
 bm25s (`pip install -e ".[bench]"`) over the same entries as a reference ranking, in the same
 run: it always returns something, so its off-topic figure is not comparable. `--semantic MODEL`
 adds the search with the optional semantic signal (`pip install -e ".[semantic]"`; MODEL as
@@ -38,7 +38,9 @@ from bot.knowledge.semantic import FusedSearch, SemanticIndex, load_embedder  # 
 from bot.knowledge.vocabulary import load_vocabulary  # noqa: E402
 
 RELEVANCE = ROOT / "tests" / "knowledge" / "relevance"
+JUDGE = "heldout_3"  # the held-out set that judges: its misses are never printed
 SETS: dict[str, Sequence[Path]] = {
+    "heldout_3": [RELEVANCE / "questions" / "heldout_3.yaml"],
     "heldout_2": [RELEVANCE / "questions" / "heldout_2.yaml"],
     "heldout": [RELEVANCE / "questions" / "heldout.yaml"],
     "tuning": [RELEVANCE / "questions" / "tuning.yaml"],
@@ -98,7 +100,7 @@ def main() -> None:
     """Print a Markdown table of the sets' scores."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--misses", choices=sorted(set(SETS) - {"heldout_2"}), action="append", default=[]
+        "--misses", choices=sorted(set(SETS) - {JUDGE}), action="append", default=[]
     )
     parser.add_argument("--bm25s", action="store_true", help="also rank with plain bm25s")
     parser.add_argument("--semantic", metavar="MODEL", help="also rank with the semantic signal")
