@@ -32,6 +32,7 @@ from search_bench import bm25s_ranker  # noqa: E402
 
 from bot.knowledge.entry import Entry  # noqa: E402
 from bot.knowledge.files import load_directory  # noqa: E402
+from bot.knowledge.off_topic import load_off_topic  # noqa: E402
 from bot.knowledge.relevance import Scores, describe, evaluate, load_cases  # noqa: E402
 from bot.knowledge.search import Hit, SearchIndex, SearchResult  # noqa: E402
 from bot.knowledge.semantic import FusedSearch, SemanticIndex, load_embedder  # noqa: E402
@@ -119,7 +120,7 @@ def main() -> None:
         if embedder is None:
             raise SystemExit(f"--semantic: cannot load {args.semantic} (install .[semantic])")
         started = time.perf_counter()
-        semantic = SemanticIndex(embedder, entries)
+        semantic = SemanticIndex(embedder, entries, off_topic=load_off_topic(ROOT / "content")[0])
         build = time.perf_counter() - started
         fused = FusedSearch(index, semantic)
         engines["nexus+semantic"] = fused.search

@@ -13,6 +13,8 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.migrate import upgrade
 from bot.knowledge.files import Problem, load_directory
+from bot.knowledge.off_topic import FILE_NAME as OFF_TOPIC_FILE
+from bot.knowledge.off_topic import load_off_topic
 from bot.knowledge.search import SearchResult
 from bot.knowledge.service import KnowledgeService
 from bot.knowledge.vocabulary import FILE_NAME, load_vocabulary
@@ -94,13 +96,14 @@ class ContentCheck:
 
 def check_content(root: Path) -> ContentCheck:
     """Every problem of the content folder `root`: all the rules of each entry file (the
-    content-truth ones included), the vocabulary and the timeline."""
+    content-truth ones included), the vocabulary, the off-topic examples and the timeline."""
     root = Path(root)
     if not root.is_dir():
         what = "is a file, not a folder" if root.exists() else "does not exist"
         return ContentCheck(0, (), f"{root} {what}: give the content folder (e.g. content)")
     entries, problems = load_directory(root, strict=True)
     problems += [Problem(str(root / FILE_NAME), 1, m) for m in load_vocabulary(root)[1]]
+    problems += [Problem(str(root / OFF_TOPIC_FILE), 1, m) for m in load_off_topic(root)[1]]
     timeline = root / "timeline.yaml"
     if timeline.exists():
         problems += [

@@ -13,9 +13,11 @@ score (weighted, capped). The model also vetoes in part: the lexical score of an
 question is unrelated to (similarity at most `UNRELATED`) counts less, so shared words alone
 ("printer queue" and message queues) are weaker evidence. A question naming something the
 program does not cover (the vocabulary's `out_of_scope`) has its similarity scaled down as its
-lexical score is. What is shown is ordered as the lexical search orders its own: fused with
-plain BM25's ranking (`SearchIndex.rerank`). The constants were chosen on the tuning and names
-relevance sets only (`bench/relevance.py --semantic`); the held-out sets judge them.
+lexical score is. A question closer to one of the off-topic examples (`content/off_topic.yaml`)
+than to every entry, less `OFF_TOPIC_MARGIN`, finds nothing. What is shown is ordered as the
+lexical search orders its own: fused with plain BM25's ranking (`SearchIndex.rerank`). The
+constants were chosen on the tuning and names relevance sets only (`bench/relevance.py
+--semantic`); the held-out sets judge them.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ UNRELATED_SHARE = 0.7
 HIT_SCORE = 55.0  # fused score of a confident answer ...
 HIT_MARGIN = 25.0  # ... within this of the best one
 SUGGEST_SCORE = 50.0  # fused score of a "closest match"; below it the result is empty
+OFF_TOPIC_MARGIN = 0.05  # an off-topic example this much less similar than the best entry wins
 _LEXICAL_POOL = 40  # lexical candidates fused per query
 _QUESTION_WORDS = 3  # autocomplete: typed text of this many words is searched as a question
 _QUERY_CACHE = 1024  # query embeddings kept (autocomplete repeats the same text)
@@ -121,6 +124,7 @@ class SemanticIndex:
         embedder: Embedder,
         entries: Iterable[Entry],
         previous: SemanticIndex | None = None,
+        off_topic: Sequence[str] = (),
     ) -> None:
         self.embedder = embedder
         slugs: list[str] = []
@@ -132,28 +136,35 @@ class SemanticIndex:
                 texts.append(text)
                 owners.append(position)
         known = previous.vectors_by_text() if previous is not None else {}
-        new = list(dict.fromkeys(t for t in texts if t not in known))
+        new = list(dict.fromkeys(t for t in (*texts, *off_topic) if t not in known))
         if new:
             known = {**known, **dict(zip(new, embedder.encode(new), strict=True))}
         self.slugs = tuple(slugs)
         self._texts = tuple(texts)
         self._owners = np.asarray(owners, dtype=np.int64)
-        dimension = next(iter(known.values())).shape[0] if known else 0
-        self._vectors = (
-            np.stack([known[t] for t in texts]).astype(np.float32)
-            if texts
-            else np.zeros((0, dimension), dtype=np.float32)
-        )
+        self._off_topic = tuple(off_topic)
+        self._vectors = self._stack(known, self._texts)
+        self._off_topic_vectors = self._stack(known, self._off_topic)
         self._query_vector = lru_cache(maxsize=_QUERY_CACHE)(self._encode_query)
+
+    @staticmethod
+    def _stack(known: dict[str, np.ndarray], texts: Sequence[str]) -> np.ndarray:
+        if texts:
+            return np.stack([known[t] for t in texts]).astype(np.float32)
+        dimension = next(iter(known.values())).shape[0] if known else 0
+        return np.zeros((0, dimension), dtype=np.float32)
 
     def vectors_by_text(self) -> dict[str, np.ndarray]:
         """Each embedded text's vector (what a rebuild reuses)."""
-        return dict(zip(self._texts, self._vectors, strict=True))
+        return {
+            **dict(zip(self._off_topic, self._off_topic_vectors, strict=True)),
+            **dict(zip(self._texts, self._vectors, strict=True)),
+        }
 
     @property
     def nbytes(self) -> int:
         """Memory held by the embeddings."""
-        return int(self._vectors.nbytes + self._owners.nbytes)
+        return int(self._vectors.nbytes + self._off_topic_vectors.nbytes + self._owners.nbytes)
 
     def _encode_query(self, query: str) -> np.ndarray:
         vector: np.ndarray = self.embedder.encode([query])[0]  # numpy indexes to Any
@@ -165,6 +176,12 @@ class SemanticIndex:
         if len(self._texts):
             np.maximum.at(best, self._owners, self._vectors @ self._query_vector(query))
         return best
+
+    def off_topic_similarity(self, query: str) -> float:
+        """Cosine similarity of `query` to the closest off-topic example (-1 without any)."""
+        if not len(self._off_topic):
+            return -1.0
+        return float((self._off_topic_vectors @ self._query_vector(query)).max())
 
 
 class FusedSearch:
@@ -183,6 +200,11 @@ class FusedSearch:
         if not text:
             return []
         similarity = self.semantic.similarity(text)
+        if (
+            self.semantic.off_topic_similarity(text)
+            > similarity.max(initial=-1.0) - OFF_TOPIC_MARGIN
+        ):
+            return []  # closer to a question known to be off-topic than to any entry
         fused = 100.0 * np.maximum(similarity - SIMILARITY_FLOOR, 0.0) / (1.0 - SIMILARITY_FLOOR)
         if self.lexical.out_of_scope(query):  # as the lexical score is (already in `scores`)
             fused *= OUT_OF_SCOPE_FACTOR

@@ -14,6 +14,7 @@ from bot.db import Database
 from bot.db.models import EntryRow
 from bot.jobs import Jobs
 from bot.knowledge.entry import Entry
+from bot.knowledge.off_topic import load_off_topic
 from bot.knowledge.search import Hit, SearchIndex, SearchResult
 from bot.knowledge.semantic import Embedder, FusedSearch, SemanticIndex, load_embedder
 from bot.knowledge.store import ImportReport, import_directory, live_entries
@@ -131,7 +132,8 @@ class KnowledgeService:
             return report
 
     async def refresh_index(self) -> None:
-        """Rebuild the in-memory index from the database (and the vocabulary from its file)."""
+        """Rebuild the in-memory index from the database (and the vocabulary and the off-topic
+        examples from their files)."""
         vocabulary, problems = load_vocabulary(self.content_dir)
         for problem in problems:
             log.warning("content/vocabulary.yaml is not used: %s", problem)
@@ -143,8 +145,11 @@ class KnowledgeService:
         ranker: SearchIndex | FusedSearch = index
         if self._embedder is not None:
             try:
+                off_topic, problems = load_off_topic(self.content_dir)
+                for problem in problems:
+                    log.warning("content/off_topic.yaml is not used: %s", problem)
                 self._semantic = await asyncio.to_thread(
-                    SemanticIndex, self._embedder, entries, self._semantic
+                    SemanticIndex, self._embedder, entries, self._semantic, off_topic
                 )
                 ranker = FusedSearch(index, self._semantic)
             except Exception:

@@ -113,6 +113,32 @@ def test_a_rebuild_embeds_only_new_texts() -> None:
     assert second.slugs == ("rate-limiting", "caching", "docker")
 
 
+SHIP_QUESTION = "when does the container ship leave the port"
+SHIP_EXAMPLE = "how much cargo does a container ship carry"
+
+
+def test_a_question_closer_to_an_off_topic_example_than_to_any_entry_finds_nothing() -> None:
+    model = ConceptModel()
+    assert fused(model).search(SHIP_QUESTION).ranked[0].slug == "docker"  # no examples
+    search = FusedSearch(SearchIndex(ENTRIES), SemanticIndex(model, ENTRIES, None, [SHIP_EXAMPLE]))
+    assert not search.search(SHIP_QUESTION)
+    assert not search.autocomplete(SHIP_QUESTION)  # a typed question: nothing either
+    # Questions nearer an entry than the example are answered as before.
+    assert search.search("docker image").hits[0].slug == "docker"
+    assert search.search(NO_SHARED_WORD).hits[0].slug == "rate-limiting"
+
+
+def test_a_rebuild_embeds_off_topic_examples_once() -> None:
+    model = ConceptModel()
+    first = SemanticIndex(model, ENTRIES, None, [SHIP_EXAMPLE])
+    assert SHIP_EXAMPLE in model.encoded
+    model.encoded.clear()
+    second = SemanticIndex(model, ENTRIES, first, [SHIP_EXAMPLE, "nice weather today"])
+    assert model.encoded == ["nice weather today"]
+    assert second.off_topic_similarity("nice weather today") > 0.99
+    assert SemanticIndex(model, ENTRIES).off_topic_similarity("nice weather today") == -1.0
+
+
 def test_a_failing_model_falls_back_to_the_lexical_search(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -214,6 +240,11 @@ async def test_the_service_fuses_when_a_model_is_configured(
     write_entry(root, entry("caching", "Caching", "Remember results."))
     await service.reload()  # a changed file: only its new texts are embedded
     assert model.encoded == ["Caching: Remember results."]
+
+    (root / "off_topic.yaml").write_text(f'- "{SHIP_EXAMPLE}"\n', encoding="utf-8")
+    assert service.search(SHIP_QUESTION)
+    await service.refresh()  # the examples are read with every rebuild
+    assert not service.search(SHIP_QUESTION)
 
     lexical = KnowledgeService(database, root)  # no model configured
     await lexical.start()

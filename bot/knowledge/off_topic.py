@@ -1,0 +1,53 @@
+"""Examples of questions `/learn` must not answer (`content/off_topic.yaml`).
+
+The semantic search (`semantic.py`) embeds them beside the entries: a question closer to one of
+these than to any entry, less `semantic.OFF_TOPIC_MARGIN`, finds nothing. They are labelled
+training data, not rules: everyday life and other fields, chat, technology the program does not
+cover, and above all words that name an entry in another sense ("celery soup", "the helm of a
+boat", "bird migration"). The lexical search does not read them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from bot.knowledge.files import FAST_LOADER
+from bot.knowledge.text import MAX_QUERY_CHARS, clean
+
+FILE_NAME = "off_topic.yaml"
+
+
+def load_off_topic(content_dir: Path) -> tuple[tuple[str, ...], list[str]]:
+    """The examples of `content_dir/off_topic.yaml` and its problems (none used when it has
+    problems; none when it is absent)."""
+    path = Path(content_dir) / FILE_NAME
+    if not path.is_file():
+        return (), []
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_LOADER)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return (), [f"cannot read: {exc}"]
+    problems = check_off_topic(data)
+    return (() if problems else tuple(data or ())), problems
+
+
+def check_off_topic(data: object) -> list[str]:
+    """Problems of the examples: a list of distinct questions, each as a learner could type it."""
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        return ["must be a list of questions"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for number, question in enumerate(data, 1):
+        if not isinstance(question, str) or not clean(question).strip():
+            problems.append(f"question {number} must be non-empty text")
+        elif len(question) > MAX_QUERY_CHARS:
+            problems.append(f"question {number} is longer than {MAX_QUERY_CHARS} characters")
+        elif question.lower() in seen:
+            problems.append(f"question {number} repeats {question!r}")
+        else:
+            seen.add(question.lower())
+    return problems

@@ -1,0 +1,45 @@
+"""The off-topic examples (`content/off_topic.yaml`): read, checked, reported by validate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.knowledge.cli import check_content
+from bot.knowledge.off_topic import check_off_topic, load_off_topic
+from bot.knowledge.text import MAX_QUERY_CHARS
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+
+
+def test_the_real_examples_are_valid_and_many() -> None:
+    examples, problems = load_off_topic(CONTENT)
+    assert problems == [] and len(examples) >= 300
+
+
+def test_a_missing_or_empty_file_means_no_examples(tmp_path: Path) -> None:
+    assert load_off_topic(tmp_path) == ((), [])
+    (tmp_path / "off_topic.yaml").write_text("# nothing yet\n", encoding="utf-8")
+    assert load_off_topic(tmp_path) == ((), [])
+
+
+def test_malformed_examples_are_reported() -> None:
+    assert check_off_topic({"questions": []}) == ["must be a list of questions"]
+    problems = check_off_topic(["hi there", 3, "  ", "x" * (MAX_QUERY_CHARS + 1), "Hi there"])
+    assert problems == [
+        "question 2 must be non-empty text",
+        "question 3 must be non-empty text",
+        f"question 4 is longer than {MAX_QUERY_CHARS} characters",
+        "question 5 repeats 'Hi there'",
+    ]
+
+
+def test_a_broken_file_is_left_out_and_validate_reports_it(tmp_path: Path) -> None:
+    path = tmp_path / "off_topic.yaml"
+    path.write_text("- [unclosed\n", encoding="utf-8")
+    examples, problems = load_off_topic(tmp_path)
+    assert examples == () and problems[0].startswith("cannot read")
+    path.write_text('- "nice weather"\n- 42\n', encoding="utf-8")
+    check = check_content(tmp_path)
+    assert [(p.path, p.message) for p in check.problems] == [
+        (str(path), "question 2 must be non-empty text")
+    ]
