@@ -12,6 +12,10 @@ process's RSS growth across the first build (that adds what the allocator keeps 
 freed temporaries for reuse), and p50/p99 latencies of `search` and `autocomplete`, next to
 `difflib.get_close_matches` over the same names and plain bm25s (`pip install bm25s`, skipped
 when absent) over the same texts, in the same run.
+
+`--semantic MODEL` (`pip install -e ".[semantic]"`) adds a second table for the search with the
+semantic signal at the same sizes: embedding time and memory, the latency of a question whose
+embedding is cached (what scales with the entries), and the model time of a new question.
 """
 
 from __future__ import annotations
@@ -37,8 +41,10 @@ if str(ROOT) not in sys.path:
 
 from bot.knowledge.entry import Entry  # noqa: E402
 from bot.knowledge.files import load_directory  # noqa: E402
+from bot.knowledge.off_topic import load_off_topic  # noqa: E402
 from bot.knowledge.relevance import load_cases  # noqa: E402
 from bot.knowledge.search import SearchIndex  # noqa: E402
+from bot.knowledge.semantic import FusedSearch, SemanticIndex, load_embedder  # noqa: E402
 from bot.knowledge.text import stem, tokenize  # noqa: E402
 from bot.knowledge.vocabulary import load_vocabulary  # noqa: E402
 
@@ -215,11 +221,48 @@ def pct(samples: Sequence[float], p: float) -> float:
     return ordered[k]
 
 
+def semantic_table(
+    model: str, real: Sequence[Entry], natural: Sequence[str], sizes: Sequence[int], rounds: int
+) -> None:
+    """The search with the semantic signal at each size, the lexical search as its baseline."""
+    embedder = load_embedder(model)
+    if embedder is None:
+        raise SystemExit(f"--semantic: cannot load {model} (install .[semantic])")
+    vocabulary, _ = load_vocabulary(ROOT / "content")
+    off_topic, _ = load_off_topic(ROOT / "content")
+    started = time.perf_counter()
+    for text in natural:
+        embedder.encode([f"{text} ?"])  # a text never embedded: the model's time alone
+    model_ms = (time.perf_counter() - started) * 1000 / len(natural)
+    print(f"\nSemantic signal ({model}): a new question's embedding takes {model_ms:.1f} ms\n")
+    print(
+        "| entries | embed s | memory KB/entry | lexical questions p50 / p99 ms "
+        "| semantic questions p50 / p99 ms (embedding cached) |"
+    )
+    print("|---:|---:|---:|---:|---:|")
+    for size in sizes:
+        entries = synthetic(real, size)
+        index = SearchIndex(entries, vocabulary)
+        started = time.perf_counter()
+        semantic = SemanticIndex(embedder, entries, off_topic=off_topic)
+        embed = time.perf_counter() - started
+        lexical = measure(index.search, natural, rounds)
+        fused = measure(FusedSearch(index, semantic).search, natural, rounds)
+        print(
+            f"| {size:,} | {embed:.1f} | {semantic.nbytes / size / 1000:.1f} "
+            f"| {pct(lexical, 50):.3f} / {pct(lexical, 99):.3f} "
+            f"| {pct(fused, 50):.3f} / {pct(fused, 99):.3f} |"
+        )
+        sys.stdout.flush()
+        del index, semantic, entries
+
+
 def main() -> None:
     """Run the benchmark and print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30, help="rounds of the query set")
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
+    parser.add_argument("--semantic", metavar="MODEL", help="also measure the semantic signal")
     args = parser.parse_args()
 
     real, problems = load_directory(ROOT / "content")
@@ -272,6 +315,8 @@ def main() -> None:
         )
         sys.stdout.flush()
         del bm25, entries
+    if args.semantic:
+        semantic_table(args.semantic, real, natural, args.sizes, args.rounds)
 
 
 if __name__ == "__main__":

@@ -129,19 +129,18 @@ class SemanticIndex:
         self.embedder = embedder
         slugs: list[str] = []
         texts: list[str] = []
-        owners: list[int] = []
-        for position, entry in enumerate(entries):
+        starts: list[int] = []  # each entry's first text (every entry has at least its title)
+        for entry in entries:
             slugs.append(entry.slug)
-            for text in entry_texts(entry):
-                texts.append(text)
-                owners.append(position)
+            starts.append(len(texts))
+            texts.extend(entry_texts(entry))
         known = previous.vectors_by_text() if previous is not None else {}
         new = list(dict.fromkeys(t for t in (*texts, *off_topic) if t not in known))
         if new:
             known = {**known, **dict(zip(new, embedder.encode(new), strict=True))}
         self.slugs = tuple(slugs)
         self._texts = tuple(texts)
-        self._owners = np.asarray(owners, dtype=np.int64)
+        self._starts = np.asarray(starts, dtype=np.int64)
         self._off_topic = tuple(off_topic)
         self._vectors = self._stack(known, self._texts)
         self._off_topic_vectors = self._stack(known, self._off_topic)
@@ -164,7 +163,7 @@ class SemanticIndex:
     @property
     def nbytes(self) -> int:
         """Memory held by the embeddings."""
-        return int(self._vectors.nbytes + self._off_topic_vectors.nbytes + self._owners.nbytes)
+        return int(self._vectors.nbytes + self._off_topic_vectors.nbytes + self._starts.nbytes)
 
     def _encode_query(self, query: str) -> np.ndarray:
         vector: np.ndarray = self.embedder.encode([query])[0]  # numpy indexes to Any
@@ -172,9 +171,10 @@ class SemanticIndex:
 
     def similarity(self, query: str) -> np.ndarray:
         """Cosine similarity of `query` to each entry (best of its texts), in `slugs` order."""
-        best = np.full(len(self.slugs), -1.0, dtype=np.float32)
-        if len(self._texts):
-            np.maximum.at(best, self._owners, self._vectors @ self._query_vector(query))
+        if not len(self._texts):
+            return np.zeros(0, dtype=np.float32)
+        similarities = self._vectors @ self._query_vector(query)
+        best: np.ndarray = np.maximum.reduceat(similarities, self._starts)
         return best
 
     def off_topic_similarity(self, query: str) -> float:
