@@ -1,7 +1,8 @@
 """Examples of questions `/learn` must not answer (`content/off_topic.yaml`).
 
-The semantic search (`semantic.py`) embeds them beside the entries: a question closer to one of
-these than to any entry, less `semantic.OFF_TOPIC_MARGIN`, finds nothing. They are labelled
+The semantic search (`semantic.py`) embeds them beside the entries: a question whose closest
+example is at most `semantic.OFF_TOPIC_MARGIN` less similar than its closest entry text finds
+nothing. They are labelled
 training data, not rules: everyday life and other fields, chat, technology the program does not
 cover, and above all words that name an entry in another sense ("celery soup", "the helm of a
 boat", "bird migration"). The lexical search does not read them.
@@ -30,11 +31,12 @@ def load_off_topic(content_dir: Path) -> tuple[tuple[str, ...], list[str]]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return (), [f"cannot read: {exc}"]
     problems = check_off_topic(data)
-    return (() if problems else tuple(data or ())), problems
+    return (() if problems else tuple(clean(question).strip() for question in data or ())), problems
 
 
 def check_off_topic(data: object) -> list[str]:
-    """Problems of the examples: a list of distinct questions, each as a learner could type it."""
+    """Problems of the examples: a list of distinct questions (ignoring case and spacing), each
+    as a learner could type it."""
     if data is None:
         return []
     if not isinstance(data, list):
@@ -46,8 +48,8 @@ def check_off_topic(data: object) -> list[str]:
             problems.append(f"question {number} must be non-empty text")
         elif len(question) > MAX_QUERY_CHARS:
             problems.append(f"question {number} is longer than {MAX_QUERY_CHARS} characters")
-        elif question.lower() in seen:
+        elif (key := " ".join(question.lower().split())) in seen:
             problems.append(f"question {number} repeats {question!r}")
         else:
-            seen.add(question.lower())
+            seen.add(key)
     return problems

@@ -13,11 +13,11 @@ score (weighted, capped). The model also vetoes in part: the lexical score of an
 question is unrelated to (similarity at most `UNRELATED`) counts less, so shared words alone
 ("printer queue" and message queues) are weaker evidence. A question naming something the
 program does not cover (the vocabulary's `out_of_scope`) has its similarity scaled down as its
-lexical score is. A question closer to one of the off-topic examples (`content/off_topic.yaml`)
-than to every entry, less `OFF_TOPIC_MARGIN`, finds nothing. What is shown is ordered as the
-lexical search orders its own: fused with plain BM25's ranking (`SearchIndex.rerank`). The
-constants were chosen on the tuning and names relevance sets only (`bench/relevance.py
---semantic`); the held-out sets judge them.
+lexical score is. A question whose closest off-topic example (`content/off_topic.yaml`) is at
+most `OFF_TOPIC_MARGIN` less similar than its closest entry text finds nothing. What is shown is
+ordered as the lexical search orders its own: fused with plain BM25's ranking
+(`SearchIndex.rerank`). The constants were chosen on the tuning and names relevance sets only
+(`bench/relevance.py --semantic`); the held-out sets judge them.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ class SemanticIndex:
         self.embedder = embedder
         slugs: list[str] = []
         texts: list[str] = []
-        starts: list[int] = []  # each entry's first text (every entry has at least its title)
+        starts: list[int] = []  # each entry's first text (`entry_texts` gives at least 2)
         for entry in entries:
             slugs.append(entry.slug)
             starts.append(len(texts))
@@ -169,19 +169,15 @@ class SemanticIndex:
         vector: np.ndarray = self.embedder.encode([query])[0]  # numpy indexes to Any
         return vector
 
-    def similarity(self, query: str) -> np.ndarray:
-        """Cosine similarity of `query` to each entry (best of its texts), in `slugs` order."""
-        if not len(self._texts):
-            return np.zeros(0, dtype=np.float32)
-        similarities = self._vectors @ self._query_vector(query)
-        best: np.ndarray = np.maximum.reduceat(similarities, self._starts)
-        return best
-
-    def off_topic_similarity(self, query: str) -> float:
-        """Cosine similarity of `query` to the closest off-topic example (-1 without any)."""
-        if not len(self._off_topic):
-            return -1.0
-        return float((self._off_topic_vectors @ self._query_vector(query)).max())
+    def similarity(self, query: str) -> tuple[np.ndarray, float]:
+        """Cosine similarity of `query` to each entry (best of its texts), in `slugs` order, and
+        to the closest off-topic example (-1 without any)."""
+        vector = self._query_vector(query)  # once: the cache is shared with other threads
+        entries = np.zeros(0, dtype=np.float32)
+        if len(self._texts):
+            entries = np.maximum.reduceat(self._vectors @ vector, self._starts)
+        off_topic = float((self._off_topic_vectors @ vector).max()) if self._off_topic else -1.0
+        return entries, off_topic
 
 
 class FusedSearch:
@@ -199,12 +195,9 @@ class FusedSearch:
         text = clean(query, MAX_QUERY_CHARS).strip()
         if not text:
             return []
-        similarity = self.semantic.similarity(text)
-        if (
-            self.semantic.off_topic_similarity(text)
-            > similarity.max(initial=-1.0) - OFF_TOPIC_MARGIN
-        ):
-            return []  # closer to a question known to be off-topic than to any entry
+        similarity, off_topic = self.semantic.similarity(text)
+        if off_topic > similarity.max(initial=-1.0) - OFF_TOPIC_MARGIN:
+            return []  # about as close to a question known to be off-topic as to any entry
         fused = 100.0 * np.maximum(similarity - SIMILARITY_FLOOR, 0.0) / (1.0 - SIMILARITY_FLOOR)
         if self.lexical.out_of_scope(query):  # as the lexical score is (already in `scores`)
             fused *= OUT_OF_SCOPE_FACTOR

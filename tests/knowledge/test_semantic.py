@@ -135,8 +135,8 @@ def test_a_rebuild_embeds_off_topic_examples_once() -> None:
     model.encoded.clear()
     second = SemanticIndex(model, ENTRIES, first, [SHIP_EXAMPLE, "nice weather today"])
     assert model.encoded == ["nice weather today"]
-    assert second.off_topic_similarity("nice weather today") > 0.99
-    assert SemanticIndex(model, ENTRIES).off_topic_similarity("nice weather today") == -1.0
+    assert second.similarity("nice weather today")[1] > 0.99
+    assert SemanticIndex(model, ENTRIES).similarity("nice weather today")[1] == -1.0
 
 
 def test_a_failing_model_falls_back_to_the_lexical_search(
