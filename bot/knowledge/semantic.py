@@ -14,7 +14,9 @@ question is unrelated to (similarity at most `UNRELATED`) counts less, so shared
 ("printer queue" and message queues) are weaker evidence. A question naming something the
 program does not cover (the vocabulary's `out_of_scope`) has its similarity scaled down as its
 lexical score is. A question whose closest off-topic example (`content/off_topic.yaml`) is at
-most `OFF_TOPIC_MARGIN` less similar than its closest entry text finds nothing. What is shown is
+most `OFF_TOPIC_MARGIN` less similar than its closest entry text finds nothing; the margin is
+`OFF_TOPIC_MARGIN_NO_WORDS` when the lexical search alone would show nothing (no word of the
+question supports an entry). What is shown is
 ordered as the lexical search orders its own: fused with plain BM25's ranking
 (`SearchIndex.rerank`). The constants were chosen on the tuning and names relevance sets only
 (`bench/relevance.py --semantic`); the held-out sets judge them.
@@ -39,6 +41,7 @@ from bot.knowledge.search import (
     SearchResult,
     answer_or_suggestions,
 )
+from bot.knowledge.search import SUGGEST_SCORE as LEXICAL_SUGGEST_SCORE
 from bot.knowledge.text import MAX_QUERY_CHARS, clean
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,7 @@ HIT_SCORE = 55.0  # fused score of a confident answer ...
 HIT_MARGIN = 25.0  # ... within this of the best one
 SUGGEST_SCORE = 50.0  # fused score of a "closest match"; below it the result is empty
 OFF_TOPIC_MARGIN = 0.05  # an off-topic example this much less similar than the best entry wins
+OFF_TOPIC_MARGIN_NO_WORDS = 0.15  # ... this much when the lexical search finds nothing to show
 _LEXICAL_POOL = 40  # lexical candidates fused per query
 _QUESTION_WORDS = 3  # autocomplete: typed text of this many words is searched as a question
 _QUERY_CACHE = 1024  # query embeddings kept (autocomplete repeats the same text)
@@ -196,13 +200,16 @@ class FusedSearch:
         if not text:
             return []
         similarity, off_topic = self.semantic.similarity(text)
-        if off_topic > similarity.max(initial=-1.0) - OFF_TOPIC_MARGIN:
+        lexical = self.lexical.scores(query, top=_LEXICAL_POOL)
+        words_found = bool(lexical) and lexical[0][1] >= LEXICAL_SUGGEST_SCORE
+        margin = OFF_TOPIC_MARGIN if words_found else OFF_TOPIC_MARGIN_NO_WORDS
+        if off_topic > similarity.max(initial=-1.0) - margin:
             return []  # about as close to a question known to be off-topic as to any entry
         fused = 100.0 * np.maximum(similarity - SIMILARITY_FLOOR, 0.0) / (1.0 - SIMILARITY_FLOOR)
         if self.lexical.out_of_scope(query):  # as the lexical score is (already in `scores`)
             fused *= OUT_OF_SCOPE_FACTOR
         related = np.clip((similarity - UNRELATED) / (RELATED - UNRELATED), UNRELATED_SHARE, 1.0)
-        for slug, score in self.lexical.scores(query, top=_LEXICAL_POOL):
+        for slug, score in lexical:
             position = self._position.get(slug)
             if position is not None:
                 fused[position] += LEXICAL_WEIGHT * min(score, LEXICAL_CAP) * related[position]

@@ -128,6 +128,22 @@ def test_a_question_closer_to_an_off_topic_example_than_to_any_entry_finds_nothi
     assert search.search(NO_SHARED_WORD).hits[0].slug == "rate-limiting"
 
 
+def test_the_margin_is_wider_for_a_question_whose_words_support_no_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Margins pushed to the extremes show which one applies: with words the lexical search
+    can show, the narrow one; with none, the wide one."""
+    monkeypatch.setattr("bot.knowledge.semantic.OFF_TOPIC_MARGIN", -2.0)  # never wins
+    monkeypatch.setattr("bot.knowledge.semantic.OFF_TOPIC_MARGIN_NO_WORDS", 2.0)  # always wins
+    search = FusedSearch(
+        SearchIndex(ENTRIES), SemanticIndex(ConceptModel(), ENTRIES, None, [SHIP_EXAMPLE])
+    )
+    assert SearchIndex(ENTRIES).search("docker image")  # words the lexical search shows
+    assert search.search("docker image").hits[0].slug == "docker"
+    assert not SearchIndex(ENTRIES).search(NO_SHARED_WORD)  # no such words
+    assert not search.search(NO_SHARED_WORD)
+
+
 def test_a_rebuild_embeds_off_topic_examples_once() -> None:
     model = ConceptModel()
     first = SemanticIndex(model, ENTRIES, None, [SHIP_EXAMPLE])
