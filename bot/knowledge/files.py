@@ -109,6 +109,16 @@ def _key_lines(node: yaml.Node) -> dict[str, int]:
 FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def read_yaml(path: Path) -> tuple[Any, str | None]:
+    """A content YAML file's data (None when absent) and why it could not be read, if so."""
+    if not path.is_file():
+        return None, None
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_LOADER), None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return None, f"cannot read: {exc}"
+
+
 def _compose(
     front: str, path: str
 ) -> tuple[Any, dict[str, int], dict[str, list[int]], list[ContentError]]:

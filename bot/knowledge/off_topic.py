@@ -2,7 +2,7 @@
 
 The semantic search (`semantic.py`) embeds them beside the entries: a question whose closest
 example is at most `semantic.OFF_TOPIC_MARGIN` less similar than its closest entry text finds
-nothing. They are labelled
+nothing (`OFF_TOPIC_MARGIN_NO_WORDS` when no word of it supports an entry). They are labelled
 training data, not rules: everyday life and other fields, chat, technology the program does not
 cover, and above all words that name an entry in another sense ("celery soup", "the helm of a
 boat", "bird migration"). The lexical search does not read them.
@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-from bot.knowledge.files import FAST_LOADER
+from bot.knowledge.files import read_yaml
 from bot.knowledge.text import MAX_QUERY_CHARS, clean
 
 FILE_NAME = "off_topic.yaml"
@@ -23,13 +21,9 @@ FILE_NAME = "off_topic.yaml"
 def load_off_topic(content_dir: Path) -> tuple[tuple[str, ...], list[str]]:
     """The examples of `content_dir/off_topic.yaml` and its problems (none used when it has
     problems; none when it is absent)."""
-    path = Path(content_dir) / FILE_NAME
-    if not path.is_file():
-        return (), []
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_LOADER)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return (), [f"cannot read: {exc}"]
+    data, unreadable = read_yaml(Path(content_dir) / FILE_NAME)
+    if unreadable:
+        return (), [unreadable]
     problems = check_off_topic(data)
     return (() if problems else tuple(clean(question).strip() for question in data or ())), problems
 

@@ -16,9 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from bot.knowledge.files import FAST_LOADER
+from bot.knowledge.files import read_yaml
 from bot.knowledge.text import STOP_WORDS, stem, tokenize
 
 FILE_NAME = "vocabulary.yaml"
@@ -93,13 +91,10 @@ class Vocabulary:
 def load_vocabulary(content_dir: Path) -> tuple[Vocabulary, list[str]]:
     """Read `content_dir/vocabulary.yaml`; return it and its problems (an empty vocabulary when
     the file is absent or has problems)."""
-    path = Path(content_dir) / FILE_NAME
-    if not path.is_file():
-        return Vocabulary(), []
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_LOADER) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return Vocabulary(), [f"cannot read: {exc}"]
+    data, unreadable = read_yaml(Path(content_dir) / FILE_NAME)
+    if unreadable:
+        return Vocabulary(), [unreadable]
+    data = data or {}
     problems = check_vocabulary(data)
     if problems:
         return Vocabulary(), problems
