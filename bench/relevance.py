@@ -5,9 +5,9 @@ Run from the repository root:
     python bench/relevance.py [--misses tuning|heldout|names] [--bm25s] [--semantic MODEL]
 
 Prints top-1, top-3, MRR, wrong confident answers and the share of off-topic questions that got
-nothing, for each set: the third held-out set (`heldout_3`: frozen before the engine changed,
-never used for tuning; its misses are never printed), the spent held-out sets (`heldout_2`,
-`heldout`: their rates were read to choose earlier changes), the tuning questions, and the
+nothing, for each set: the fourth held-out set (`heldout_4`: frozen before the engine changed,
+never used for tuning; its misses are never printed), the spent held-out sets (`heldout_3`,
+`heldout_2`, `heldout`: their rates were read to choose earlier changes), the tuning questions, and the
 names/typos/abbreviations set. `--bm25s` adds plain
 bm25s (`pip install -e ".[bench]"`) over the same entries as a reference ranking, in the same
 run: it always returns something, so its off-topic figure is not comparable. `--semantic MODEL`
@@ -39,8 +39,9 @@ from bot.knowledge.semantic import FusedSearch, SemanticIndex, load_embedder  # 
 from bot.knowledge.vocabulary import load_vocabulary  # noqa: E402
 
 RELEVANCE = ROOT / "tests" / "knowledge" / "relevance"
-JUDGE = "heldout_3"  # the held-out set that judges: its misses are never printed
+JUDGE = "heldout_4"  # the held-out set that judges: its misses are never printed
 SETS: dict[str, Sequence[Path]] = {
+    "heldout_4": [RELEVANCE / "questions" / "heldout_4.yaml"],
     "heldout_3": [RELEVANCE / "questions" / "heldout_3.yaml"],
     "heldout_2": [RELEVANCE / "questions" / "heldout_2.yaml"],
     "heldout": [RELEVANCE / "questions" / "heldout.yaml"],

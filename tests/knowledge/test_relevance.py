@@ -2,9 +2,9 @@
 
 * `names/`: names, abbreviations and typos. Every one must show a right entry in the top 3,
   and every off-topic query must get nothing.
-* `questions/`: learners' questions in their own words. `heldout_3.yaml` judges (frozen, never
-  tuned to, its misses never printed); `heldout.yaml` and `heldout_2.yaml` were the first two
-  held-out sets, spent on earlier changes; `tuning.yaml` and `tuning_2.yaml` are looked at
+* `questions/`: learners' questions in their own words. `heldout_4.yaml` judges (frozen, never
+  tuned to, its misses never printed); `heldout.yaml`, `heldout_2.yaml` and `heldout_3.yaml`
+  were the first three held-out sets, spent on earlier changes; `tuning.yaml` and `tuning_2.yaml` are looked at
   while changing the engine. The rates recorded in `docs/benchmarks.md` (`python
   bench/relevance.py`) are a floor: a change that answers fewer questions fails here.
 
@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content"
 RELEVANCE = Path(__file__).resolve().parent / "relevance"
 NAMES = sorted((RELEVANCE / "names").glob("*.yaml"))
+HELDOUT_4 = RELEVANCE / "questions" / "heldout_4.yaml"
 HELDOUT_3 = RELEVANCE / "questions" / "heldout_3.yaml"
 HELDOUT_2 = RELEVANCE / "questions" / "heldout_2.yaml"
 HELDOUT = RELEVANCE / "questions" / "heldout.yaml"
@@ -38,6 +39,7 @@ TUNING_2 = RELEVANCE / "questions" / "tuning_2.yaml"  # off-topic questions shar
 
 # Recorded in docs/benchmarks.md: (top-1, top-3, off-topic answered with nothing).
 RECORDED = {
+    HELDOUT_4: (0.704, 0.911, 0.849),
     HELDOUT_3: (0.812, 0.954, 0.759),
     HELDOUT_2: (0.81, 0.92, 0.86),
     HELDOUT: (0.806, 0.943, 0.948),
@@ -45,14 +47,15 @@ RECORDED = {
     TUNING_2: (0.54, 0.62, 0.86),
 }
 RECORDED_SEMANTIC = {  # with NEXUS_SEMANTIC_MODEL=all-MiniLM-L6-v2 (docs/benchmarks.md)
+    HELDOUT_4: (0.804, 0.946, 0.943),
     HELDOUT_3: (0.888, 0.984, 0.981),
     HELDOUT_2: (0.85, 0.965, 0.94),
     HELDOUT: (0.873, 0.953, 1.0),
     TUNING: (0.875, 0.953, 0.978),
     TUNING_2: (0.64, 0.74, 0.946),
 }
-SETS = [HELDOUT_3, HELDOUT_2, HELDOUT, TUNING, TUNING_2]
-SET_IDS = ["heldout_3", "heldout_2", "heldout", "tuning", "tuning_2"]
+SETS = [HELDOUT_4, HELDOUT_3, HELDOUT_2, HELDOUT, TUNING, TUNING_2]
+SET_IDS = ["heldout_4", "heldout_3", "heldout_2", "heldout", "tuning", "tuning_2"]
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +79,11 @@ def test_question_sets_are_large_and_split(index: SearchIndex) -> None:
     assert len({s for c in questions for s in c.expect}) >= 150
     assert HELDOUT.read_text(encoding="utf-8").startswith("# SPENT")
     assert HELDOUT_2.read_text(encoding="utf-8").startswith("# SPENT")
-    # The third held-out set judges now: every category, off-topic questions, no question
+    assert HELDOUT_3.read_text(encoding="utf-8").startswith("# SPENT")
+    # The fourth held-out set judges now: every category, off-topic questions, no question
     # that another set has.
-    judge = load_cases([HELDOUT_3])
-    assert HELDOUT_3.read_text(encoding="utf-8").startswith("# HELD-OUT SET")
+    judge = load_cases([HELDOUT_4])
+    assert HELDOUT_4.read_text(encoding="utf-8").startswith("# HELD-OUT SET")
     assert sum(c.off_topic for c in judge) >= 40 and len(judge) >= 200
     assert len({s for c in judge for s in c.expect}) >= 150
     assert {e.category for c in judge for s in c.expect if (e := index.get(s))} == {
@@ -117,7 +121,7 @@ def assert_at_least(
     scores = evaluate(search, load_cases([path]))
     measured = (scores.top1, scores.top3, scores.off_topic_empty)
     # The held-out misses stay unprinted: whoever fixes a failure must not tune to them.
-    misses = "" if path == HELDOUT_3 else f":\n{report(scores)}"
+    misses = "" if path == HELDOUT_4 else f":\n{report(scores)}"
     assert all(m >= r for m, r in zip(measured, recorded, strict=True)), (
         f"{path.name}: {measured} below the recorded {recorded}{misses}"
     )
