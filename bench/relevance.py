@@ -7,12 +7,12 @@ Run from the repository root:
 Prints top-1, top-3, MRR, wrong confident answers and the share of off-topic questions that got
 nothing, for each set: the fourth held-out set (`heldout_4`: frozen before the engine changed,
 never used for tuning; its misses are never printed), the spent held-out sets (`heldout_3`,
-`heldout_2`, `heldout`: their rates were read to choose earlier changes), the tuning questions, and the
-names/typos/abbreviations set. `--bm25s` adds plain
-bm25s (`pip install -e ".[bench]"`) over the same entries as a reference ranking, in the same
-run: it always returns something, so its off-topic figure is not comparable. `--semantic MODEL`
-adds the search with the optional semantic signal (`pip install -e ".[semantic]"`; MODEL as
-`NEXUS_SEMANTIC_MODEL`, e.g. all-MiniLM-L6-v2).
+`heldout_2`, `heldout`: their rates were read to choose earlier changes), the tuning questions,
+and the names/typos/abbreviations set. `--bm25s` adds plain bm25s (`pip install -e ".[bench]"`)
+over the same entries as a reference ranking, in the same run: it always returns something, so
+its off-topic figure is not comparable. `--semantic MODEL` adds the search with the optional
+semantic signal (`pip install -e ".[semantic]"`; MODEL as `NEXUS_SEMANTIC_MODEL`, e.g.
+all-MiniLM-L6-v2).
 """
 
 from __future__ import annotations

@@ -25,10 +25,10 @@ That is how nonsense ("banana spaceship", "capital of peru") ends with nothing, 
 least bad entry.
 
 The best score decides whether a question gets an answer, "closest matches" or nothing. The
-order of what is shown fuses the engine's ranking with plain BM25's over each entry's whole text
-(reciprocal rank fusion over the engine's best 40): the engine reads words for what they mean,
-plain BM25 counts how much an entry is about them, and each ranks right questions the other
-misses.
+order of what is shown fuses the engine's score with plain BM25's over each entry's whole text
+(each divided by its best among the engine's best 40, then summed): the engine reads words for
+what they mean, plain BM25 counts how much an entry is about them, and each ranks right
+questions the other misses.
 
 Query analysis: Discord markup, URLs and stop words are dropped; phrases of the concept
 vocabulary ("spamming" -> rate limit, throttle) also look for the rest of their group; generic
@@ -111,8 +111,7 @@ _PHRASING_MAX = 100.0  # score added by a question or name matched word for word
 OUT_OF_SCOPE_FACTOR = 0.7  # score factor of a question naming what the program does not cover
 RERANK_POOL = 40  # best entries whose order plain BM25 has a say in
 _ANY_SCORE = 1e-6  # entries the question shares nothing with are not candidates
-_RERANK_K = 1.0  # reciprocal rank fusion: 1 / (k + rank)
-_PLAIN_SHARE = 0.8  # weight of the plain BM25 order against the engine's own
+_PLAIN_SHARE = 1.0  # weight of plain BM25's score (a share of its best) against the engine's
 _PLAIN_K1, _PLAIN_B = 1.5, 0.75  # plain BM25 over each entry's whole text (bm25s's defaults)
 
 _EMPTY = np.zeros(0, dtype=np.int32)
@@ -813,24 +812,25 @@ class SearchIndex:
             total[found] += self._idf(int(end - start)) * self._plain[start + at[found]]
         return total
 
-    def _fused_order(self, text: str, docs: np.ndarray) -> list[int]:
-        """Positions of `docs` (a ranking, best first) in the order that fuses their ranks with
-        plain BM25's (reciprocal rank fusion). The engine reads a question's words for what they
-        mean (names, synonyms, phrasings); plain BM25 counts how much an entry uses them. Each
-        ranks right some questions the other misses, so together they rank better than either
-        (`docs/benchmarks.md`); which questions get an answer at all stays the caller's call."""
+    def _fused_order(self, text: str, docs: np.ndarray, scores: np.ndarray) -> list[int]:
+        """Positions of `docs` (a ranking, best first, with its positive `scores`) in the order
+        of the two scores summed, the ranking's and plain BM25's, each as a share of its best.
+        The engine reads a question's words for what they mean (names, synonyms, phrasings);
+        plain BM25 counts how much an entry uses them. Each ranks right some questions the other
+        misses, so together they rank better than either (`docs/benchmarks.md`); which
+        questions get an answer at all stays the caller's call."""
         plain = self._plain_scores(text, docs)
-        positions = np.arange(len(docs))
-        fused = 1.0 / (_RERANK_K + 1 + positions)
-        fused[np.lexsort((positions, -plain))] += _PLAIN_SHARE / (_RERANK_K + 1 + positions)
-        order: list[int] = np.lexsort((positions, -fused)).tolist()
+        fused = scores / scores[0] + _PLAIN_SHARE * plain / max(float(plain.max()), 1e-9)
+        order: list[int] = np.lexsort((np.arange(len(docs)), -fused)).tolist()
         return order
 
-    def rerank(self, text: str, slugs: Sequence[str]) -> list[int]:
-        """Positions of `slugs` (another ranking, best first) in the order fused with plain
-        BM25's, as `search` orders its own (for the semantic search)."""
-        docs = np.array([self._ids.get(slug, -1) for slug in slugs], dtype=np.int32)
-        return self._fused_order(text, docs)
+    def rerank(self, text: str, ranking: Sequence[tuple[str, float]]) -> list[int]:
+        """Positions of `ranking` ((slug, positive score) pairs of another search, best first)
+        in the order fused with plain BM25's, as `search` orders its own (the semantic
+        search)."""
+        docs = np.array([self._ids.get(slug, -1) for slug, _ in ranking], dtype=np.int32)
+        scores = np.array([score for _, score in ranking], dtype=np.float64)
+        return self._fused_order(text, docs, scores)
 
     def _hit(self, doc: int, score: float) -> Hit:
         entry = self._entries[doc]
@@ -861,7 +861,8 @@ class SearchIndex:
         if not ranked or ranked[0][0] < SUGGEST_SCORE:
             return SearchResult()  # nothing is close enough: the question is off-topic
         best = ranked[0][0]
-        order = self._fused_order(query, np.array([doc for _, doc in ranked], dtype=np.int32))
+        docs = np.array([doc for _, doc in ranked], dtype=np.int32)
+        order = self._fused_order(query, docs, np.array([score for score, _ in ranked]))
         shown = [(ranked[i][0], self._hit(ranked[i][1], ranked[i][0])) for i in order[:limit]]
         return answer_or_suggestions(shown, best, HIT_SCORE, HIT_MARGIN)
 

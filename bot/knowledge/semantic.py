@@ -236,7 +236,7 @@ class FusedSearch:
         if not ranked:
             return SearchResult()
         head = ranked[:RERANK_POOL]  # as many as the lexical search reorders
-        order = self.lexical.rerank(query, [slug for _, slug in head])
+        order = self.lexical.rerank(query, [(slug, score) for score, slug in head])
         shown = [
             (head[i][0], hit)
             for i in order
