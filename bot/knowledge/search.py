@@ -218,7 +218,13 @@ class _HashMultimap:
         low = np.searchsorted(self.hashes, wanted, "left")
         high = np.searchsorted(self.hashes, wanted, "right")
         found = [self.ids[a:b] for a, b in zip(low, high, strict=True) if b > a]
-        return np.unique(np.concatenate(found)) if found else _EMPTY
+        return _distinct(np.concatenate(found)) if found else _EMPTY
+
+
+def _distinct(items: np.ndarray) -> np.ndarray:
+    """The distinct values of `items`, sorted (several times faster than `np.unique` here)."""
+    items = np.sort(items)
+    return items[np.concatenate(([True], items[1:] != items[:-1]))] if len(items) else items
 
 
 def _deletes(word: str) -> set[str]:
@@ -606,7 +612,7 @@ class SearchIndex:
                 self._term_names.row(self._terms[s]) for s, _ in word.variants if s in self._terms
             ]
             if len(rows) > 1:
-                per_word.append(np.unique(np.concatenate(rows)))
+                per_word.append(_distinct(np.concatenate(rows)))
             else:
                 per_word.append(rows[0] if rows else _EMPTY)  # a term's names are unique
         compact = query.replace(" ", "")
@@ -881,9 +887,10 @@ class SearchIndex:
         found: dict[int, float] = {}
         budget = _COMPLETION_BUDGET * limit
 
-        if len(typed.split()) >= _QUESTION_WORDS:
-            for score, doc in self._scored(typed, SUGGEST_SCORE, top=limit):
-                found[doc] = 100.0 + score  # a question: its answers come first
+        if len(typed.split()) >= _QUESTION_WORDS:  # a question: /learn's answers first
+            answers = self.search(typed, limit).ranked
+            for position, hit in enumerate(h for h in answers if h.score >= SUGGEST_SCORE):
+                found[self._ids[hit.slug]] = 200.0 - position
 
         def offer(name: int, base: float, span: float) -> None:
             closeness = min(len(typed) / len(self._names[name]), 1.0)

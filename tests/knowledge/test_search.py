@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.knowledge.entry import Entry
+from bot.knowledge.files import load_directory
 from bot.knowledge.search import (
     SUGGEST_SCORE,
     Hit,
@@ -15,6 +17,7 @@ from bot.knowledge.search import (
     SearchResult,
     answer_or_suggestions,
 )
+from bot.knowledge.vocabulary import load_vocabulary
 from tests.helpers import make_entry
 
 
@@ -371,3 +374,28 @@ def test_confident_alternatives_are_judged_by_raw_scores_above_100() -> None:
     result = answer_or_suggestions(shown, 130.0, hit_score=65, margin=22)
     assert len(result.hits) == 2 and len(result.suggestions) == 2  # 115 is within 22 of 130
     assert not answer_or_suggestions(shown[1:], 60.0, 65, 22).hits  # best below 65: suggestions
+
+
+@pytest.fixture(scope="module")
+def content_index() -> SearchIndex:
+    entries, _ = load_directory(Path(__file__).resolve().parents[2] / "content")
+    vocabulary, _ = load_vocabulary(Path(__file__).resolve().parents[2] / "content")
+    return SearchIndex(entries, vocabulary)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "protect my app against sql injection",
+        "page is slow because it runs hundreds of queries",
+        "my docker container keeps restarting",
+    ],
+)
+def test_a_typed_question_autocompletes_to_learns_answers_in_order(
+    content_index: SearchIndex, question: str
+) -> None:
+    answers = content_index.search(question).ranked
+    shown = [hit.slug for hit in answers if hit.score >= SUGGEST_SCORE]
+    assert len(shown) >= 2
+    completions = [hit.slug for hit in content_index.autocomplete(question)]
+    assert completions[: len(shown)] == shown
