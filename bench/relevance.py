@@ -2,17 +2,17 @@
 
 Run from the repository root:
 
-    python bench/relevance.py [--misses tuning|heldout|names] [--bm25s] [--semantic MODEL]
+    python bench/relevance.py [--judge] [--misses SET] [--bm25s] [--semantic MODEL]
 
 Prints top-1, top-3, MRR, wrong confident answers and the share of off-topic questions that got
-nothing, for each set: the fourth held-out set (`heldout_4`: frozen before the engine changed,
-never used for tuning; its misses are never printed), the spent held-out sets (`heldout_3`,
-`heldout_2`, `heldout`: their rates were read to choose earlier changes), the tuning questions,
-and the names/typos/abbreviations set. `--bm25s` adds plain bm25s (`pip install -e ".[bench]"`)
-over the same entries as a reference ranking, in the same run: it always returns something, so
-its off-topic figure is not comparable. `--semantic MODEL` adds the search with the optional
-semantic signal (`pip install -e ".[semantic]"`; MODEL as `NEXUS_SEMANTIC_MODEL`, e.g.
-all-MiniLM-L6-v2).
+nothing, for each set: the fourth held-out set (`heldout_4`, only with `--judge`: frozen before
+the engine changed, never used for tuning; its misses are never printed), the spent held-out
+sets (`heldout_3`, `heldout_2`, `heldout`: their rates were read to choose earlier changes), the
+tuning questions, and the names/typos/abbreviations set. `--bm25s` adds plain bm25s (`pip
+install -e ".[bench]"`) over the same entries as a reference ranking, in the same run: it always
+returns something, so its off-topic figure is not comparable. `--semantic MODEL` adds the search
+with the optional semantic signal (`pip install -e ".[semantic]"`; MODEL as
+`NEXUS_SEMANTIC_MODEL`, e.g. all-MiniLM-L6-v2).
 """
 
 from __future__ import annotations
@@ -104,6 +104,9 @@ def main() -> None:
     parser.add_argument(
         "--misses", choices=sorted(set(SETS) - {JUDGE}), action="append", default=[]
     )
+    parser.add_argument(
+        "--judge", action="store_true", help=f"also score {JUDGE} (read it once per change)"
+    )
     parser.add_argument("--bm25s", action="store_true", help="also rank with plain bm25s")
     parser.add_argument("--semantic", metavar="MODEL", help="also rank with the semantic signal")
     args = parser.parse_args()
@@ -134,6 +137,8 @@ def main() -> None:
     )
     reports: list[str] = []
     for name, paths in SETS.items():
+        if name == JUDGE and not args.judge:
+            continue
         cases = load_cases(paths)
         for engine, search in engines.items():
             scores = evaluate(search, cases)

@@ -819,15 +819,19 @@ class SearchIndex:
         return total
 
     def _fused_order(self, text: str, docs: np.ndarray, scores: np.ndarray) -> list[int]:
-        """Positions of `docs` (a ranking, best first, with its positive `scores`) in the order
-        of the two scores summed, the ranking's and plain BM25's, each as a share of its best.
+        """Positions of `docs` (a ranking, best first, with its `scores`) in the order of the
+        two scores summed, the ranking's and plain BM25's, each as a share of its best.
         The engine reads a question's words for what they mean (names, synonyms, phrasings);
         plain BM25 counts how much an entry uses them. Each ranks right some questions the other
         misses, so together they rank better than either (`docs/benchmarks.md`); which
         questions get an answer at all stays the caller's call."""
+        positions = np.arange(len(docs))
+        best = float(scores.max(initial=0.0))
+        if not math.isfinite(best) or best <= 0.0:
+            return positions.tolist()  # no scale to share: keep the ranking as it came
         plain = self._plain_scores(text, docs)
-        fused = scores / scores[0] + _PLAIN_SHARE * plain / max(float(plain.max()), 1e-9)
-        order: list[int] = np.lexsort((np.arange(len(docs)), -fused)).tolist()
+        fused = scores / best + _PLAIN_SHARE * plain / max(float(plain.max()), 1e-9)
+        order: list[int] = np.lexsort((positions, -fused)).tolist()
         return order
 
     def rerank(self, text: str, ranking: Sequence[tuple[str, float]]) -> list[int]:

@@ -16,10 +16,10 @@ program does not cover (the vocabulary's `out_of_scope`) has its similarity scal
 lexical score is. A question whose closest off-topic example (`content/off_topic.yaml`) is at
 most `OFF_TOPIC_MARGIN` less similar than its closest entry text finds nothing; the margin is
 `OFF_TOPIC_MARGIN_NO_WORDS` when the lexical search alone would show nothing (no word of the
-question supports an entry). What is shown is
-ordered as the lexical search orders its own: fused with plain BM25's ranking
-(`SearchIndex.rerank`). The constants were chosen on the tuning and names relevance sets only
-(`bench/relevance.py --semantic`); the held-out sets judge them.
+question supports an entry). What is shown is ordered as the lexical search orders its own:
+the fused score and plain BM25's, each as a share of its best, summed (`SearchIndex.rerank`).
+The constants were chosen on the tuning and names relevance sets only (`bench/relevance.py
+--semantic`); the held-out sets judge them.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from bot.knowledge.off_topic import load_off_topic
 from bot.knowledge.relevance import Scores, describe, evaluate, load_cases
 from bot.knowledge.search import SearchIndex, SearchResult
 from bot.knowledge.semantic import PACKAGED_MODEL, FusedSearch, SemanticIndex, load_embedder
+from bot.knowledge.text import STOP_WORDS, tokenize
 from bot.knowledge.vocabulary import load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,6 +68,10 @@ def index() -> SearchIndex:
     return SearchIndex(entries, vocabulary)
 
 
+def content_words(text: str) -> set[str]:
+    return {token for token in tokenize(text) if token not in STOP_WORDS}
+
+
 def report(scores: Scores) -> str:
     return "\n".join(f"  {describe(miss)}" for miss in scores.misses)
 
@@ -92,6 +97,25 @@ def test_question_sets_are_large_and_split(index: SearchIndex) -> None:
     }
     others = {c.query.lower() for c in load_cases([*NAMES, *SETS[1:]])}
     assert not others & {c.query.lower() for c in judge}
+
+
+def test_the_judge_has_no_near_copy_of_a_known_phrasing(index: SearchIndex) -> None:
+    """No held-out question shares 3 of 4 content words with a question of another set, an
+    entry's title, alias or question, an off-topic example, or an earlier question of its own:
+    a near-copy would be answered by itself, not by the engine."""
+    examples, _ = load_off_topic(CONTENT)
+    known = [
+        *(c.query for c in load_cases([*NAMES, *SETS[1:]])),
+        *(text for e in index.entries() for text in (e.title, *e.aliases, *e.questions)),
+        *examples,
+    ]
+    seen = [content_words(text) for text in known]
+    copies = 0
+    for case in load_cases([HELDOUT_4]):
+        words = content_words(case.query)
+        copies += any(words and len(words & k) >= 0.75 * len(words | k) for k in seen)
+        seen.append(words)
+    assert copies == 0  # counted, not printed: the judge's questions stay unread
 
 
 def test_expected_slugs_exist(index: SearchIndex) -> None:

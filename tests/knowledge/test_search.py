@@ -6,15 +6,18 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from bot.knowledge.entry import Entry
 from bot.knowledge.files import load_directory
 from bot.knowledge.search import (
+    RERANK_POOL,
     SUGGEST_SCORE,
     Hit,
     SearchIndex,
     SearchResult,
+    _distinct,
     answer_or_suggestions,
 )
 from bot.knowledge.vocabulary import load_vocabulary
@@ -399,3 +402,29 @@ def test_a_typed_question_autocompletes_to_learns_answers_in_order(
     assert len(shown) >= 2
     completions = [hit.slug for hit in content_index.autocomplete(question)]
     assert completions[: len(shown)] == shown
+
+
+def test_rerank_sums_each_rankings_share_of_its_best(content_index: SearchIndex) -> None:
+    question = "protect my app against sql injection"
+    ranking = content_index.scores(question, top=RERANK_POOL)
+    order = content_index.rerank(question, ranking)
+    assert sorted(order) == list(range(len(ranking)))
+    shown = [hit.slug for hit in content_index.search(question, limit=10).ranked]
+    assert [ranking[i][0] for i in order[:10]] == shown  # what `search` shows, in its order
+    assert content_index.rerank(question, []) == []
+    # No scale to share (no positive score): the ranking stays as it came.
+    assert content_index.rerank(question, [("docker", 0.0), ("sql-injection", 0.0)]) == [0, 1]
+    # An unknown slug has no plain BM25 score; the others are still ordered.
+    assert content_index.rerank(question, [("no-such-entry", 50.0), ("sql-injection", 50.0)]) == [
+        1,
+        0,
+    ]
+    # Nothing of the question in any text: the ranking's own scores decide.
+    assert content_index.rerank("zzzz", [("docker", 10.0), ("sql-injection", 40.0)]) == [1, 0]
+
+
+def test_distinct_matches_numpy_unique() -> None:
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 2, 50, 5000):
+        items = rng.integers(0, 40, size).astype(np.int32)
+        assert np.array_equal(_distinct(items), np.unique(items))
