@@ -391,7 +391,7 @@ def content_index() -> SearchIndex:
     [
         "protect my app against sql injection",
         "page is slow because it runs hundreds of queries",
-        "my docker container keeps restarting",
+        "run postgres and my app together locally",
     ],
 )
 def test_a_typed_question_autocompletes_to_learns_answers_in_order(
