@@ -835,9 +835,8 @@ class SearchIndex:
         return order
 
     def rerank(self, text: str, ranking: Sequence[tuple[str, float]]) -> list[int]:
-        """Positions of `ranking` ((slug, positive score) pairs of another search, best first)
-        in the order fused with plain BM25's, as `search` orders its own (the semantic
-        search)."""
+        """Positions of `ranking` ((slug, score) pairs of another search, best first) in the
+        order fused with plain BM25's, as `search` orders its own (the semantic search)."""
         docs = np.array([self._ids.get(slug, -1) for slug, _ in ranking], dtype=np.int32)
         scores = np.array([score for _, score in ranking], dtype=np.float64)
         return self._fused_order(text, docs, scores)
