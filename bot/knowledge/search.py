@@ -570,30 +570,28 @@ class SearchIndex:
         presence = min(_PRESENCE + _PRESENCE_PER_WORD * (active - 1), _PRESENCE_MAX)
         rest = 1.0 - presence
         for bit, word in enumerate(words):
-            best: np.ndarray | None = None
-            ids: np.ndarray = _EMPTY
-            several = False
+            found: list[tuple[np.ndarray, np.ndarray]] = []  # (entries, value) per variant
             for s, confidence in word.variants:
                 term = self._terms.get(s)
                 if term is None:
                     continue
                 start, end = self._postings.start[term], self._postings.start[term + 1]
-                docs = self._postings.items[start:end]
                 tf = self._weights[start:end]
                 idf = self._idf(int(end - start))
                 value = word.importance * confidence * idf * (presence + rest * tf / (_K1 + tf))
-                value = np.minimum(value, weights[bit])
-                if best is None:
-                    best = np.zeros(n, dtype=np.float64)
-                    ids = docs
-                else:
-                    several = True
-                best[docs] = np.maximum(best[docs], value)
-            if best is not None:
-                if several:
-                    ids = np.flatnonzero(best)
-                total[ids] += best[ids]
-                mask[ids] |= 1 << bit
+                found.append((self._postings.items[start:end], np.minimum(value, weights[bit])))
+            if len(found) == 1:  # most words: each entry once
+                docs, value = found[0]
+            elif found:  # a word's variants: each entry's best
+                best = np.zeros(n, dtype=np.float64)
+                for docs, value in found:
+                    best[docs] = np.maximum(best[docs], value)
+                docs = np.flatnonzero(best)
+                value = best[docs]
+            else:
+                continue
+            total[docs] += value
+            mask[docs] |= 1 << bit
         return total * (_TEXT_MAX / (sum(weights) or 1.0)), mask
 
     def _name_scores(self, words: list[_Word]) -> dict[int, tuple[float, float, int]]:
