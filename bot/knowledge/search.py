@@ -580,6 +580,7 @@ class SearchIndex:
                 idf = self._idf(int(end - start))
                 value = word.importance * confidence * idf * (presence + rest * tf / (_K1 + tf))
                 found.append((self._postings.items[start:end], np.minimum(value, weights[bit])))
+            # Values are positive (idf > 0, presence > 0, confidence > 0): a sum or a best.
             if len(found) == 1:  # most words: each entry once
                 docs, value = found[0]
             elif found:  # a word's variants: each entry's best

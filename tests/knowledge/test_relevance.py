@@ -93,9 +93,10 @@ def test_question_sets_are_large_and_split(index: SearchIndex) -> None:
 
 
 def test_the_judge_has_no_near_copy_of_a_known_phrasing(index: SearchIndex) -> None:
-    """No held-out question shares 3 of 4 content words with a question of another set, an
-    entry's title, alias or question, an off-topic example, or an earlier question of its own:
-    a near-copy would be answered by itself, not by the engine."""
+    """No held-out question's content words overlap by 3/4 of their union (or more) with
+    those of a question of another set, an entry's title, alias or question, an off-topic
+    example, or an earlier question of its own: a near-copy would be answered by itself, not by
+    the engine."""
     examples, _ = load_off_topic(CONTENT)
     known = [
         *(c.query for c in load_cases([*NAMES, *SETS[1:]])),
