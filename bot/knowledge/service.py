@@ -134,7 +134,7 @@ class KnowledgeService:
     async def refresh_index(self) -> None:
         """Rebuild the in-memory index from the database (and the vocabulary and the off-topic
         examples from their files)."""
-        vocabulary, problems = load_vocabulary(self.content_dir)
+        vocabulary, problems = await asyncio.to_thread(load_vocabulary, self.content_dir)
         for problem in problems:
             log.warning("content/vocabulary.yaml is not used: %s", problem)
         self.vocabulary = vocabulary
@@ -145,7 +145,7 @@ class KnowledgeService:
         ranker: SearchIndex | FusedSearch = index
         if self._embedder is not None:
             try:
-                off_topic, problems = load_off_topic(self.content_dir)
+                off_topic, problems = await asyncio.to_thread(load_off_topic, self.content_dir)
                 for problem in problems:
                     log.warning("content/off_topic.yaml is not used: %s", problem)
                 self._semantic = await asyncio.to_thread(
