@@ -874,12 +874,15 @@ class SearchIndex:
         shown = [(ranked[i][0], self._hit(ranked[i][1], ranked[i][0])) for i in order[:limit]]
         return answer_or_suggestions(shown, best, HIT_SCORE, HIT_MARGIN)
 
-    def autocomplete(self, text: str, limit: int = 25) -> tuple[Hit, ...]:
+    def autocomplete(
+        self, text: str, limit: int = 25, *, answer_questions: bool = True
+    ) -> tuple[Hit, ...]:
         """Entries for partially typed text, prefix-friendly; empty text lists the first titles.
 
-        Never raises. Ranking: for a typed question (several words), what `search` finds; then
-        names starting with the text, names in which every typed word starts a word (any
-        order), and fuzzy matches (typos).
+        Never raises. Ranking: for a typed question (several words), what `search` finds
+        (unless `answer_questions` is false: a caller with its own answers); then names
+        starting with the text, names in which every typed word starts a word (any order), and
+        fuzzy matches (typos).
         """
         if not isinstance(text, str) or limit <= 0:
             return ()
@@ -889,7 +892,7 @@ class SearchIndex:
         found: dict[int, float] = {}
         budget = _COMPLETION_BUDGET * limit
 
-        if len(typed.split()) >= _QUESTION_WORDS:  # a question: /learn's answers first
+        if answer_questions and len(typed.split()) >= _QUESTION_WORDS:  # /learn's answers first
             answers = self.search(typed, limit).ranked
             for position, hit in enumerate(h for h in answers if h.score >= SUGGEST_SCORE):
                 found[self._ids[hit.slug]] = 200.0 - position

@@ -246,9 +246,9 @@ class FusedSearch:
 
     def autocomplete(self, text: str, limit: int = 25) -> tuple[Hit, ...]:
         """A typed question's answers first, then the lexical completions of the text."""
-        completions = self.lexical.autocomplete(text, limit)
         if not isinstance(text, str) or len(text.split()) < _QUESTION_WORDS:
-            return completions
+            return self.lexical.autocomplete(text, limit)
+        completions = self.lexical.autocomplete(text, limit, answer_questions=False)
         answers = self.search(text, limit).ranked
         seen = {hit.slug for hit in answers}
         return (*answers, *(hit for hit in completions if hit.slug not in seen))[:limit]

@@ -18,7 +18,7 @@ import pytest
 
 from bot.db import Database
 from bot.knowledge.entry import Entry
-from bot.knowledge.search import SearchIndex
+from bot.knowledge.search import SearchIndex, SearchResult
 from bot.knowledge.semantic import FusedSearch, SemanticIndex, entry_texts, load_embedder
 from bot.knowledge.service import KnowledgeService
 from tests.helpers import make_entry, write_entry
@@ -265,3 +265,23 @@ async def test_the_service_fuses_when_a_model_is_configured(
     lexical = KnowledgeService(database, root)  # no model configured
     await lexical.start()
     assert not lexical.search(NO_SHARED_WORD)
+
+
+def test_autocomplete_of_a_question_searches_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lexical completions of a typed question leave its answers to the fused search,
+    which orders them itself: the lexical search of the question is not run only to be
+    thrown away."""
+    search = fused()
+    lexical_searches: list[str] = []
+    original = search.lexical.search
+
+    def counted(query: str, limit: int = 5) -> SearchResult:
+        lexical_searches.append(query)
+        return original(query, limit)
+
+    monkeypatch.setattr(search.lexical, "search", counted)
+    assert search.autocomplete(NO_SHARED_WORD)[0].slug == "rate-limiting"
+    assert lexical_searches == []
+    question = "hammering requests rate limiting"
+    assert search.lexical.autocomplete(question)[0].slug == "rate-limiting"
+    assert lexical_searches == [question]  # the lexical engine alone answers it itself
