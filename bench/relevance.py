@@ -5,9 +5,9 @@ Run from the repository root:
     python bench/relevance.py [--judge] [--misses SET] [--bm25s] [--semantic MODEL]
 
 Prints top-1, top-3, MRR, wrong confident answers and the share of off-topic questions that got
-nothing, for each set: the fourth held-out set (`heldout_4`, only with `--judge`: frozen before
+nothing, for each set: the fifth held-out set (`heldout_5`, only with `--judge`: frozen before
 the engine changed, never used for tuning; its misses are never printed), the spent held-out
-sets (`heldout_3`, `heldout_2`, `heldout`: their rates were read to choose earlier changes), the
+sets (`heldout_4` to `heldout`: their rates were read to choose earlier changes), the
 tuning questions, and the names/typos/abbreviations set. `--bm25s` adds plain bm25s (`pip
 install -e ".[bench]"`) over the same entries as a reference ranking, in the same run: it always
 returns something, so its off-topic figure is not comparable. `--semantic MODEL` adds the search
@@ -39,8 +39,9 @@ from bot.knowledge.semantic import FusedSearch, SemanticIndex, load_embedder  # 
 from bot.knowledge.vocabulary import load_vocabulary  # noqa: E402
 
 RELEVANCE = ROOT / "tests" / "knowledge" / "relevance"
-JUDGE = "heldout_4"  # the held-out set that judges: its misses are never printed
+JUDGE = "heldout_5"  # the held-out set that judges: its misses are never printed
 SETS: dict[str, Sequence[Path]] = {
+    "heldout_5": [RELEVANCE / "questions" / "heldout_5.yaml"],
     "heldout_4": [RELEVANCE / "questions" / "heldout_4.yaml"],
     "heldout_3": [RELEVANCE / "questions" / "heldout_3.yaml"],
     "heldout_2": [RELEVANCE / "questions" / "heldout_2.yaml"],
