@@ -46,8 +46,7 @@ import heapq
 import math
 from array import array
 from bisect import bisect_left
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -63,6 +62,7 @@ from bot.knowledge.text import (
     clean,
     fold,
     normalize,
+    pieces,
     stem,
     tokenize,
 )
@@ -202,15 +202,11 @@ class _HashMultimap:
 
     __slots__ = ("hashes", "ids")
 
-    def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
-        keys, ids = [], []
-        for key, value in pairs:
-            keys.append(hash(key))
-            ids.append(value)
-        hashes = np.array(keys, dtype=np.int64)
+    def __init__(self, keys: Sequence[str], ids: np.ndarray) -> None:
+        hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
         order = np.argsort(hashes, kind="stable")
         self.hashes = hashes[order]
-        self.ids = np.array(ids, dtype=np.int32)[order]
+        self.ids = ids.astype(np.int32)[order]
 
     def get(self, keys: Iterable[str]) -> np.ndarray:
         """Ids stored under any of `keys` (and, rarely, under a colliding hash)."""
@@ -249,17 +245,110 @@ def _tokenize_each(texts: Sequence[str]) -> list[list[str]]:
     return parts
 
 
-class _TermIds(dict[str, int]):
-    """Folded token -> term id (the id of its stem), filled on first sight."""
+class _Lexicon:
+    """Ids given on first sight to the indexed text's tokens and terms (stems), with each
+    token's term, and each piece's token (`text.pieces`: a piece is one token or none)."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.terms: dict[str, int] = {}
+        self.tokens = _Ids(self._new_token)
+        self.token_term = array("i")
+        self.pieces = _PieceTokens(self)
 
-    def __missing__(self, token: str) -> int:
-        term = self.terms.setdefault(stem(token), len(self.terms))
-        self[token] = term
-        return term
+    def _new_token(self, token: str) -> None:
+        self.token_term.append(self.terms.setdefault(stem(token), len(self.terms)))
+
+
+class _Ids(dict[str, int]):
+    """Key -> id, numbered on first sight (`added` is told of each new key). Lookups of known
+    keys stay in C: `map(ids.__getitem__, keys)`."""
+
+    def __init__(self, added: Callable[[str], None]) -> None:
+        super().__init__()
+        self.added = added
+
+    def __missing__(self, key: str) -> int:
+        number = len(self)
+        self.added(key)
+        self[key] = number
+        return number
+
+
+class _PieceTokens(dict[str, int]):
+    """Piece -> the id of its token, or -1 when it has none ("+", "##"), filled on first
+    sight."""
+
+    def __init__(self, lexicon: _Lexicon) -> None:
+        super().__init__()
+        self.lexicon = lexicon
+
+    def __missing__(self, piece: str) -> int:
+        tokens = tokenize(piece)
+        self[piece] = number = self.lexicon.tokens[tokens[0]] if tokens else -1
+        return number
+
+
+def _tokens_of(sequence: array[int], field_sizes: array[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The token ids of a sequence of pieces' token ids (-1: a piece without one), and each
+    token's field number (entry x fields + field), from the number of pieces of each field."""
+    token_ids = np.frombuffer(sequence, dtype=np.int32)
+    token_field = np.repeat(
+        np.arange(len(field_sizes), dtype=np.int32), np.frombuffer(field_sizes, dtype=np.int64)
+    )
+    kept = token_ids >= 0
+    return token_ids[kept], token_field[kept]
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldCounts:
+    """How often each token occurs in each field of each entry: one row per (term, entry,
+    token, field), sorted in that order (the postings' order)."""
+
+    term_entry: np.ndarray  # term x entries + entry
+    entry: np.ndarray
+    field: np.ndarray
+    token: np.ndarray
+    count: np.ndarray
+
+    @classmethod
+    def of(
+        cls, lexicon: _Lexicon, token_ids: np.ndarray, token_field: np.ndarray, n: int, width: int
+    ) -> _FieldCounts:
+        """Counted with one sort of a key per token. A token is numbered among its term's
+        few tokens (its rank), so the key stays far from overflowing."""
+        token_term = np.frombuffer(lexicon.token_term, dtype=np.int32).astype(np.int64)
+        by_term = np.argsort(token_term, kind="stable")  # tokens grouped by term
+        term_start = np.concatenate(([0], np.cumsum(np.bincount(token_term))))
+        token_rank = np.empty(len(by_term), dtype=np.int32)
+        token_rank[by_term] = np.arange(len(by_term)) - term_start[token_term[by_term]]
+        ranks = int(token_rank.max(initial=0)) + 1
+        key = token_term[token_ids]  # in place from here: the arrays are big
+        key *= n
+        key += token_field // width
+        key *= ranks
+        key += token_rank[token_ids]
+        key *= width
+        key += token_field % width
+        key.sort()
+        first = np.flatnonzero(np.diff(key, prepend=-1))
+        count = np.diff(first, append=len(key))
+        key = key[first]
+        term_entry = key // (width * ranks)
+        rank = key // width % ranks
+        return cls(
+            term_entry=term_entry,
+            entry=(term_entry % max(n, 1)).astype(np.int32),
+            field=(key % width).astype(np.int32),
+            token=by_term[term_start[term_entry // max(n, 1)] + rank].astype(np.int32),
+            count=count.astype(np.int32),
+        )
+
+    def entries_using(self, tokens: int) -> np.ndarray:
+        """Per token id, the number of entries it occurs in (a token's rows in one entry are
+        adjacent)."""
+        change = np.ones(len(self.token), dtype=bool)
+        change[1:] = (np.diff(self.term_entry) != 0) | (np.diff(self.token) != 0)
+        return np.bincount(self.token[change], minlength=tokens).astype(np.int32)
 
 
 class SearchIndex:
@@ -291,14 +380,17 @@ class SearchIndex:
         spelling index and the phrasings; returns each entry's normalized names with the
         weight of their kind, for `_build_names`.
 
-        Python only counts each field's tokens; weighting and merging the fields is numpy.
+        Python only cuts each field into pieces and numbers them; counting, weighting and
+        merging the fields is numpy, in helpers whose big temporaries go when they return.
         """
         n, width = len(self._entries), len(_FIELDS)
-        term_ids = _TermIds()
-        terms, counts, sizes = array("i"), array("i"), array("i")
-        phrasing = (array("i"), array("i"), array("i"))  # owner, size, term ids
-        lengths = np.zeros((n, width), dtype=np.float64)
-        token_df: Counter[str] = Counter()
+        lexicon = _Lexicon()
+        piece_of, token_of = lexicon.pieces.__getitem__, lexicon.tokens.__getitem__
+        sequence = array("i")  # every field's pieces' tokens, entry by entry, field by field
+        field_sizes = array("q")  # pieces per (entry, field)
+        phrasing_docs: list[int] = []  # per phrasing (question, title, alias): its entry ...
+        phrasing_lengths: list[int] = []  # ... and number of tokens
+        phrasing_tokens = array("i")  # their token ids
         entry_names: list[dict[str, float]] = []
         for doc, entry in enumerate(self._entries):
             kinds = (
@@ -308,48 +400,60 @@ class SearchIndex:
             each = _tokenize_each((*names, *entry.questions))
             name_tokens, question_tokens = each[: len(names)], each[len(names) :]
             fields = (
-                chain.from_iterable(name_tokens),
-                chain.from_iterable(question_tokens),
-                tokenize(" ".join(entry.tags)),
-                tokenize(entry.summary),
-                tokenize(entry.body),
+                list(chain.from_iterable(name_tokens)),  # a token is a piece
+                list(chain.from_iterable(question_tokens)),
+                pieces(" ".join(entry.tags)),
+                pieces(entry.summary),
+                pieces(entry.body),
             )
-            seen: set[str] = set()
-            for field, field_tokens in enumerate(fields):
-                token_counts = Counter(field_tokens)
-                lengths[doc, field] = token_counts.total()
-                terms.extend(map(term_ids.__getitem__, token_counts))
-                counts.extend(token_counts.values())
-                sizes.append(len(token_counts))
-                seen.update(token_counts)
-            token_df.update(seen)
+            for field_pieces in fields:
+                sequence.extend(map(piece_of, field_pieces))
+                field_sizes.append(len(field_pieces))
             mine: dict[str, float] = {}
             for kind, tokens in zip(kinds, name_tokens, strict=True):
                 if name := " ".join(tokens):
                     mine[name] = max(mine.get(name, 0.0), _NAME_FIELDS_WEIGHT[kind])
             entry_names.append(mine)
             for tokens in (*question_tokens, *name_tokens[: 1 + len(entry.aliases)]):
-                ids = {term_ids[t] for t in tokens if t not in STOP_WORDS}
-                if ids:
-                    phrasing[0].append(doc)
-                    phrasing[1].append(len(ids))
-                    phrasing[2].extend(ids)
-        segment = np.repeat(np.arange(n * width), np.frombuffer(sizes, dtype=np.int32))
-        segment_field, segment_doc = segment % width, segment // width
-        average = np.maximum(lengths.mean(axis=0), 1.0) if n else np.ones(width)
-        b = _FIELD_B[segment_field]
-        norm = 1 - b + b * lengths.ravel()[segment] / average[segment_field]
-        weight = _FIELD_BOOST[segment_field] / norm * np.frombuffer(counts, dtype=np.int32)
-        # One posting per (term, entry): the fields' weights summed, sorted by term then entry.
-        key = np.frombuffer(terms, dtype=np.int32).astype(np.int64) * max(n, 1) + segment_doc
-        order = np.argsort(key, kind="stable")
-        key = key[order]
-        first = np.flatnonzero(np.diff(key, prepend=-1))
-        self._weights = np.add.reduceat(weight[order], first).astype(np.float32)
-        plain_tf = np.add.reduceat(
-            np.frombuffer(counts, dtype=np.int32)[order].astype(np.float64), first
+                phrasing_docs.append(doc)
+                phrasing_lengths.append(len(tokens))
+                phrasing_tokens.extend(map(token_of, tokens))
+
+        self._terms = lexicon.terms
+        token_ids, token_field = _tokens_of(sequence, field_sizes)
+        del sequence
+        lengths = np.bincount(token_field, minlength=n * width).reshape(n, width).astype(float)
+        rows = _FieldCounts.of(lexicon, token_ids, token_field, n, width)
+        del token_ids, token_field
+        self._index_postings(rows, lengths)
+        token_df = rows.entries_using(len(lexicon.tokens))
+        del rows
+        self._index_phrasings(lexicon, phrasing_docs, phrasing_lengths, phrasing_tokens)
+        # The spelling index: known words with the number of entries using them.
+        spelling = sorted(
+            (t, i) for t, i in lexicon.tokens.items() if len(t) >= _MIN_CORRECTABLE and t.isalpha()
         )
-        key = key[first]
+        self._spelling_words = [t for t, _ in spelling]
+        self._spelling_df = token_df[[i for _, i in spelling]]
+        keys = [(word, *_deletes(word)) for word in self._spelling_words]
+        self._spelling = _HashMultimap(
+            list(chain.from_iterable(keys)),
+            np.repeat(np.arange(len(keys)), [len(k) for k in keys]),
+        )
+        return entry_names
+
+    def _index_postings(self, rows: _FieldCounts, lengths: np.ndarray) -> None:
+        """Per (term, entry) its BM25F weight (the fields' sum) and its plain BM25 tf factor,
+        sorted by term then entry. `lengths` has each entry's field lengths in tokens."""
+        n, width = lengths.shape
+        average = np.maximum(lengths.mean(axis=0), 1.0) if n else np.ones(width)
+        b = _FIELD_B[rows.field]
+        norm = 1 - b + b * lengths[rows.entry, rows.field] / average[rows.field]
+        weight = _FIELD_BOOST[rows.field] / norm * rows.count
+        first = np.flatnonzero(np.diff(rows.term_entry, prepend=-1))
+        self._weights = np.add.reduceat(weight, first).astype(np.float32)
+        plain_tf = np.add.reduceat(rows.count.astype(np.float64), first)
+        key = rows.term_entry[first]
         doc_length = lengths.sum(axis=1)
         relative = doc_length[key % max(n, 1)] / max(float(doc_length.mean()) if n else 1.0, 1.0)
         self._plain = (
@@ -357,30 +461,36 @@ class SearchIndex:
             * (_PLAIN_K1 + 1)
             / (plain_tf + _PLAIN_K1 * (1 - _PLAIN_B + _PLAIN_B * relative))
         ).astype(np.float32)
-        self._terms = term_ids.terms
         self._postings = _Lists.from_sorted(
             key // max(n, 1), (key % max(n, 1)).astype(np.int32), len(self._terms)
         )
-        self._index_phrasings(*phrasing)
-        spelling = sorted(t for t in token_df if len(t) >= _MIN_CORRECTABLE and t.isalpha())
-        self._spelling_words = spelling
-        self._spelling_df = np.array([token_df[t] for t in spelling], dtype=np.int32)
-        self._spelling = _HashMultimap(
-            (key, i) for i, word in enumerate(spelling) for key in (word, *_deletes(word))
-        )
-        return entry_names
 
-    def _index_phrasings(self, owners: array[int], sizes: array[int], terms: array[int]) -> None:
+    def _index_phrasings(
+        self, lexicon: _Lexicon, docs: list[int], lengths: list[int], tokens: array[int]
+    ) -> None:
         """Every way an entry is asked for or named (questions, title, aliases) on its own: a
         question that matches one phrasing closely beats words scattered over a whole entry.
-        `owners` and `sizes` have one item per phrasing, `terms` its `size` distinct terms."""
-        self._phrasing_owner = np.frombuffer(owners, dtype=np.int32)
-        self._phrasing_size = np.frombuffer(sizes, dtype=np.int32)
+        Per phrasing, `docs` has its entry and `lengths` its number of `tokens` (ids). Each
+        phrasing is indexed by its distinct terms, stop words left out (a phrasing of stop
+        words only is dropped)."""
+        said = np.frombuffer(tokens, dtype=np.int32)
+        stop = np.fromiter((t in STOP_WORDS for t in lexicon.tokens), dtype=bool)
+        content = ~stop[said]
+        phrasing = np.repeat(np.arange(len(docs)), lengths)[content]
+        terms = np.frombuffer(lexicon.token_term, dtype=np.int32)[said[content]]
+        count = max(len(lexicon.terms), 1)
+        pairs = _distinct(phrasing * count + terms)
+        phrasing, terms = pairs // count, pairs % count
+        kept = np.zeros(len(docs), dtype=bool)
+        kept[phrasing] = True
+        rows = (np.cumsum(kept) - 1)[phrasing].astype(np.int32)  # numbered among the kept
+        self._phrasing_owner = np.array(docs, dtype=np.int32)[kept]
+        self._phrasing_size = np.bincount(rows, minlength=len(self._phrasing_owner)).astype(
+            np.int32
+        )
         self._phrasing_needs = np.minimum(self._phrasing_size, 2)  # shared stems for a match
-        rows = np.repeat(np.arange(len(owners), dtype=np.int32), self._phrasing_size)
-        term = np.frombuffer(terms, dtype=np.int32)
-        order = np.argsort(term, kind="stable")
-        self._phrasing_postings = _Lists.from_sorted(term[order], rows[order], len(self._terms))
+        order = np.argsort(terms, kind="stable")
+        self._phrasing_postings = _Lists.from_sorted(terms[order], rows[order], len(self._terms))
 
     def _build_names(self, entry_names: list[dict[str, float]]) -> None:
         owners: dict[str, dict[int, float]] = {}
@@ -400,24 +510,40 @@ class SearchIndex:
             dtype=np.float32,
             count=len(self._owners.items),
         )
-        by_term: dict[int, list[int]] = {}
-        by_token: dict[str, list[int]] = {}
-        stem_counts, lengths = array("i"), array("i")
-        for number, name in enumerate(self._names):
-            tokens = name.split()
-            stems = self._name_stems(name)
-            for term in map(self._terms.__getitem__, stems):
-                by_term.setdefault(term, []).append(number)
-            for token in dict.fromkeys(tokens):
-                by_token.setdefault(token, []).append(number)
-            stem_counts.append(len(stems))
-            lengths.append(max(sum(map(len, stems)), 1))
-        self._term_names = _Lists([by_term.get(t, []) for t in range(len(self._terms))])
-        self._name_stem_counts = np.frombuffer(stem_counts, dtype=np.int32)
-        self._name_lengths = np.frombuffer(lengths, dtype=np.int32)
-        self._name_tokens = sorted(by_token)
-        self._token_names = _Lists([by_token[t] for t in self._name_tokens])
-        self._compact = _HashMultimap((n.replace(" ", ""), i) for i, n in enumerate(self._names))
+        # Each name's distinct tokens and stems, as (token or term, name) pairs sorted by both.
+        tokens_of = [name.split() for name in self._names]
+        token_ids = _Ids(lambda token: None)
+        said = np.array(
+            list(map(token_ids.__getitem__, chain.from_iterable(tokens_of))), dtype=np.int64
+        )
+        name_of = np.repeat(np.arange(len(self._names)), [len(t) for t in tokens_of])
+        tokens = sorted(token_ids)
+        token_position = np.empty(len(tokens), dtype=np.int64)
+        token_position[[token_ids[t] for t in tokens]] = np.arange(len(tokens))
+        names_count = max(len(self._names), 1)
+        by_token = _distinct(token_position[said] * names_count + name_of)
+        self._name_tokens = tokens
+        self._token_names = _Lists.from_sorted(
+            by_token // names_count, (by_token % names_count).astype(np.int32), len(tokens)
+        )
+        token_term = np.fromiter(
+            (self._terms[stem(t)] for t in token_ids), dtype=np.int64, count=len(token_ids)
+        )
+        by_term = _distinct(token_term[said] * names_count + name_of)
+        term_names = (by_term % names_count).astype(np.int32)
+        self._term_names = _Lists.from_sorted(by_term // names_count, term_names, len(self._terms))
+        stem_length = np.zeros(len(self._terms), dtype=np.int64)
+        for token, number in token_ids.items():
+            stem_length[token_term[number]] = len(stem(token))
+        self._name_stem_counts = np.bincount(term_names, minlength=len(self._names)).astype(
+            np.int32
+        )
+        self._name_lengths = np.maximum(
+            np.bincount(term_names, stem_length[by_term // names_count], len(self._names)), 1
+        ).astype(np.int32)
+        self._compact = _HashMultimap(
+            [n.replace(" ", "") for n in self._names], np.arange(len(self._names))
+        )
 
     @staticmethod
     def _name_stems(name: str) -> dict[str, None]:
