@@ -705,20 +705,19 @@ class SearchIndex:
                 tf = self._weights[start:end]
                 idf = self._idf(int(end - start))
                 value = word.importance * confidence * idf * (presence + rest * tf / (_K1 + tf))
-                found.append((self._postings.items[start:end], np.minimum(value, weights[bit])))
+                value = np.minimum(value, weights[bit]).astype(np.float64)  # ufunc.at's fast path
+                found.append((self._postings.items[start:end], value))
             # Values are positive (idf > 0, presence > 0, confidence > 0): a sum or a best.
             if len(found) == 1:  # most words: each entry once
                 docs, value = found[0]
-            elif found:  # a word's variants: each entry's best
+                np.add.at(total, docs, value)
+                mask[docs] |= 1 << bit
+            elif found:  # a word's variants: each entry's best, added to all (0 where none)
                 best = np.zeros(n, dtype=np.float64)
                 for docs, value in found:
-                    best[docs] = np.maximum(best[docs], value)
-                docs = np.flatnonzero(best)
-                value = best[docs]
-            else:
-                continue
-            total[docs] += value
-            mask[docs] |= 1 << bit
+                    np.maximum.at(best, docs, value)
+                total += best
+                mask |= (best > 0.0).astype(np.int64) << bit
         return total * (_TEXT_MAX / (sum(weights) or 1.0)), mask
 
     def _name_scores(self, words: list[_Word]) -> dict[int, tuple[float, float, int]]:
@@ -833,6 +832,7 @@ class SearchIndex:
         stems_in = np.zeros(count, dtype=np.int32)
         total = 0.0
         touched: list[np.ndarray] = []
+        seen: np.ndarray | None = None  # phrasings a word with several stems has reached
         for word in words:
             own = [self._terms[s] for s, c in word.variants if c == 1.0 and s in self._terms]
             rows = [self._phrasing_postings.row(term) for term in own] if word.known else []
@@ -840,9 +840,18 @@ class SearchIndex:
             weight = word.importance * self._idf_of(df, count)
             total += weight
             for r in rows:
-                stems_in[r] += 1
-            if rows:  # once per phrasing: `+=` on repeated indices applies once
-                matched[np.concatenate(rows)] += weight
+                np.add.at(stems_in, r, np.ones(len(r), dtype=np.int32))
+            if len(rows) == 1:
+                np.add.at(matched, rows[0], weight)
+            elif rows:  # once per phrasing, however many of the word's stems it has
+                if seen is None:
+                    seen = np.zeros(count, dtype=bool)
+                union = []
+                for r in rows:
+                    union.append(r[~seen[r]])
+                    seen[union[-1]] = True
+                np.add.at(matched, np.concatenate(union), weight)
+                seen[np.concatenate(union)] = False
             touched += rows
         if not touched:
             return best
@@ -887,12 +896,16 @@ class SearchIndex:
         ]
         several = sum(1 for w in words if w.importance == 1.0) > 1
 
+        # What each combination of found words leaves unexplained (masks index it).
+        combinations = np.arange(1 << len(words), dtype=np.int64)
+        unexplained_by_mask = np.zeros(len(combinations), dtype=np.float64)
+        for bit, cost in enumerate(missing_cost):
+            unexplained_by_mask += cost * ((combinations >> bit) & 1 == 0)
+
         def factors(masks: np.ndarray, similar: np.ndarray | float = 0.0) -> np.ndarray:
             """Score factor of entries whose names and text contain the query words in `masks`,
             with a name `similar` to the whole query."""
-            unexplained = np.zeros(len(masks), dtype=np.float64)
-            for bit, cost in enumerate(missing_cost):
-                unexplained += cost * ((masks >> bit) & 1 == 0)
+            unexplained: np.ndarray = unexplained_by_mask[masks]
             share = np.minimum(np.maximum(similar, 1.0 - unexplained / total_weight), 1.0)
             value = 1.0 - _UNEXPLAINED_PENALTY * (1.0 - share)
             unlike = np.broadcast_to(np.asarray(similar) < _SAME_NAME, value.shape)
