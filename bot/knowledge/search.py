@@ -490,7 +490,10 @@ class SearchIndex:
         )
         self._phrasing_needs = np.minimum(self._phrasing_size, 2)  # shared stems for a match
         order = np.argsort(terms, kind="stable")
-        self._phrasing_postings = _Lists.from_sorted(terms[order], rows[order], len(self._terms))
+        terms, rows = terms[order], rows[order]
+        self._phrasing_postings = _Lists.from_sorted(terms, rows, len(self._terms))
+        single = self._phrasing_size[rows] == 1
+        self._single_phrasings = _Lists.from_sorted(terms[single], rows[single], len(self._terms))
 
     def _build_names(self, entry_names: list[dict[str, float]]) -> None:
         owners: dict[str, dict[int, float]] = {}
@@ -711,7 +714,7 @@ class SearchIndex:
             if len(found) == 1:  # most words: each entry once
                 docs, value = found[0]
                 np.add.at(total, docs, value)
-                mask[docs] |= 1 << bit
+                np.add.at(mask, docs, np.full(len(docs), 1 << bit))  # each bit at most once
             elif found:  # a word's variants: each entry's best, added to all (0 where none)
                 best = np.zeros(n, dtype=np.float64)
                 for docs, value in found:
@@ -832,10 +835,13 @@ class SearchIndex:
         stems_in = np.zeros(count, dtype=np.int32)
         total = 0.0
         touched: list[np.ndarray] = []
+        touched_terms: list[int] = []
         seen: np.ndarray | None = None  # phrasings a word with several stems has reached
         for word in words:
             own = [self._terms[s] for s, c in word.variants if c == 1.0 and s in self._terms]
-            rows = [self._phrasing_postings.row(term) for term in own] if word.known else []
+            own = own if word.known else []
+            rows = [self._phrasing_postings.row(term) for term in own]
+            touched_terms += own
             df = max((len(r) for r in rows), default=0)
             weight = word.importance * self._idf_of(df, count)
             total += weight
@@ -855,8 +861,13 @@ class SearchIndex:
             touched += rows
         if not touched:
             return best
-        hit = np.concatenate(touched)  # repeats are harmless below
+        # A phrasing of the longest row that shares two stems is in another row too: that row
+        # is left out of the check, but for its phrasings of a single stem.
+        longest = max(range(len(touched)), key=lambda i: len(touched[i]))
+        rest = touched[:longest] + touched[longest + 1 :]
+        hit = np.concatenate(rest) if rest else _EMPTY  # repeats are harmless below
         hit = hit[stems_in[hit] >= self._phrasing_needs[hit]]  # two, or all of a one-word name
+        hit = np.concatenate((hit, self._single_phrasings.row(touched_terms[longest])))
         share = np.minimum(stems_in[hit] / self._phrasing_size[hit], 1.0)
         np.maximum.at(best, self._phrasing_owner[hit], matched[hit] / total * (1 + share) / 2)
         return best
