@@ -114,9 +114,9 @@ def tokenize(text: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def _plain(character: str) -> str:
-    """ASCII a non-ASCII character can be read as when it is no part of a token: "" when
-    tokenizing drops it (marks, invisible characters, apostrophes), " " when it only separates
-    (dashes, arrows, box drawing); the character itself otherwise."""
+    """What `pieces` puts in place of a non-ASCII character: "" when tokenizing drops it
+    (marks, invisible characters, apostrophes), " " when it only separates words (dashes,
+    arrows, box drawing), or the character itself, which sends the text to `tokenize`."""
     folded = _APOSTROPHES.sub("", fold(character))
     if any(c.isalnum() or c in "+#" for c in folded):
         return character
@@ -127,9 +127,10 @@ def pieces(text: str) -> list[str]:
     """`text` cut wherever no token can go on, for indexing a lot of text: in order, the
     pieces' `tokenize` are `tokenize(text)`, and most pieces are a token as they are.
 
-    For ASCII text (and text whose only non-ASCII characters are punctuation) that is a byte
-    translation and a split, several times faster than the tokenizer's regular expression;
-    other text is tokenized (each token is its own piece).
+    For ASCII text (and text whose non-ASCII characters only separate words or are dropped:
+    dashes, arrows, marks, invisible characters, curly apostrophes) that is a byte translation
+    and a split, several times faster than the tokenizer's regular expression; other text is
+    tokenized (each token is its own piece, as `tokenize` of a token is that token).
     """
     if not text.isascii():
         plain = _NON_ASCII.sub(lambda match: _plain(match.group()), text)

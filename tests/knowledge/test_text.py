@@ -38,6 +38,13 @@ def test_pieces_are_one_token_or_none_and_together_the_tokens(text: str) -> None
     assert [t for each in tokens for t in each] == tokenize(text)
 
 
+@settings(max_examples=3000, derandomize=True, deadline=None)
+@given(texts)
+def test_a_token_is_its_own_token(text: str) -> None:
+    """The index feeds names' tokens back as pieces and stems them as they are."""
+    assert all(tokenize(token) == [token] for token in tokenize(text))
+
+
 def test_examples() -> None:
     assert tokenize("Fix N+1 queries in C# and c++ — don’t #panic") == [
         "fix",
