@@ -46,7 +46,7 @@ import heapq
 import math
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -55,6 +55,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge.entry import Entry
+from bot.knowledge.lexicon import FieldCounts, Ids, Lexicon, tokens_of
 from bot.knowledge.text import (
     MAX_QUERY_CHARS,
     STOP_WORDS,
@@ -245,115 +246,6 @@ def _tokenize_each(texts: Sequence[str]) -> list[list[str]]:
     return parts
 
 
-class _Lexicon:
-    """Ids given on first sight to the indexed text's tokens and terms (stems), with each
-    token's term, and each piece's token (`text.pieces`: a piece is one token or none)."""
-
-    def __init__(self) -> None:
-        terms: dict[str, int] = {}
-        token_term = array("i")
-
-        def new_token(token: str) -> None:  # no reference back to self: no cycle to collect
-            token_term.append(terms.setdefault(stem(token), len(terms)))
-
-        self.terms, self.token_term = terms, token_term
-        self.tokens = _Ids(new_token)
-        self.pieces = _PieceTokens(self.tokens)
-
-
-class _Ids(dict[str, int]):
-    """Key -> id, numbered on first sight (`added`, if given, is told of each new key).
-    Lookups of known keys stay in C: `map(ids.__getitem__, keys)`."""
-
-    def __init__(self, added: Callable[[str], None] | None = None) -> None:
-        super().__init__()
-        self.added = added
-
-    def __missing__(self, key: str) -> int:
-        number = len(self)
-        if self.added is not None:
-            self.added(key)
-        self[key] = number
-        return number
-
-
-class _PieceTokens(dict[str, int]):
-    """Piece -> the id of its token in `tokens`, or -1 when it has none ("+", "##"), filled on
-    first sight."""
-
-    def __init__(self, tokens: _Ids) -> None:
-        super().__init__()
-        self.tokens = tokens
-
-    def __missing__(self, piece: str) -> int:
-        found = tokenize(piece)
-        self[piece] = number = self.tokens[found[0]] if found else -1
-        return number
-
-
-def _tokens_of(sequence: array[int], field_sizes: array[int]) -> tuple[np.ndarray, np.ndarray]:
-    """The token ids of a sequence of pieces' token ids (-1: a piece without one), and each
-    token's field number (entry x fields + field), from the number of pieces of each field."""
-    token_ids = np.frombuffer(sequence, dtype=np.int32)
-    token_field = np.repeat(
-        np.arange(len(field_sizes), dtype=np.int32), np.frombuffer(field_sizes, dtype=np.int64)
-    )
-    kept = token_ids >= 0
-    return token_ids[kept], token_field[kept]
-
-
-@dataclass(frozen=True, slots=True)
-class _FieldCounts:
-    """How often each token occurs in each field of each entry: one row per (term, entry,
-    token, field), sorted in that order (the postings' order)."""
-
-    term_entry: np.ndarray  # term x entries + entry
-    entry: np.ndarray
-    field: np.ndarray
-    token: np.ndarray
-    count: np.ndarray
-
-    @classmethod
-    def of(
-        cls, lexicon: _Lexicon, token_ids: np.ndarray, token_field: np.ndarray, n: int, width: int
-    ) -> _FieldCounts:
-        """Counted with one sort of a key per token. A token is numbered among its term's
-        few tokens (its rank), so the key stays far from overflowing."""
-        token_term = np.frombuffer(lexicon.token_term, dtype=np.int32).astype(np.int64)
-        by_term = np.argsort(token_term, kind="stable")  # tokens grouped by term
-        term_start = np.concatenate(([0], np.cumsum(np.bincount(token_term))))
-        token_rank = np.empty(len(by_term), dtype=np.int32)
-        token_rank[by_term] = np.arange(len(by_term)) - term_start[token_term[by_term]]
-        ranks = int(token_rank.max(initial=0)) + 1
-        key = token_term[token_ids]  # in place from here: the arrays are big
-        key *= n
-        key += token_field // width
-        key *= ranks
-        key += token_rank[token_ids]
-        key *= width
-        key += token_field % width
-        key.sort()
-        first = np.flatnonzero(np.diff(key, prepend=-1))
-        count = np.diff(first, append=len(key))
-        key = key[first]
-        term_entry = key // (width * ranks)
-        rank = key // width % ranks
-        return cls(
-            term_entry=term_entry,
-            entry=(term_entry % max(n, 1)).astype(np.int32),
-            field=(key % width).astype(np.int32),
-            token=by_term[term_start[term_entry // max(n, 1)] + rank].astype(np.int32),
-            count=count.astype(np.int32),
-        )
-
-    def entries_using(self, token_count: int) -> np.ndarray:
-        """Per token id, the number of entries it occurs in (a token's rows in one entry are
-        adjacent)."""
-        change = np.ones(len(self.token), dtype=bool)
-        change[1:] = (np.diff(self.term_entry) != 0) | (np.diff(self.token) != 0)
-        return np.bincount(self.token[change], minlength=token_count).astype(np.int32)
-
-
 class SearchIndex:
     """Fuzzy + full-text index over `Entry` objects; immutable (build a new one to change it).
 
@@ -387,7 +279,7 @@ class SearchIndex:
         merging the fields is numpy, in helpers whose big temporaries go when they return.
         """
         n, width = len(self._entries), len(_FIELDS)
-        lexicon = _Lexicon()
+        lexicon = Lexicon()
         piece_of, token_of = lexicon.pieces.__getitem__, lexicon.tokens.__getitem__
         sequence = array("i")  # every field's pieces' tokens, entry by entry, field by field
         field_sizes = array("q")  # pieces per (entry, field)
@@ -423,10 +315,10 @@ class SearchIndex:
                 phrasing_tokens.extend(map(token_of, tokens))
 
         self._terms = lexicon.terms
-        token_ids, token_field = _tokens_of(sequence, field_sizes)
+        token_ids, token_field = tokens_of(sequence, field_sizes)
         del sequence
         lengths = np.bincount(token_field, minlength=n * width).reshape(n, width).astype(float)
-        rows = _FieldCounts.of(lexicon, token_ids, token_field, n, width)
+        rows = FieldCounts.of(lexicon, token_ids, token_field, n, width)
         del token_ids, token_field
         self._index_postings(rows, lengths)
         token_df = rows.entries_using(len(lexicon.tokens))
@@ -445,7 +337,7 @@ class SearchIndex:
         )
         return entry_names
 
-    def _index_postings(self, rows: _FieldCounts, lengths: np.ndarray) -> None:
+    def _index_postings(self, rows: FieldCounts, lengths: np.ndarray) -> None:
         """Per (term, entry) its BM25F weight (the fields' sum) and its plain BM25 tf factor,
         sorted by term then entry. `lengths` has each entry's field lengths in tokens."""
         n, width = lengths.shape
@@ -469,7 +361,7 @@ class SearchIndex:
         )
 
     def _index_phrasings(
-        self, lexicon: _Lexicon, docs: list[int], lengths: list[int], tokens: array[int]
+        self, lexicon: Lexicon, docs: list[int], lengths: list[int], tokens: array[int]
     ) -> None:
         """Every way an entry is asked for or named (questions, title, aliases) on its own: a
         question that matches one phrasing closely beats words scattered over a whole entry.
@@ -517,12 +409,12 @@ class SearchIndex:
             count=len(self._owners.items),
         )
         # Each name's distinct tokens and stems, as (token or term, name) pairs sorted by both.
-        tokens_of = [name.split() for name in self._names]
-        token_ids = _Ids()
+        split_names = [name.split() for name in self._names]
+        token_ids = Ids()
         said = np.array(
-            list(map(token_ids.__getitem__, chain.from_iterable(tokens_of))), dtype=np.int64
+            list(map(token_ids.__getitem__, chain.from_iterable(split_names))), dtype=np.int64
         )
-        name_of = np.repeat(np.arange(len(self._names)), [len(t) for t in tokens_of])
+        name_of = np.repeat(np.arange(len(self._names)), [len(t) for t in split_names])
         tokens = sorted(token_ids)
         token_position = np.empty(len(tokens), dtype=np.int64)
         token_position[[token_ids[t] for t in tokens]] = np.arange(len(tokens))
