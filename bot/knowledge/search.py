@@ -424,15 +424,13 @@ class SearchIndex:
         self._token_names = _Lists.from_sorted(
             by_token // names_count, (by_token % names_count).astype(np.int32), len(tokens)
         )
-        token_term = np.fromiter(
-            (self._terms[stem(t)] for t in token_ids), dtype=np.int64, count=len(token_ids)
-        )
+        stems = [stem(t) for t in token_ids]  # in id order
+        token_term = np.fromiter(map(self._terms.__getitem__, stems), np.int64, len(stems))
         by_term = _distinct(token_term[said] * names_count + name_of)
         term_names = (by_term % names_count).astype(np.int32)
         self._term_names = _Lists.from_sorted(by_term // names_count, term_names, len(self._terms))
         stem_length = np.zeros(len(self._terms), dtype=np.int64)
-        for token, number in token_ids.items():
-            stem_length[token_term[number]] = len(stem(token))
+        stem_length[token_term] = np.fromiter(map(len, stems), np.int64, len(stems))
         self._name_stem_counts = np.bincount(term_names, minlength=len(self._names)).astype(
             np.int32
         )
