@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.migrate import upgrade
 from bot.db.models import utcnow
+from bot.feedback import FeedbackService
 from bot.interaction_claims import InteractionClaims
 from bot.jobs import Jobs
 from bot.knowledge.service import KnowledgeService
@@ -131,6 +132,13 @@ class NexusBot(commands.Bot):
             semantic_model=settings.semantic_model,
         )
         self.content = ContentService(self.knowledge)
+        self.feedback = FeedbackService(
+            self.database,
+            self.content,
+            retention=timedelta(days=settings.gaps_retention_days),
+            jobs=self.jobs,
+            clock=clock,
+        )
         self.pairing = PairingService(
             self.database,
             checkin_after=timedelta(days=settings.pairing_checkin_days),

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     pairing_checkin_days: float = Field(default=7.0, alias="NEXUS_PAIRING_CHECKIN_DAYS", gt=0)
     pairing_notice_hours: float = Field(default=24.0, alias="NEXUS_PAIRING_NOTICE_HOURS", ge=0)
     semantic_model: str | None = Field(default=None, alias="NEXUS_SEMANTIC_MODEL")
+    gaps_retention_days: int = Field(default=90, alias="NEXUS_GAPS_RETENTION_DAYS", ge=1)
 
     @field_validator("discord_token", "semantic_model", mode="before")
     @classmethod

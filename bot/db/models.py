@@ -372,3 +372,56 @@ class DeploymentRow(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     key: str = Field(max_length=32)
+
+
+class AnswerKind(StrEnum):
+    """What a /learn reply (or an opened entry) showed."""
+
+    ANSWER = "answer"  # a confident entry
+    MATCHES = "matches"  # the closest matches, no confident entry
+    NOTHING = "nothing"  # nothing found
+    OPENED = "opened"  # an entry opened from a button (no question of its own)
+
+
+class AnswerRow(SQLModel, table=True):
+    """One reply that showed knowledge: the normalized question (never who asked) and what was
+    shown. Votes hang on it; it is deleted after the retention period."""
+
+    __tablename__ = "learn_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    question: str | None = Field(default=None, max_length=200)
+    entry_slug: str | None = Field(default=None, max_length=64, index=True)
+    best_slug: str | None = Field(default=None, max_length=64)
+    picked: bool = False  # one of the closest matches was opened
+    settled: bool = True  # closest matches wait unsettled until picked or counted as a gap
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class VoteRow(SQLModel, table=True):
+    """A member's Helpful / Not helpful on one answer: one per member per answer."""
+
+    __tablename__ = "learn_vote"
+
+    answer_id: int = Field(foreign_key="learn_answer.id", primary_key=True, ondelete="CASCADE")
+    member_id: int = Field(sa_type=BigInteger, primary_key=True)
+    helpful: bool
+    voted_at: datetime = Field(default_factory=utcnow)
+
+
+class GapRow(SQLModel, table=True):
+    """A question the knowledge base did not answer well, for moderators' inbox. No member
+    ids: only the normalized question, how often and when, the best suggestion and the votes."""
+
+    __tablename__ = "knowledge_gap"
+
+    id: int | None = Field(default=None, primary_key=True)
+    question: str = Field(max_length=200, unique=True)
+    count: int = 0
+    first_seen: datetime = Field(default_factory=utcnow)
+    last_seen: datetime = Field(default_factory=utcnow, index=True)
+    best_slug: str | None = Field(default=None, max_length=64)
+    helpful: int = 0
+    not_helpful: int = 0
+    dismissed_at: int | None = None  # `count` when a moderator dismissed it

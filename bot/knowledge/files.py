@@ -30,7 +30,8 @@ MAX_ALIAS = 100
 MAX_TAG = 40
 MAX_RELATED = 5
 MAX_QUESTION = 100
-MAX_QUESTIONS = 8
+MAX_QUESTIONS = 16
+"""Learner questions per entry: content files carry 3-8; the gap inbox adds more."""
 CHALLENGE_SECTIONS: tuple[str, ...] = ("Problem", "Solution", "Outcome")
 
 REQUIRED_FIELDS: tuple[str, ...] = ("slug", "title", "category", "summary")

@@ -268,6 +268,21 @@ class ContentService:
             slug, based_on, actor, lambda current: self._with_terms(current, terms)
         )
 
+    async def add_question(self, slug: str, question: str, actor: Actor) -> Change:
+        """Add one learner question to an entry (from the gap inbox): a new version, audited,
+        live at once. An edit that lands in between is kept: the question goes on top of it."""
+        for _ in range(3):
+            current, version = await self.current(slug)
+            if question.casefold() in (q.casefold() for q in current.questions):
+                return Change(ChangeAction.UNCHANGED, current, version, ())
+            terms = SearchTerms.of(current)
+            terms = SearchTerms(f"{terms.questions}\n{question}".strip(), terms.misspellings)
+            try:
+                return await self.edit_search_terms(slug, terms, version, actor)
+            except EditConflict:
+                continue
+        raise UserError("That entry is being edited right now; try again in a moment.")
+
     async def _save(
         self, slug: str, based_on: int, actor: Actor, make: Callable[[Entry], Entry]
     ) -> Change:

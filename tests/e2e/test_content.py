@@ -217,13 +217,13 @@ async def test_search_terms_are_prefilled_saved_and_searched_at_once(sandbox: Sa
 async def test_invalid_search_terms_are_refused_with_the_reason(sandbox: Sandbox) -> None:
     grace = sandbox.cast.moderator
     opened = await open_modal(sandbox, grace, "content search-terms", entry="docker")
-    nine = "\n".join(f"question number {n} about containers" for n in range(9))
+    too_many = "\n".join(f"question number {n} about containers" for n in range(17))
     refused = await (
-        await sandbox.emulator.submit_modal(grace, opened, {"questions": nine})
+        await sandbox.emulator.submit_modal(grace, opened, {"questions": too_many})
     ).wait_message()
-    assert "Not saved" in refused.content and "max 8" in refused.content
-    assert "question number 8" in refused.files["docker-your-search-terms.md"].decode()
-    assert len(sandbox.bot.knowledge.get("docker").questions) <= 8  # type: ignore[union-attr]
+    assert "Not saved" in refused.content and "max 16" in refused.content
+    assert "question number 16" in refused.files["docker-your-search-terms.md"].decode()
+    assert len(sandbox.bot.knowledge.get("docker").questions) <= 16  # type: ignore[union-attr]
 
 
 async def test_a_form_opened_before_a_restart_is_saved_after_it(settings: Settings) -> None:

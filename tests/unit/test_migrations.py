@@ -190,6 +190,36 @@ ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
         ),
         ("pairing_notice", {"id": 1, "slot": "weekly-2026-01-05T09:00", "status": "posted"}),
     ],
+    "0012": [
+        (
+            "learn_answer",
+            {
+                "id": 1,
+                "kind": "answer",
+                "question": "how do i ship my app",
+                "entry_slug": "docker",
+                "best_slug": None,
+                "picked": False,
+                "settled": True,
+                "created_at": NOW,
+            },
+        ),
+        ("learn_vote", {"answer_id": 1, "member_id": 2**62, "helpful": False, "voted_at": NOW}),
+        (
+            "knowledge_gap",
+            {
+                "id": 1,
+                "question": "how do i ship my app",
+                "count": 1,
+                "first_seen": NOW,
+                "last_seen": NOW,
+                "best_slug": "docker",
+                "helpful": 0,
+                "not_helpful": 1,
+                "dismissed_at": None,
+            },
+        ),
+    ],
     "0009": [
         ("milestone_done", {"milestone_id": 1, "user_id": 2**62, "created_at": NOW}),
         (

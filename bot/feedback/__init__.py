@@ -1,0 +1,7 @@
+"""The knowledge base learns from its learners: the answers /learn gave, members' votes on
+them, and the inbox of questions it did not answer well."""
+
+from bot.feedback.questions import normalize_question
+from bot.feedback.service import FeedbackService, Gap, GapPage, VoteOutcome
+
+__all__ = ["FeedbackService", "Gap", "GapPage", "VoteOutcome", "normalize_question"]

@@ -1,0 +1,367 @@
+"""What /learn answered, members' votes on it, and the gap inbox built from both.
+
+A question is a gap when /learn found nothing, when nobody opened any of the closest matches it
+offered (within `PICK_WINDOW`), or when its answer was voted *Not helpful*. Gaps keep no member
+id: the normalized question, how often and when it was asked, the best suggestion and the votes.
+Votes do keep the member's id (one vote per member per answer); everything is deleted after the
+retention period. Every write is one atomic statement or transaction, so replicas sharing the
+database count each event once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import Database
+from bot.db.models import AnswerKind, AnswerRow, GapRow, VoteRow, utcnow
+from bot.errors import UserError
+from bot.feedback.questions import normalize_question
+from bot.jobs import Jobs
+from bot.moderation.content import Actor, Change, ContentService
+
+log = logging.getLogger(__name__)
+
+JOBS = "feedback:"
+PICK_WINDOW = timedelta(minutes=10)
+"""Closest matches nobody opened within this long make their question a gap."""
+SETTLE_SECONDS = 300.0
+SETTLE_BATCH = 1000
+SWEEP_SECONDS = 24 * 3600.0
+REAPPEAR_AFTER = 3
+"""A dismissed gap shows again once it has been asked this many more times."""
+PAGE_SIZE = 4
+STOP_TIMEOUT = 10.0
+
+
+class VoteOutcome(StrEnum):
+    """What a click on Helpful / Not helpful did."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    SAME = "same"
+    GONE = "gone"  # the answer is older than the retention period
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A question the knowledge base did not answer well."""
+
+    id: int
+    question: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    best_slug: str | None
+    helpful: int
+    not_helpful: int
+
+    @classmethod
+    def of(cls, row: GapRow) -> Gap:
+        """The gap a row holds."""
+        assert row.id is not None
+        return cls(
+            row.id,
+            row.question,
+            row.count,
+            row.first_seen,
+            row.last_seen,
+            row.best_slug,
+            row.helpful,
+            row.not_helpful,
+        )
+
+
+@dataclass(frozen=True)
+class GapPage:
+    """One page of the inbox, most asked first."""
+
+    gaps: tuple[Gap, ...]
+    number: int
+    count: int
+    total: int
+
+
+class FeedbackService:
+    """Records answers and votes, keeps the gap inbox, and sweeps what is past retention."""
+
+    def __init__(
+        self,
+        database: Database,
+        content: ContentService,
+        *,
+        retention: timedelta = timedelta(days=90),
+        jobs: Jobs | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.database = database
+        self.content = content
+        self.retention = retention
+        self.jobs = jobs or Jobs(clock)
+        self.clock = clock
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        """Settle closest matches every few minutes and sweep old records daily."""
+        self.jobs.start()
+        self.jobs.every(f"{JOBS}settle", SETTLE_SECONDS, self.settle)
+        self.jobs.every(f"{JOBS}sweep", SWEEP_SECONDS, self.sweep)
+
+    async def stop(self) -> None:
+        """Stop both jobs, letting a run in progress finish."""
+        await self.jobs.stop_group(JOBS, STOP_TIMEOUT)
+
+    # ------------------------------------------------------------------ recording
+    async def record(
+        self,
+        kind: AnswerKind,
+        *,
+        question: str | None = None,
+        entry_slug: str | None = None,
+        best_slug: str | None = None,
+    ) -> int:
+        """Record a reply that showed knowledge; its id is what vote buttons carry. Nothing
+        found makes the question a gap at once; closest matches wait for `settle`."""
+        normalized = normalize_question(question) if question else None
+        async with self.database.session() as session:
+            row = AnswerRow(
+                kind=kind,
+                question=normalized,
+                entry_slug=entry_slug,
+                best_slug=best_slug,
+                settled=not (kind is AnswerKind.MATCHES and normalized),
+                created_at=self.clock(),
+            )
+            session.add(row)
+            if kind is AnswerKind.NOTHING and normalized:
+                await self._count_gap(session, normalized, None)
+            await session.flush()
+            assert row.id is not None
+            return row.id
+
+    async def pick(self, answer_id: int) -> None:
+        """One of an answer's closest matches was opened: its question was answered."""
+        async with self.database.session() as session:
+            await session.exec(
+                update(AnswerRow).where(col(AnswerRow.id) == answer_id).values(picked=True)
+            )
+
+    async def vote(self, answer_id: int, member_id: int, helpful: bool) -> VoteOutcome:
+        """Record a member's vote on an answer (a second click changes it)."""
+        now = self.clock()
+        async with self.database.session() as session:
+            answer = await session.get(AnswerRow, answer_id)
+            if answer is None:
+                return VoteOutcome.GONE
+            values = {"answer_id": answer_id, "member_id": member_id, "helpful": helpful}
+            added = await session.exec(
+                self._insert(VoteRow).values(**values, voted_at=now).on_conflict_do_nothing()
+            )
+            if added.rowcount == 1:
+                outcome = VoteOutcome.NEW
+            else:
+                changed = await session.exec(
+                    update(VoteRow)
+                    .where(
+                        col(VoteRow.answer_id) == answer_id,
+                        col(VoteRow.member_id) == member_id,
+                        col(VoteRow.helpful) != helpful,
+                    )
+                    .values(helpful=helpful, voted_at=now)
+                )
+                if changed.rowcount != 1:
+                    return VoteOutcome.SAME
+                outcome = VoteOutcome.CHANGED
+            if answer.question:
+                await self._count_vote(
+                    session, answer.question, answer.entry_slug, helpful, outcome
+                )
+            return outcome
+
+    async def _count_vote(
+        self,
+        session: AsyncSession,
+        question: str,
+        slug: str | None,
+        helpful: bool,
+        outcome: VoteOutcome,
+    ) -> None:
+        """Move the question's gap counts by one vote (and back from the one it replaced)."""
+        gap = col(GapRow.question) == question
+        if outcome is VoteOutcome.CHANGED and helpful:  # was Not helpful: one gap fewer
+            await session.exec(
+                update(GapRow)
+                .where(gap, col(GapRow.not_helpful) > 0)
+                .values(count=GapRow.count - 1, not_helpful=GapRow.not_helpful - 1)
+            )
+        if outcome is VoteOutcome.CHANGED and not helpful:
+            await session.exec(
+                update(GapRow)
+                .where(gap, col(GapRow.helpful) > 0)
+                .values(helpful=GapRow.helpful - 1)
+            )
+        if helpful:
+            await session.exec(update(GapRow).where(gap).values(helpful=GapRow.helpful + 1))
+        else:
+            await self._count_gap(session, question, slug, not_helpful=1)
+
+    async def _count_gap(
+        self, session: AsyncSession, question: str, best_slug: str | None, not_helpful: int = 0
+    ) -> None:
+        """Count one more asking of `question` as a gap (one atomic upsert)."""
+        now = self.clock()
+        insert = self._insert(GapRow).values(
+            question=question,
+            count=1,
+            first_seen=now,
+            last_seen=now,
+            best_slug=best_slug,
+            helpful=0,
+            not_helpful=not_helpful,
+        )
+        await session.exec(
+            insert.on_conflict_do_update(
+                index_elements=["question"],
+                set_={
+                    "count": GapRow.count + 1,
+                    "last_seen": now,
+                    "best_slug": func.coalesce(insert.excluded.best_slug, GapRow.best_slug),
+                    "not_helpful": GapRow.not_helpful + not_helpful,
+                },
+            )
+        )
+
+    def _insert(self, table: type[Any]) -> Any:
+        """An INSERT that can say ON CONFLICT on this database."""
+        return (sqlite_insert if self.database.is_sqlite else postgresql_insert)(table)
+
+    # ------------------------------------------------------------------ background work
+    async def settle(self) -> int:
+        """Closest matches nobody opened within `PICK_WINDOW`: their questions become gaps.
+        Each answer is settled by one conditional update, so two replicas count it once."""
+        before = self.clock() - PICK_WINDOW
+        async with self.database.session() as session:
+            waiting = (
+                await session.exec(
+                    select(AnswerRow)
+                    .where(
+                        col(AnswerRow.settled).is_(False),
+                        col(AnswerRow.picked).is_(False),
+                        col(AnswerRow.created_at) < before,
+                    )
+                    .limit(SETTLE_BATCH)
+                )
+            ).all()
+        gaps = 0
+        for answer in waiting:
+            async with self.database.session() as session:
+                won = await session.exec(
+                    update(AnswerRow)
+                    .where(
+                        col(AnswerRow.id) == answer.id,
+                        col(AnswerRow.settled).is_(False),
+                        col(AnswerRow.picked).is_(False),
+                    )
+                    .values(settled=True)
+                )
+                if won.rowcount == 1 and answer.question:
+                    await self._count_gap(session, answer.question, answer.best_slug)
+                    gaps += 1
+        async with self.database.session() as session:  # the picked ones: nothing to count
+            await session.exec(
+                update(AnswerRow)
+                .where(col(AnswerRow.settled).is_(False), col(AnswerRow.picked).is_(True))
+                .values(settled=True)
+            )
+        return gaps
+
+    async def sweep(self) -> int:
+        """Delete answers, votes and gaps older than the retention period."""
+        before = self.clock() - self.retention
+        async with self.database.session() as session:
+            old = select(AnswerRow.id).where(col(AnswerRow.created_at) < before)
+            await session.exec(delete(VoteRow).where(col(VoteRow.answer_id).in_(old)))
+            answers = await session.exec(
+                delete(AnswerRow).where(col(AnswerRow.created_at) < before)
+            )
+            gaps = await session.exec(delete(GapRow).where(col(GapRow.last_seen) < before))
+        removed = int(answers.rowcount) + int(gaps.rowcount)
+        if removed:
+            log.info(
+                "feedback sweep: %d answers, %d gaps past retention",
+                answers.rowcount,
+                gaps.rowcount,
+            )
+        return removed
+
+    # ------------------------------------------------------------------ the inbox
+    async def gaps(self, days: int = 30, page: int = 1) -> GapPage:
+        """Page `page` of the gaps asked within `days`, most asked first (dismissed ones only
+        once they came back `REAPPEAR_AFTER` times)."""
+        shown = (
+            col(GapRow.count) > 0,
+            col(GapRow.last_seen) >= self.clock() - timedelta(days=days),
+            or_(
+                col(GapRow.dismissed_at).is_(None),
+                col(GapRow.count) >= col(GapRow.dismissed_at) + REAPPEAR_AFTER,
+            ),
+        )
+        async with self.database.session() as session:
+            total = (
+                await session.exec(select(func.count()).select_from(GapRow).where(*shown))
+            ).one()
+            count = max(1, math.ceil(total / PAGE_SIZE))
+            number = min(max(page, 1), count)
+            rows = (
+                await session.exec(
+                    select(GapRow)
+                    .where(*shown)
+                    .order_by(
+                        col(GapRow.count).desc(), col(GapRow.last_seen).desc(), col(GapRow.id)
+                    )
+                    .offset((number - 1) * PAGE_SIZE)
+                    .limit(PAGE_SIZE)
+                )
+            ).all()
+        return GapPage(tuple(Gap.of(row) for row in rows), number, count, total)
+
+    async def gap(self, gap_id: int) -> Gap:
+        """One gap, or a `UserError` when it was answered, dismissed away or swept."""
+        async with self.database.session() as session:
+            row = await session.get(GapRow, gap_id)
+        if row is None:
+            raise UserError("That question is no longer in the inbox.")
+        return Gap.of(row)
+
+    async def dismiss(self, gap_id: int) -> Gap:
+        """Hide a gap until it is asked `REAPPEAR_AFTER` more times."""
+        async with self.database.session() as session:
+            row = await session.get(GapRow, gap_id)
+            if row is None:
+                raise UserError("That question is no longer in the inbox.")
+            row.dismissed_at = row.count
+            return Gap.of(row)
+
+    async def answer(self, gap_id: int, slug: str, actor: Actor) -> Change:
+        """Add the gap's question to an entry's learner questions (a new version, audited,
+        live at once) and take it out of the inbox."""
+        gap = await self.gap(gap_id)
+        change = await self.content.add_question(slug, gap.question, actor)
+        await self.forget(gap_id)
+        return change
+
+    async def forget(self, gap_id: int) -> None:
+        """Take an answered gap out of the inbox."""
+        async with self.database.session() as session:
+            await session.exec(delete(GapRow).where(col(GapRow.id) == gap_id))

@@ -1,0 +1,199 @@
+"""The feedback service: answers, votes, the gap inbox and its retention, on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.db import Database
+from bot.db.models import AnswerKind, AuditRow, GapRow, VoteRow
+from bot.errors import UserError
+from bot.feedback import FeedbackService, VoteOutcome, normalize_question
+from bot.feedback.service import PAGE_SIZE, PICK_WINDOW, REAPPEAR_AFTER
+from bot.knowledge.service import KnowledgeService
+from bot.moderation.content import Actor, ContentService
+from tests.helpers import DOCKER, Clock, write_entry
+
+GRACE = Actor(1, "grace")
+ADA, LINUS = 11, 12
+
+
+@pytest.fixture
+async def feedback(database: Database, tmp_path: Path) -> FeedbackService:
+    root = tmp_path / "content"
+    write_entry(root, DOCKER)
+    knowledge = KnowledgeService(database, root)
+    await knowledge.start()
+    return FeedbackService(database, ContentService(knowledge), clock=Clock())
+
+
+def later(feedback: FeedbackService, by: timedelta) -> None:
+    clock = feedback.clock
+    assert isinstance(clock, Clock)
+    clock.now += by
+
+
+async def gap_rows(feedback: FeedbackService) -> list[GapRow]:
+    async with feedback.database.session() as session:
+        return list((await session.exec(select(GapRow))).all())
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("  How do I   Deploy?? ", "how do i deploy"),
+        ("<@123> <@!4> <@&5> <#6> @everyone what is celery", "what is celery"),
+        ("ＤＯＣＫＥＲ\x00\u200b", "docker"),
+        ("?!", None),
+        ("x" * 500, "x" * 200),
+    ],
+)
+def test_questions_are_kept_in_one_form_without_ids(typed: str, kept: str | None) -> None:
+    assert normalize_question(typed) == kept
+
+
+async def test_nothing_found_is_a_gap_at_once_and_counted_by_its_words(
+    feedback: FeedbackService,
+) -> None:
+    await feedback.record(AnswerKind.NOTHING, question="How do I center a div?")
+    await feedback.record(AnswerKind.NOTHING, question="how do i CENTER a div")
+    page = await feedback.gaps()
+    assert [(g.question, g.count) for g in page.gaps] == [("how do i center a div", 2)]
+
+
+async def test_closest_matches_are_a_gap_only_when_nobody_opens_one(
+    feedback: FeedbackService,
+) -> None:
+    opened = await feedback.record(AnswerKind.MATCHES, question="ship my app", best_slug="docker")
+    await feedback.record(AnswerKind.MATCHES, question="box my app", best_slug="docker")
+    await feedback.pick(opened)
+    assert await feedback.settle() == 0  # too early: a learner may still open one
+    later(feedback, PICK_WINDOW + timedelta(seconds=1))
+    assert await feedback.settle() == 1
+    assert await feedback.settle() == 0  # settled once
+    [gap] = (await feedback.gaps()).gaps
+    assert (gap.question, gap.best_slug, gap.count) == ("box my app", "docker", 1)
+
+
+async def test_two_replicas_settling_at_once_count_each_question_once(
+    feedback: FeedbackService,
+) -> None:
+    for n in range(5):
+        await feedback.record(AnswerKind.MATCHES, question=f"question {n}", best_slug="docker")
+    later(feedback, PICK_WINDOW + timedelta(seconds=1))
+    assert sum(await asyncio.gather(feedback.settle(), feedback.settle())) == 5
+    assert sorted(g.count for g in (await feedback.gaps()).gaps) == [1, 1, 1, 1]  # page of 4
+
+
+async def test_one_vote_per_member_per_answer_and_a_second_click_changes_it(
+    feedback: FeedbackService,
+) -> None:
+    answer = await feedback.record(AnswerKind.ANSWER, question="run my app", entry_slug="docker")
+    assert await feedback.vote(answer, ADA, helpful=False) is VoteOutcome.NEW
+    assert await feedback.vote(answer, ADA, helpful=False) is VoteOutcome.SAME
+    [gap] = (await feedback.gaps()).gaps
+    assert (gap.count, gap.not_helpful, gap.helpful, gap.best_slug) == (1, 1, 0, "docker")
+    assert await feedback.vote(answer, LINUS, helpful=True) is VoteOutcome.NEW
+    assert await feedback.vote(answer, ADA, helpful=True) is VoteOutcome.CHANGED
+    [row] = await gap_rows(feedback)
+    assert (row.count, row.not_helpful, row.helpful) == (0, 0, 2)
+    assert (await feedback.gaps()).gaps == ()  # nobody finds it unhelpful any more
+    async with feedback.database.session() as session:
+        votes = (await session.exec(select(VoteRow))).all()
+    assert sorted((v.member_id, v.helpful) for v in votes) == [(ADA, True), (LINUS, True)]
+
+
+async def test_the_gap_table_holds_no_member_ids(feedback: FeedbackService) -> None:
+    answer = await feedback.record(AnswerKind.ANSWER, question="<@11> help", entry_slug="docker")
+    await feedback.vote(answer, ADA, helpful=False)
+    assert set(GapRow.model_fields) == {
+        "id",
+        "question",
+        "count",
+        "first_seen",
+        "last_seen",
+        "best_slug",
+        "helpful",
+        "not_helpful",
+        "dismissed_at",
+    }
+    [row] = await gap_rows(feedback)
+    assert "11" not in row.question
+
+
+async def test_a_vote_on_a_swept_answer_is_told_apart(feedback: FeedbackService) -> None:
+    answer = await feedback.record(AnswerKind.OPENED, entry_slug="docker")
+    later(feedback, feedback.retention + timedelta(days=1))
+    await feedback.sweep()
+    assert await feedback.vote(answer, ADA, helpful=True) is VoteOutcome.GONE
+
+
+async def test_retention_sweeps_old_answers_votes_and_gaps(feedback: FeedbackService) -> None:
+    old = await feedback.record(AnswerKind.ANSWER, question="old one", entry_slug="docker")
+    await feedback.vote(old, ADA, helpful=False)
+    later(feedback, feedback.retention - timedelta(days=1))
+    await feedback.record(AnswerKind.NOTHING, question="recent one")
+    later(feedback, timedelta(days=2))
+    assert await feedback.sweep() == 2  # the old answer and its gap (its vote goes with it)
+    assert [g.question for g in await gap_rows(feedback)] == ["recent one"]
+    async with feedback.database.session() as session:
+        assert (await session.exec(select(VoteRow))).all() == []
+
+
+async def test_the_inbox_pages_most_asked_first_within_the_days_asked(
+    feedback: FeedbackService,
+) -> None:
+    for n in range(PAGE_SIZE + 2):
+        for _ in range(n + 1):
+            await feedback.record(AnswerKind.NOTHING, question=f"question {n}")
+    first, second = await feedback.gaps(page=1), await feedback.gaps(page=2)
+    assert [g.count for g in first.gaps] == [6, 5, 4, 3] and (first.count, first.total) == (2, 6)
+    assert [g.count for g in second.gaps] == [2, 1]
+    assert (await feedback.gaps(page=99)).number == 2
+    later(feedback, timedelta(days=8))
+    await feedback.record(AnswerKind.NOTHING, question="this week")
+    assert [g.question for g in (await feedback.gaps(days=7)).gaps] == ["this week"]
+
+
+async def test_a_dismissed_gap_comes_back_when_asked_again_enough(
+    feedback: FeedbackService,
+) -> None:
+    await feedback.record(AnswerKind.NOTHING, question="what is a monad")
+    [gap] = (await feedback.gaps()).gaps
+    await feedback.dismiss(gap.id)
+    for _ in range(REAPPEAR_AFTER - 1):
+        await feedback.record(AnswerKind.NOTHING, question="what is a monad")
+    assert (await feedback.gaps()).gaps == ()
+    await feedback.record(AnswerKind.NOTHING, question="what is a monad")
+    assert [g.count for g in (await feedback.gaps()).gaps] == [1 + REAPPEAR_AFTER]
+
+
+async def test_answering_a_gap_adds_the_question_to_the_entry_live_and_audited(
+    feedback: FeedbackService,
+) -> None:
+    question = "my laptop and the server behave differently"
+    await feedback.record(AnswerKind.NOTHING, question=question)
+    [gap] = (await feedback.gaps()).gaps
+    change = await feedback.answer(gap.id, "docker", GRACE)
+    assert question in change.entry.questions and change.version == 2
+    assert feedback.content.knowledge.search(question).hits[0].slug == "docker"
+    assert (await feedback.gaps()).gaps == ()
+    with pytest.raises(UserError, match="no longer in the inbox"):
+        await feedback.answer(gap.id, "docker", GRACE)
+    async with feedback.database.session() as session:
+        audits = (await session.exec(select(AuditRow).where(AuditRow.target == "docker"))).all()
+    assert [(a.action, a.actor_name) for a in audits] == [("content.edit", "grace")]
+
+
+async def test_a_gap_is_not_lost_when_its_entry_cannot_take_it(
+    feedback: FeedbackService,
+) -> None:
+    await feedback.record(AnswerKind.NOTHING, question="x" * 150)  # longer than a question may be
+    [gap] = (await feedback.gaps()).gaps
+    with pytest.raises(UserError):
+        await feedback.answer(gap.id, "docker", GRACE)
+    assert [g.id for g in (await feedback.gaps()).gaps] == [gap.id]
