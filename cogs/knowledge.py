@@ -1,11 +1,13 @@
 """`/learn` and `/topics`: the program's knowledge base in Discord.
 
 Buttons and selects are `DynamicItem`s whose custom_id carries what they open, so they keep
-working on old messages and after a restart.
+working on old messages and after a restart. Every entry shown carries *Helpful* / *Not helpful*
+votes; what /learn could not answer feeds the moderators' gap inbox (`bot.feedback`).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING, Any, Literal, Self
 
@@ -13,6 +15,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.db.models import AnswerKind
+from bot.feedback import VoteOutcome
 from bot.knowledge.deadlines import LiveDeadlines, live_deadlines
 from bot.knowledge.entry import Entry
 from bot.knowledge.presentation import (
@@ -31,6 +35,8 @@ from cogs.errors import friendly_errors
 if TYPE_CHECKING:
     from bot.app import NexusBot
     from bot.knowledge.service import KnowledgeService
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
 MAX_RELATED_BUTTONS = 4
@@ -57,10 +63,15 @@ def add_deadlines(embed: discord.Embed, live: LiveDeadlines) -> None:
 
 
 def entry_view(
-    knowledge: KnowledgeService, entry: Entry, *, shortened: bool, others: tuple[Hit, ...] = ()
+    knowledge: KnowledgeService,
+    entry: Entry,
+    *,
+    shortened: bool,
+    others: tuple[Hit, ...] = (),
+    answer_id: int | None = None,
 ) -> discord.ui.View:
-    """Read more (when shortened), "Or: …" for the question's next matches, and one button per
-    related entry."""
+    """Read more (when shortened), "Or: …" for the question's next matches, one button per
+    related entry, and the votes on this answer (on a row of their own)."""
     items: list[discord.ui.Item[Any]] = [ReadMoreButton(entry.slug)] if shortened else []
     items += [OpenEntryButton(hit.slug, f"Or: {hit.title}") for hit in others]
     shown = {hit.slug for hit in others}
@@ -68,11 +79,66 @@ def entry_view(
         e for slug in entry.related if slug not in shown and (e := knowledge.get(slug)) is not None
     ]
     items += [OpenEntryButton(other.slug, other.title) for other in related[:MAX_RELATED_BUTTONS]]
+    if answer_id is not None:
+        items += [VoteButton(answer_id, helpful=True), VoteButton(answer_id, helpful=False)]
     return dynamic_view(*items)
 
 
+async def record_answer(
+    interaction: discord.Interaction[NexusBot], kind: AnswerKind, **shown: str | None
+) -> int | None:
+    """Record what a reply shows, for votes and the gap inbox; None when the database could
+    not take it (the learner still gets the answer, without vote buttons)."""
+    try:
+        return await interaction.client.feedback.record(kind, **shown)
+    except Exception:
+        log.exception("could not record a /learn answer; shown without votes")
+        return None
+
+
+VOTE_LABELS = {True: "👍 Helpful", False: "👎 Not helpful"}
+VOTE_REPLIES = {
+    (VoteOutcome.NEW, True): "Thanks, noted as helpful.",
+    (VoteOutcome.NEW, False): "Thanks. Moderators will see that this did not answer it.",
+    (VoteOutcome.CHANGED, True): "Changed your vote to helpful.",
+    (VoteOutcome.CHANGED, False): "Changed your vote to not helpful. Moderators will see it.",
+    (VoteOutcome.SAME, True): "You already said this was helpful.",
+    (VoteOutcome.SAME, False): "You already said this was not helpful.",
+}
+
+
+class VoteButton(PersistentButton, template=r"learn:vote:(?P<answer>\d{1,18}):(?P<helpful>[01])"):
+    """*Helpful* / *Not helpful* on one answer: one vote per member, a second click changes it."""
+
+    def __init__(self, answer_id: int, *, helpful: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=VOTE_LABELS[helpful],
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"learn:vote:{answer_id}:{int(helpful)}",
+                row=4,
+            )
+        )
+        self.answer_id, self.helpful = answer_id, helpful
+
+    @classmethod
+    def from_match(cls, match: re.Match[str], label: str | None) -> Self:
+        """Rebuild the button from a click."""
+        return cls(int(match["answer"]), helpful=match["helpful"] == "1")
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Record the vote and say so privately."""
+        feedback = interaction.client.feedback
+        outcome = await feedback.vote(self.answer_id, interaction.user.id, self.helpful)
+        reply = VOTE_REPLIES.get(
+            (outcome, self.helpful), "That answer is too old to vote on; ask /learn again."
+        )
+        await interaction.response.send_message(reply, ephemeral=True)
+
+
 class OpenEntryButton(EntryButton, prefix="learn:open"):
-    """Opens an entry (related entries, closest matches)."""
+    """Opens an entry (related entries, "Or: …" matches)."""
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
@@ -91,6 +157,34 @@ class ReadMoreButton(
         await send_entry(interaction, self.slug, full=True)
 
 
+class ClosestMatchButton(
+    PersistentButton, template=r"learn:pick:(?P<answer>\d{1,18}):(?P<slug>[a-z0-9-]{1,64})"
+):
+    """Opens one of the closest matches /learn offered, and tells the gap inbox that the
+    question found an answer."""
+
+    def __init__(self, answer_id: int, slug: str, label: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:80],
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"learn:pick:{answer_id}:{slug}",
+            )
+        )
+        self.answer_id, self.slug = answer_id, slug
+
+    @classmethod
+    def from_match(cls, match: re.Match[str], label: str | None) -> Self:
+        """Rebuild the button from a click."""
+        return cls(int(match["answer"]), match["slug"], label or "Open")
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Note the pick, then show the entry privately."""
+        await interaction.client.feedback.pick(self.answer_id)
+        await send_entry(interaction, self.slug)
+
+
 async def send_entry(
     interaction: discord.Interaction[NexusBot],
     slug: str,
@@ -98,9 +192,10 @@ async def send_entry(
     full: bool = False,
     ephemeral: bool = True,
     others: tuple[Hit, ...] = (),
+    question: str | None = None,
 ) -> None:
-    """Reply with an entry (and buttons for the question's `others` matches), or say it is
-    gone."""
+    """Reply with an entry (and buttons for the question's `others` matches, and votes), or say
+    it is gone. `question` is what /learn was asked; without one the entry was opened."""
     knowledge = service(interaction)
     entry = knowledge.get(slug)
     if entry is None:
@@ -112,13 +207,20 @@ async def send_entry(
     live = await live_deadlines(interaction.client.reminders, entry.slug, escape=inert)
     if live is not None:
         add_deadlines(embed, live)
-    view = entry_view(knowledge, entry, shortened=shortened and not full, others=others)
+    kind = AnswerKind.ANSWER if question is not None else AnswerKind.OPENED
+    answer_id = await record_answer(interaction, kind, question=question or None, entry_slug=slug)
+    view = entry_view(
+        knowledge, entry, shortened=shortened and not full, others=others, answer_id=answer_id
+    )
     await interaction.response.send_message(embed=embed, view=view, ephemeral=ephemeral)
 
 
-def suggestions_view(hits: tuple[Hit, ...]) -> discord.ui.View:
-    """One button per closest match."""
-    return dynamic_view(*(OpenEntryButton(hit.slug, hit.title) for hit in hits[:SHOWN_MATCHES]))
+def suggestions_view(hits: tuple[Hit, ...], answer_id: int | None) -> discord.ui.View:
+    """One button per closest match (noting the pick when the answer was recorded)."""
+    shown = hits[:SHOWN_MATCHES]
+    if answer_id is None:
+        return dynamic_view(*(OpenEntryButton(hit.slug, hit.title) for hit in shown))
+    return dynamic_view(*(ClosestMatchButton(answer_id, hit.slug, hit.title) for hit in shown))
 
 
 # ---------------------------------------------------------------------------------- /topics
@@ -221,6 +323,14 @@ class Knowledge(commands.Cog):
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
 
+    async def cog_load(self) -> None:
+        """Start the feedback loop's background work (settling closest matches, retention)."""
+        self.bot.feedback.start()
+
+    async def cog_unload(self) -> None:
+        """Stop what `cog_load` started."""
+        await self.bot.feedback.stop()
+
     @app_commands.command(
         name="learn", description="Look up a technology, concept, challenge or program rule"
     )
@@ -235,7 +345,7 @@ class Knowledge(commands.Cog):
         """Answer with the best entry, the closest matches, or a clear 'not found'."""
         knowledge = self.bot.knowledge
         if knowledge.get(query.strip()) is not None:  # a slug chosen from autocomplete
-            await send_entry(interaction, query.strip(), ephemeral=not public)
+            await send_entry(interaction, query.strip(), ephemeral=not public, question="")
             return
         if not query.strip():
             await interaction.response.send_message(
@@ -245,14 +355,27 @@ class Knowledge(commands.Cog):
         result = await knowledge.search_async(query)
         if result.hits:
             answer, *others = result.ranked[:SHOWN_MATCHES]
-            await send_entry(interaction, answer.slug, ephemeral=not public, others=tuple(others))
+            await send_entry(
+                interaction,
+                answer.slug,
+                ephemeral=not public,
+                others=tuple(others),
+                question=query,
+            )
         elif result.suggestions:
+            answer_id = await record_answer(
+                interaction,
+                AnswerKind.MATCHES,
+                question=query,
+                best_slug=result.suggestions[0].slug,
+            )
             await interaction.response.send_message(
                 f"Closest matches for “{safe(query)}”:",
-                view=suggestions_view(result.suggestions),
+                view=suggestions_view(result.suggestions, answer_id),
                 ephemeral=True,
             )
         else:
+            await record_answer(interaction, AnswerKind.NOTHING, question=query)
             await interaction.response.send_message(
                 f"I found nothing about “{safe(query)}” in the program's material. "
                 "Try other words, or browse with `/topics`.",
@@ -280,5 +403,12 @@ class Knowledge(commands.Cog):
 
 async def setup(bot: NexusBot) -> None:
     """Load the cog and register the persistent buttons."""
-    bot.add_dynamic_items(OpenEntryButton, ReadMoreButton, TopicsPageButton, TopicSelect)
+    bot.add_dynamic_items(
+        OpenEntryButton,
+        ReadMoreButton,
+        ClosestMatchButton,
+        VoteButton,
+        TopicsPageButton,
+        TopicSelect,
+    )
     await bot.add_cog(Knowledge(bot))

@@ -118,9 +118,8 @@ async def test_unsure_answers_offer_three_closest_matches_as_buttons(sandbox: Sa
     message = await sandbox.emulator.run(sandbox.cast.learner, "learn", query=query)
     assert message.content.startswith("Closest matches for") and "•" not in message.content
     buttons = [c for row in message.components for c in row["components"]]
-    assert [b["custom_id"] for b in buttons] == [
-        f"learn:open:{hit.slug}" for hit in result.suggestions[:3]
-    ]
+    assert [b["label"] for b in buttons] == [hit.title for hit in result.suggestions[:3]]
+    assert all(b["custom_id"].startswith("learn:pick:") for b in buttons)
 
 
 async def test_answer_offers_the_next_matches(sandbox: Sandbox) -> None:
