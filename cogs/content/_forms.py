@@ -1,5 +1,5 @@
-"""`/content`: moderators add, edit, remove, revert and reload knowledge entries, and edit the
-learner questions and misspellings that search matches."""
+"""The entry and search-terms forms, their submission, and what a refused or conflicting form
+gives back to the moderator (their text, whole)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord import app_commands
-from discord.ext import commands
 
 from bot.errors import UserError
 from bot.knowledge.entry import CATEGORIES
@@ -26,7 +24,7 @@ from bot.moderation.content import (
     EditConflict,
     SearchTerms,
 )
-from cogs.checks import ModeratorGroup, ensure_moderator, moderator_cooldown
+from cogs.checks import ensure_moderator
 from cogs.components import EntryButton, dynamic_view, form_values, payload
 from cogs.delivery import post_to_modlog
 from cogs.embeds import entry_embed
@@ -280,173 +278,3 @@ class ConfirmRemoveButton(
             view=None,
         )
         await modlog(interaction, describe(change, interaction.user.mention))
-
-
-async def entry_choices(
-    interaction: discord.Interaction[NexusBot], current: str, *, include_removed: bool = False
-) -> list[app_commands.Choice[str]]:
-    """Autocomplete for entries (live ones from the index; removed ones by slug)."""
-    if not include_removed:
-        hits = await interaction.client.knowledge.autocomplete_async(current, limit=25)
-        return [app_commands.Choice(name=f"{h.title} ({h.slug})"[:100], value=h.slug) for h in hits]
-    needle = current.casefold().strip()
-    slugs = [s for s in await service(interaction).slugs(include_removed=True) if needle in s]
-    return [app_commands.Choice(name=s, value=s) for s in sorted(slugs)[:25]]
-
-
-class ContentGroup(
-    ModeratorGroup, name="content", description="Edit the knowledge base (moderators)"
-):
-    """Moderators edit the knowledge base; hidden by default permissions, checked at runtime."""
-
-    @app_commands.command(name="add", description="Add a new entry")
-    @moderator_cooldown
-    async def add(self, interaction: discord.Interaction[NexusBot]) -> None:
-        """Open the empty entry form."""
-        await open_form(interaction, EntryModal())
-
-    @app_commands.command(name="edit", description="Edit an entry")
-    @app_commands.describe(entry="The entry to edit")
-    @moderator_cooldown
-    async def edit(self, interaction: discord.Interaction[NexusBot], entry: str) -> None:
-        """Open the entry form prefilled with the current version."""
-        current, version = await service(interaction).current(entry)
-        await open_form(
-            interaction, EntryModal(Draft.of(current), slug=current.slug, version=version)
-        )
-
-    @app_commands.command(
-        name="search-terms", description="Edit the questions and misspellings search matches"
-    )
-    @app_commands.describe(entry="The entry whose search terms to edit")
-    @moderator_cooldown
-    async def search_terms(self, interaction: discord.Interaction[NexusBot], entry: str) -> None:
-        """Open the search terms form prefilled with the current version."""
-        current, version = await service(interaction).current(entry)
-        await open_form(
-            interaction,
-            SearchTermsModal(
-                current.title, SearchTerms.of(current), slug=current.slug, version=version
-            ),
-        )
-
-    @app_commands.command(name="remove", description="Remove an entry (it can be reverted)")
-    @app_commands.describe(entry="The entry to remove")
-    @moderator_cooldown
-    async def remove(self, interaction: discord.Interaction[NexusBot], entry: str) -> None:
-        """Ask for confirmation with a button."""
-        current, _ = await service(interaction).current(entry)
-        embed, _ = entry_embed(current)
-        view = dynamic_view(ConfirmRemoveButton(current.slug))
-        await interaction.response.send_message(
-            "Remove this entry?", embed=embed, view=view, ephemeral=True
-        )
-
-    @app_commands.command(name="history", description="Versions of an entry: who, when, what")
-    @app_commands.describe(entry="The entry")
-    @moderator_cooldown
-    async def history(self, interaction: discord.Interaction[NexusBot], entry: str) -> None:
-        """List the versions, newest first."""
-        current, versions = await service(interaction).history(entry)
-        lines = [
-            f"**v{v.version}** · <t:{int(v.created_at.timestamp())}:f> · "
-            f"{discord.utils.escape_markdown(v.author)} · {v.origin}: {', '.join(v.changed)}"
-            for v in versions[:25]
-        ]
-        embed = discord.Embed(
-            title=f"History of {current.title}"[:256],
-            color=0x5865F2,
-            description="\n".join(lines)[:4000],
-        )
-        embed.set_footer(text=f"/content revert entry:{current.slug} version:N restores one")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
-
-    @app_commands.command(name="revert", description="Restore an earlier version of an entry")
-    @app_commands.describe(entry="The entry", version="The version to restore")
-    @moderator_cooldown
-    async def revert(
-        self,
-        interaction: discord.Interaction[NexusBot],
-        entry: str,
-        version: app_commands.Range[int, 1, 100000],
-    ) -> None:
-        """Restore a version as a new version."""
-        change = await service(interaction).revert(entry, version, actor(interaction))
-        embed, _ = entry_embed(change.entry)
-        await interaction.response.send_message(
-            f"Restored version {version} as version {change.version}.", embed=embed, ephemeral=True
-        )
-        await modlog(interaction, describe(change, interaction.user.mention))
-
-    @app_commands.command(name="reload", description="Re-import the content files")
-    @moderator_cooldown
-    async def reload(self, interaction: discord.Interaction[NexusBot]) -> None:
-        """Import `content/` again and summarize."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await interaction.client.knowledge.reload()
-        lines = [f"Reloaded: {report.summary()}."]
-        for label, slugs in (
-            ("Added", report.added),
-            ("Updated", report.updated),
-            ("Retired", report.retired),
-        ):
-            if slugs:
-                lines.append(f"{label}: {', '.join(slugs[:20])}")
-        if report.conflicts:
-            lines.append(
-                "In conflict (a moderator's edit is live; the file changed too; the "
-                "edit is kept until you export or edit): " + ", ".join(report.conflicts[:20])
-            )
-        for problem in report.problems[:10]:
-            lines.append(f"⚠️ {problem}")
-        await interaction.followup.send("\n".join(lines)[:2000], ephemeral=True)
-
-    @edit.autocomplete("entry")
-    @search_terms.autocomplete("entry")
-    @remove.autocomplete("entry")
-    async def live_entries(
-        self, interaction: discord.Interaction[NexusBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Live entries matching what was typed."""
-        return await entry_choices(interaction, current)
-
-    @history.autocomplete("entry")
-    @revert.autocomplete("entry")
-    async def any_entries(
-        self, interaction: discord.Interaction[NexusBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Every entry, removed ones included."""
-        return await entry_choices(interaction, current, include_removed=True)
-
-
-class Content(commands.Cog):
-    """Moderator content editing."""
-
-    def __init__(self, bot: NexusBot) -> None:
-        self.bot = bot
-
-    @commands.Cog.listener("on_interaction")
-    async def on_form_submit(self, interaction: discord.Interaction[NexusBot]) -> None:
-        """Handle this cog's forms by custom_id (nothing of the opening process needed)."""
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        custom_id = str(payload(interaction).get("custom_id", ""))
-        if custom_id.startswith(("content:add:", "content:edit:", "content:terms:")):
-            await self.submit(interaction, custom_id)
-
-    @friendly_errors
-    async def submit(self, interaction: discord.Interaction[NexusBot], custom_id: str) -> None:
-        """`submit_form`, with errors answered privately with an error id."""
-        await submit_form(interaction, custom_id)
-
-
-async def setup(bot: NexusBot) -> None:
-    """Register the group and the persistent buttons."""
-    bot.add_dynamic_items(EditAgainButton, ConfirmRemoveButton)
-    bot.tree.add_command(ContentGroup())
-    await bot.add_cog(Content(bot))
-
-
-async def teardown(bot: NexusBot) -> None:
-    """Remove the group added in setup."""
-    bot.tree.remove_command("content")
