@@ -357,11 +357,29 @@ class FeedbackService:
         """Add the gap's question to an entry's learner questions (a new version, audited,
         live at once) and take it out of the inbox."""
         gap = await self.gap(gap_id)
-        change = await self.content.add_question(slug, gap.question, actor)
-        await self.forget(gap_id)
+        return await self.add_question(slug, gap.question, actor)
+
+    async def add_question(self, slug: str, question: str, actor: Actor) -> Change:
+        """Add a learner question to an entry; the inbox forgets that question."""
+        change = await self.content.add_question(slug, " ".join(question.split()), actor)
+        normalized = normalize_question(question)
+        async with self.database.session() as session:
+            await session.exec(delete(GapRow).where(col(GapRow.question) == normalized))
         return change
 
     async def forget(self, gap_id: int) -> None:
-        """Take an answered gap out of the inbox."""
+        """Take a gap out of the inbox."""
         async with self.database.session() as session:
             await session.exec(delete(GapRow).where(col(GapRow.id) == gap_id))
+
+    async def questions_like(self, text: str, limit: int = 25) -> list[str]:
+        """Inbox questions containing `text`, most asked first (for autocomplete)."""
+        needle = normalize_question(text) or ""
+        async with self.database.session() as session:
+            rows = await session.exec(
+                select(GapRow.question)
+                .where(col(GapRow.count) > 0, col(GapRow.question).contains(needle))
+                .order_by(col(GapRow.count).desc(), col(GapRow.id))
+                .limit(limit)
+            )
+            return list(rows.all())

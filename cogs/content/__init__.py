@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from cogs.content._forms import ConfirmRemoveButton, EditAgainButton
 from cogs.content._group import Content, ContentGroup
+from cogs.content._inbox import INBOX_ITEMS
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 async def setup(bot: NexusBot) -> None:
     """Register the group and the persistent buttons."""
-    bot.add_dynamic_items(EditAgainButton, ConfirmRemoveButton)
+    bot.add_dynamic_items(EditAgainButton, ConfirmRemoveButton, *INBOX_ITEMS)
     bot.tree.add_command(ContentGroup())
     await bot.add_cog(Content(bot))
 

@@ -73,11 +73,20 @@ class EntryModal(discord.ui.Modal):
     memory of the process that opened it."""
 
     def __init__(
-        self, draft: Draft | None = None, *, slug: str | None = None, version: int | None = None
+        self,
+        draft: Draft | None = None,
+        *,
+        slug: str | None = None,
+        version: int | None = None,
+        gap_id: int | None = None,
     ) -> None:
         editing = slug is not None
         title = f"Edit: {draft.title}" if editing and draft else "Add an entry"
-        custom_id = form_id("edit", slug, version) if editing else form_id("add")
+        custom_id = (
+            form_id("edit", slug, version)
+            if editing
+            else form_id("add", *([f"gap{gap_id}"] if gap_id is not None else []))
+        )
         super().__init__(title=title[:45], custom_id=custom_id, timeout=None)
         draft = draft or Draft("", "", "", "", "")
         inputs: tuple[discord.ui.TextInput[EntryModal], ...] = (
@@ -188,6 +197,10 @@ async def submit_form(interaction: discord.Interaction[NexusBot], custom_id: str
         try:
             if kind == "add":
                 change = await content.add(draft, actor(interaction))
+                if target:  # opened from the gap inbox: the question joins the new entry
+                    change = await answer_gap(
+                        interaction, int(target[0].removeprefix("gap")), change
+                    )
             else:
                 slug, version = target
                 change = await content.edit(slug, draft, int(version), actor(interaction))
@@ -198,6 +211,20 @@ async def submit_form(interaction: discord.Interaction[NexusBot], custom_id: str
             await return_text(interaction, str(refusal), draft_text(draft), "your-entry.md")
             return
     await report_saved(interaction, change)
+
+
+async def answer_gap(
+    interaction: discord.Interaction[NexusBot], gap_id: int, added: Change
+) -> Change:
+    """After a new entry was saved from the gap inbox: its question becomes one of the entry's
+    learner questions (the newer version is returned) and leaves the inbox. When the entry
+    cannot take it (longer than a learner question may be), it only leaves the inbox."""
+    feedback = interaction.client.feedback
+    try:
+        return await feedback.answer(gap_id, added.entry.slug, actor(interaction))
+    except UserError:
+        await feedback.forget(gap_id)
+        return added
 
 
 async def return_text(

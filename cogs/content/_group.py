@@ -8,10 +8,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.moderation.content import Draft, SearchTerms
+from bot.errors import UserError
+from bot.knowledge.files import MAX_QUESTION
+from bot.moderation.content import ChangeAction, Draft, SearchTerms
 from cogs.checks import ModeratorGroup, moderator_cooldown
-from cogs.components import dynamic_view, payload
+from cogs.components import dynamic_view, inert, payload
 from cogs.content._forms import (
+    NO_PINGS,
     ConfirmRemoveButton,
     EntryModal,
     SearchTermsModal,
@@ -22,6 +25,7 @@ from cogs.content._forms import (
     service,
     submit_form,
 )
+from cogs.content._inbox import send_inbox
 from cogs.embeds import entry_embed
 from cogs.errors import friendly_errors
 
@@ -76,6 +80,64 @@ class ContentGroup(
                 current.title, SearchTerms.of(current), slug=current.slug, version=version
             ),
         )
+
+    @app_commands.command(
+        name="gaps", description="Questions /learn did not answer well, most asked first"
+    )
+    @app_commands.describe(days="Only questions asked within this many days (default 30)")
+    @moderator_cooldown
+    async def gaps(
+        self, interaction: discord.Interaction[NexusBot], days: app_commands.Range[int, 1, 365] = 30
+    ) -> None:
+        """The gap inbox's first page."""
+        await send_inbox(interaction, days)
+
+    @app_commands.command(
+        name="add-question", description="Add a learner question to an entry (search finds it)"
+    )
+    @app_commands.describe(
+        entry="The entry that answers it",
+        question="The question in learners' words (the inbox's questions are offered)",
+    )
+    @moderator_cooldown
+    async def add_question(
+        self,
+        interaction: discord.Interaction[NexusBot],
+        entry: str,
+        question: app_commands.Range[str, 1, MAX_QUESTION],
+    ) -> None:
+        """Add the question as a new version; the inbox forgets it."""
+        feedback = interaction.client.feedback
+        try:
+            change = await feedback.add_question(entry, question, actor(interaction))
+        except UserError as refusal:  # e.g. the entry is full: their question comes back
+            await interaction.response.send_message(
+                f"⚠️ {discord.utils.escape_mentions(str(refusal))[:1500]} Your question: "
+                f"“{inert(question)}”",
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
+            )
+            return
+        title = discord.utils.escape_markdown(change.entry.title)
+        note = (
+            f"**{title}** already has that question."
+            if change.action == ChangeAction.UNCHANGED
+            else f"Added to the learner questions of **{title}** (version {change.version}); "
+            "/learn finds it now."
+        )
+        await interaction.response.send_message(note, ephemeral=True)
+        if change.action != ChangeAction.UNCHANGED:
+            await modlog(interaction, describe(change, interaction.user.mention))
+
+    @add_question.autocomplete("question")
+    async def inbox_questions(
+        self, interaction: discord.Interaction[NexusBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The inbox's questions containing what was typed."""
+        questions = await interaction.client.feedback.questions_like(current)
+        return [
+            app_commands.Choice(name=q[:100], value=q) for q in questions if len(q) <= MAX_QUESTION
+        ]
 
     @app_commands.command(name="remove", description="Remove an entry (it can be reverted)")
     @app_commands.describe(entry="The entry to remove")
@@ -150,6 +212,7 @@ class ContentGroup(
 
     @edit.autocomplete("entry")
     @search_terms.autocomplete("entry")
+    @add_question.autocomplete("entry")
     @remove.autocomplete("entry")
     async def live_entries(
         self, interaction: discord.Interaction[NexusBot], current: str
