@@ -191,6 +191,14 @@ def cmd_content_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_content_gaps(args: argparse.Namespace) -> int:
+    """Print the questions /learn did not answer well (the moderators' gap inbox)."""
+    settings = _settings_or_exit()
+    from bot.feedback.cli import print_gaps
+
+    return asyncio.run(print_gaps(settings, args.days, as_json=args.json))
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the answers the bot would give."""
     if not args.stdin and not " ".join(args.query).strip():
@@ -268,6 +276,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = content_sub.add_parser("export", help="write the database's entries to files")
     export.add_argument("path", nargs="?", help="content folder (default NEXUS_CONTENT_DIR)")
     export.set_defaults(handler=cmd_content_export)
+    gaps = content_sub.add_parser("gaps", help="questions /learn did not answer well")
+    gaps.add_argument("--days", type=int, default=30, help="asked within this many days (30)")
+    gaps.add_argument("--json", action="store_true", help="one JSON list")
+    gaps.set_defaults(handler=cmd_content_gaps)
 
     pairing = sub.add_parser("pairing", help="partner matching tools")
     pairing_sub = pairing.add_subparsers(dest="pairing_command", required=True, metavar="ACTION")

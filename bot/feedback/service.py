@@ -306,7 +306,7 @@ class FeedbackService:
         return removed
 
     # ------------------------------------------------------------------ the inbox
-    async def gaps(self, days: int = 30, page: int = 1) -> GapPage:
+    async def gaps(self, days: int = 30, page: int = 1, per_page: int = PAGE_SIZE) -> GapPage:
         """Page `page` of the gaps asked within `days`, most asked first (dismissed ones only
         once they came back `REAPPEAR_AFTER` times)."""
         shown = (
@@ -321,7 +321,7 @@ class FeedbackService:
             total = (
                 await session.exec(select(func.count()).select_from(GapRow).where(*shown))
             ).one()
-            count = max(1, math.ceil(total / PAGE_SIZE))
+            count = max(1, math.ceil(total / per_page))
             number = min(max(page, 1), count)
             rows = (
                 await session.exec(
@@ -330,8 +330,8 @@ class FeedbackService:
                     .order_by(
                         col(GapRow.count).desc(), col(GapRow.last_seen).desc(), col(GapRow.id)
                     )
-                    .offset((number - 1) * PAGE_SIZE)
-                    .limit(PAGE_SIZE)
+                    .offset((number - 1) * per_page)
+                    .limit(per_page)
                 )
             ).all()
         return GapPage(tuple(Gap.of(row) for row in rows), number, count, total)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
@@ -12,6 +13,12 @@ from pathlib import Path
 import pytest
 
 from bot.config import SettingsError, load_settings
+from bot.db import Database
+from bot.db.migrate import upgrade
+from bot.db.models import AnswerKind
+from bot.feedback import FeedbackService
+from bot.knowledge.service import KnowledgeService
+from bot.moderation.content import ContentService
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -286,3 +293,41 @@ def test_without_the_emulator_the_sandbox_says_why(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "needs the Discord emulator" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_content_gaps_prints_the_inbox_as_text_and_json(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/gaps.db"
+
+    async def ask(*questions: str) -> None:
+        database = Database(url)
+        await upgrade(database)
+        content = ContentService(KnowledgeService(database, ROOT / "content"))
+        for question in questions:
+            await FeedbackService(database, content).record(AnswerKind.NOTHING, question=question)
+        await database.dispose()
+
+    asyncio.run(ask("What is a monad?", "what is a monad", "how do i center a div"))
+    env = {"DATABASE_URL": url, "NEXUS_CONTENT_DIR": str(ROOT / "content")}
+    text = run_cli("content", "gaps", cwd=tmp_path, **env)
+    assert text.returncode == 0, text.stderr
+    header, first, second = text.stdout.splitlines()
+    assert second.endswith("how do i center a div")
+    assert "question" in header and first.split()[0] == "2" and first.endswith("what is a monad")
+    listed = json.loads(run_cli("content", "gaps", "--json", cwd=tmp_path, **env).stdout)
+    assert [(g["question"], g["count"]) for g in listed] == [
+        ("what is a monad", 2),
+        ("how do i center a div", 1),
+    ]
+    assert set(listed[0]) == {
+        "question",
+        "count",
+        "first_seen",
+        "last_seen",
+        "best_suggestion",
+        "helpful",
+        "not_helpful",
+    }
+    old = json.loads(
+        run_cli("content", "gaps", "--json", "--days", "0", cwd=tmp_path, **env).stdout
+    )
+    assert old == []
