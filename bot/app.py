@@ -263,6 +263,9 @@ class NexusBot(commands.Bot):
             "pairing_rounds": self.pairing.rounds_run,
             "scheduler_running": self.reminders.running,
             "entries": len(self.knowledge.index),
+            "answers": dict(self.feedback.answers),
+            "votes": dict(self.feedback.votes),
+            "gaps": self.feedback.gaps_counted,
         }
 
     async def on_ready(self) -> None:

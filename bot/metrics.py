@@ -1,4 +1,5 @@
-"""Prometheus metrics: interactions by command and outcome, latency, reminders, pairing rounds."""
+"""Prometheus metrics: interactions by command and outcome, latency, reminders, pairing rounds,
+/learn answers, votes and gaps."""
 
 from __future__ import annotations
 
@@ -39,6 +40,22 @@ class ServiceCollector(Collector):
         )
         yield GaugeMetricFamily(
             "nexus_knowledge_entries", "Live knowledge entries", value=values["entries"]
+        )
+        answers = CounterMetricFamily(
+            "nexus_learn_answers", "/learn replies and opened entries, by kind", labels=["kind"]
+        )
+        for kind, count in values["answers"].items():
+            answers.add_metric([kind], count)
+        yield answers
+        votes = CounterMetricFamily("nexus_learn_votes", "Votes cast on answers", labels=["vote"])
+        for vote, count in values["votes"].items():
+            votes.add_metric([vote], count)
+        yield votes
+        yield CounterMetricFamily(
+            "nexus_knowledge_gaps",
+            "Questions counted into the gap inbox (nothing found, closest matches unopened, "
+            "Not helpful)",
+            value=values["gaps"],
         )
 
 

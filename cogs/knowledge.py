@@ -207,8 +207,8 @@ async def send_entry(
     live = await live_deadlines(interaction.client.reminders, entry.slug, escape=inert)
     if live is not None:
         add_deadlines(embed, live)
-    kind = AnswerKind.ANSWER if question is not None else AnswerKind.OPENED
-    answer_id = await record_answer(interaction, kind, question=question or None, entry_slug=slug)
+    kind = AnswerKind.ANSWER if question else AnswerKind.OPENED
+    answer_id = await record_answer(interaction, kind, question=question, entry_slug=slug)
     view = entry_view(
         knowledge, entry, shortened=shortened and not full, others=others, answer_id=answer_id
     )
@@ -345,7 +345,7 @@ class Knowledge(commands.Cog):
         """Answer with the best entry, the closest matches, or a clear 'not found'."""
         knowledge = self.bot.knowledge
         if knowledge.get(query.strip()) is not None:  # a slug chosen from autocomplete
-            await send_entry(interaction, query.strip(), ephemeral=not public, question="")
+            await send_entry(interaction, query.strip(), ephemeral=not public, question=query)
             return
         if not query.strip():
             await interaction.response.send_message(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from bot.db import Database
 from bot.db.models import AnswerKind, AnswerRow, GapRow, VoteRow, utcnow
 from bot.errors import UserError
 from bot.feedback.questions import normalize_question
+from bot.feedback.stats import EntryStats, KnowledgeStats, entry_stats, knowledge_stats
 from bot.jobs import Jobs
 from bot.moderation.content import Actor, Change, ContentService
 
@@ -110,6 +112,10 @@ class FeedbackService:
         self.retention = retention
         self.jobs = jobs or Jobs(clock)
         self.clock = clock
+        # What this process counted, for /metrics: answers by kind, votes cast, gaps counted.
+        self.answers: Counter[str] = Counter({kind.value: 0 for kind in AnswerKind})
+        self.votes: Counter[str] = Counter(helpful=0, not_helpful=0)
+        self.gaps_counted = 0
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -147,8 +153,11 @@ class FeedbackService:
             if kind is AnswerKind.NOTHING and normalized:
                 await self._count_gap(session, normalized, None)
             await session.flush()
-            assert row.id is not None
-            return row.id
+            answer_id = row.id
+        assert answer_id is not None
+        self.answers[kind.value] += 1
+        self.gaps_counted += kind is AnswerKind.NOTHING and normalized is not None
+        return answer_id
 
     async def pick(self, answer_id: int) -> None:
         """One of an answer's closest matches was opened: its question was answered."""
@@ -187,7 +196,9 @@ class FeedbackService:
                 await self._count_vote(
                     session, answer.question, answer.entry_slug, helpful, outcome
                 )
-            return outcome
+        self.votes["helpful" if helpful else "not_helpful"] += 1
+        self.gaps_counted += not helpful and answer.question is not None
+        return outcome
 
     async def _count_vote(
         self,
@@ -278,6 +289,7 @@ class FeedbackService:
                 if won.rowcount == 1 and answer.question:
                     await self._count_gap(session, answer.question, answer.best_slug)
                     gaps += 1
+        self.gaps_counted += gaps
         async with self.database.session() as session:  # the picked ones: nothing to count
             await session.exec(
                 update(AnswerRow)
@@ -383,3 +395,12 @@ class FeedbackService:
                 .limit(limit)
             )
             return list(rows.all())
+
+    # ------------------------------------------------------------------ figures
+    async def stats(self) -> KnowledgeStats:
+        """The last weeks' answer rate and votes, and the most opened entries."""
+        return await knowledge_stats(self.database, self.clock())
+
+    async def entry_stats(self, slug: str) -> EntryStats:
+        """One entry's opens and votes (within the retention period)."""
+        return await entry_stats(self.database, slug)

@@ -26,6 +26,7 @@ from cogs.content._forms import (
     submit_form,
 )
 from cogs.content._inbox import send_inbox
+from cogs.content._stats import send_stats
 from cogs.embeds import entry_embed
 from cogs.errors import friendly_errors
 
@@ -91,6 +92,17 @@ class ContentGroup(
     ) -> None:
         """The gap inbox's first page."""
         await send_inbox(interaction, days)
+
+    @app_commands.command(
+        name="stats", description="How entries are used: opens, votes, the weekly answer rate"
+    )
+    @app_commands.describe(entry="Only this entry (default: every entry, with a chart)")
+    @moderator_cooldown
+    async def stats(
+        self, interaction: discord.Interaction[NexusBot], entry: str | None = None
+    ) -> None:
+        """Figures for one entry, or overall with a chart."""
+        await send_stats(interaction, entry)
 
     @app_commands.command(
         name="add-question", description="Add a learner question to an entry (search finds it)"
@@ -213,6 +225,7 @@ class ContentGroup(
     @edit.autocomplete("entry")
     @search_terms.autocomplete("entry")
     @add_question.autocomplete("entry")
+    @stats.autocomplete("entry")
     @remove.autocomplete("entry")
     async def live_entries(
         self, interaction: discord.Interaction[NexusBot], current: str

@@ -77,3 +77,25 @@ async def test_closest_matches_are_a_gap_only_when_none_is_opened(sandbox: Sandb
     assert await inbox(sandbox) == {}
     await step([sandbox.bot], timedelta(minutes=5))
     assert await inbox(sandbox) == {"my server": (1, 0, 0)}
+
+
+async def test_content_stats_shows_use_votes_and_a_weekly_chart(sandbox: Sandbox) -> None:
+    ada, grace, emulator = sandbox.cast.learner, sandbox.cast.moderator, sandbox.emulator
+    answer = await emulator.run(ada, "learn", query="docker")
+    await (await emulator.click(ada, answer, HELPFUL)).wait_message()
+    await emulator.run(ada, "learn", query="banana spaceship")
+
+    overall = await emulator.run(grace, "content stats")
+    assert overall.ephemeral
+    text = overall.embeds[0]["description"]
+    assert "**Questions asked:** 2" in text and "50%" in text and "Docker: 1" in text
+    assert overall.embeds[0]["image"]["url"] == "attachment://knowledge-stats.png"
+    assert overall.files["knowledge-stats.png"].startswith(b"\x89PNG")
+
+    one = await emulator.run(grace, "content stats", entry="docker")
+    assert "**Opened:** 1 times" in one.embeds[0]["description"]
+    assert "👍 1 · 👎 0" in one.embeds[0]["description"]
+    refused = await (
+        await emulator.slash(ada, "content stats", bypass_permissions=True)
+    ).wait_message()
+    assert "Only moderators" in refused.content

@@ -56,6 +56,19 @@ async def test_healthz_and_metrics(settings: Settings) -> None:
         async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
             text = await response.text()
         assert 'nexus_interactions_total{command="component:learn:more",outcome="ok"} 1.0' in text
+        # The knowledge base's feedback loop: answers by kind, votes, gaps.
+        assert 'nexus_learn_answers_total{kind="answer"} 1.0' in text
+        assert 'nexus_learn_answers_total{kind="opened"} 1.0' in text
+        assert 'nexus_learn_votes_total{vote="not_helpful"} 0.0' in text
+        await sandbox.emulator.run(sandbox.cast.learner, "learn", query="banana spaceship")
+        await (
+            await sandbox.emulator.click(sandbox.cast.learner, answer, "👎 Not helpful")
+        ).wait_message()
+        async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+            text = await response.text()
+        assert 'nexus_learn_answers_total{kind="nothing"} 1.0' in text
+        assert 'nexus_learn_votes_total{vote="not_helpful"} 1.0' in text
+        assert "nexus_knowledge_gaps_total 2.0" in text
 
 
 async def test_health_reports_a_dropped_gateway(
