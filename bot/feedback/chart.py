@@ -19,22 +19,25 @@ def weekly_chart(stats: KnowledgeStats) -> bytes:
     figure = Figure(figsize=(7, 3.4), dpi=100)
     axes = figure.subplots()
     labels = [week.start.strftime("%d %b") for week in stats.weeks]
+    x = list(range(len(labels)))  # positions, so that weeks without a figure keep their place
     rates = [week.answer_rate for week in stats.weeks]
     shares = [week.helpful_share for week in stats.weeks]
     axes.plot(
-        labels,
+        x,
         [float("nan") if r is None else 100 * r for r in rates],
         marker="o",
         color="#3498db",
         label="questions answered with a confident entry",
     )
     axes.plot(
-        labels,
+        x,
         [float("nan") if s is None else 100 * s for s in shares],
         marker="s",
         color="#2ecc71",
         label="votes that said Helpful",
     )
+    axes.set_xticks(x, labels)
+    axes.set_xlim(-0.5, len(x) - 0.5)
     axes.set_ylim(0, 105)
     axes.yaxis.set_major_formatter(PercentFormatter())
     axes.set_title("/learn, week by week (weeks start on Monday, UTC)")
@@ -42,7 +45,7 @@ def weekly_chart(stats: KnowledgeStats) -> bytes:
     if not any(r is not None for r in rates):
         axes.text(0.5, 0.5, "no questions yet", ha="center", va="center", transform=axes.transAxes)
     axes.legend(
-        fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=2, frameon=False
+        fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=2, frameon=False
     )
     figure.tight_layout()
     buffer = io.BytesIO()
