@@ -25,6 +25,7 @@ CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE = 4, 
 AUTOCOMPLETE_RESULT, MODAL = 8, 9
 
 SUBCOMMAND, SUBCOMMAND_GROUP = 1, 2
+CHAT_INPUT, MESSAGE_COMMAND = 1, 3  # application command types (USER, 2, is not modelled)
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 3, 4, 5, 6, 7, 8, 9, 10
 
 
@@ -116,14 +117,17 @@ class InteractionRecord:
         return found + self.followups
 
 
-def find_command(world: World, name: str) -> tuple[dict[str, Any], bool]:
-    """The registered command called `name` (guild commands first) and whether it is a guild one."""
+def find_command(world: World, name: str, kind: int = CHAT_INPUT) -> tuple[dict[str, Any], bool]:
+    """The registered command of type `kind` called `name` (guild commands first) and whether
+    it is a guild one."""
     for command in world.guild_commands:
-        if command["name"] == name and command.get("type", 1) == 1:
+        if command["name"] == name and command.get("type", 1) == kind:
             return command, True
     for command in world.global_commands:
-        if command["name"] == name and command.get("type", 1) == 1:
+        if command["name"] == name and command.get("type", 1) == kind:
             return command, False
+    if kind == MESSAGE_COMMAND:
+        raise UsageError(f"no message command {name!r} is registered (Apps menu)")
     raise UsageError(f"no slash command /{name} is registered")
 
 

@@ -1,7 +1,8 @@
 """The API for tests and the sandbox: members of the world acting at a Discord client.
 
 A member runs a slash command, types into an autocompleted option, clicks a button or
-chooses in a select, and submits a modal. Each becomes the INTERACTION_CREATE Discord would
+chooses in a select, submits a modal, posts a message in a channel, and runs a message command
+from a message's Apps menu. Each becomes the INTERACTION_CREATE Discord would
 dispatch, refused with `UsageError` where Discord's client would not let a person send it
 (an unknown option, a hidden command, a disabled button).
 """
@@ -15,6 +16,7 @@ from emulator.gateway import Gateway
 from emulator.interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
+    MESSAGE_COMMAND,
     MESSAGE_COMPONENT,
     MODAL_SUBMIT,
     InteractionRecord,
@@ -23,6 +25,7 @@ from emulator.interactions import (
     find_command,
     new_token,
 )
+from emulator.messages import resolve_mentions
 from emulator.render import modal_submit_components, render_modal
 from emulator.world import ALL_PERMISSIONS, TEXT_CHANNEL, Channel, Message, User, World
 
@@ -151,6 +154,59 @@ class Members:
         await self._dispatch_interaction(record.payload)
         return record
 
+    async def say(self, user: User, text: str, *, channel: Channel | None = None) -> Message:
+        """Post `text` as `user` in `channel` (the default one). The bot is sent the
+        MESSAGE_CREATE without the text, as Discord sends it to a bot without the privileged
+        MESSAGE_CONTENT intent (content, embeds, attachments and components left out) unless
+        the message mentions the bot."""
+        channel = channel or self.default_channel
+        if not text.strip() or len(text) > 2000:
+            raise UsageError("a message holds 1-2000 characters")
+        everyone, users, roles = resolve_mentions(text, None)
+        message = Message(
+            id=self.world.snowflake(),
+            channel_id=channel.id,
+            author=user,
+            content=text,
+            guild_id=channel.guild_id,
+            mention_everyone=everyone,
+            mention_user_ids=users,
+            mention_role_ids=roles,
+        )
+        self.world.messages[message.id] = message
+        event = message.payload(self.world.users)
+        if self.world.bot_user.id not in users:
+            event.update(content="", embeds=[], attachments=[], components=[])
+        if channel.guild_id is not None:
+            member = self.world.members[user.id].payload(with_user=False)
+            event["member"] = member
+        await self.gateway.dispatch("MESSAGE_CREATE", event)
+        return message
+
+    async def message_command(
+        self, user: User, name: str, message: Message, *, bypass_permissions: bool = False
+    ) -> InteractionRecord:
+        """Run the message command `name` from `message`'s Apps menu, as `user`. Discord puts
+        the whole message, text included, in the interaction's resolved data, whatever the
+        bot's intents."""
+        command, is_guild = find_command(self.world, name, MESSAGE_COMMAND)
+        self._check_visible(user, command, bypass_permissions)
+        if message.ephemeral:
+            raise UsageError("an ephemeral message has no Apps menu")
+        data: dict[str, Any] = {
+            "id": command["id"],
+            "name": command["name"],
+            "type": MESSAGE_COMMAND,
+            "target_id": str(message.id),
+            "resolved": {"messages": {str(message.id): message.payload(self.world.users)}},
+        }
+        if is_guild:
+            data["guild_id"] = str(self.world.guild_id)
+        channel = self.world.channels[message.channel_id]
+        record = self._interaction(APPLICATION_COMMAND, user, channel, data)
+        await self._dispatch_interaction(record.payload)
+        return record
+
     async def run(self, user: User, command_line: str, **values: Any) -> Message:
         """Run a command and return the reply message (asserting it was acknowledged in time)."""
         record = await self.slash(user, command_line, **values)
@@ -174,13 +230,7 @@ class Members:
     ) -> dict[str, Any]:
         name, *path = command_line.strip().lstrip("/").split()
         command, is_guild = find_command(self.world, name)
-        required = command.get("default_member_permissions")
-        if required is not None and not bypass_permissions:
-            needed = int(required)
-            if self.world.permissions_of(user.id) & needed != needed:
-                raise UsageError(
-                    f"/{name} is hidden from {user.username} (default_member_permissions)"
-                )
+        self._check_visible(user, command, bypass_permissions)
         options, resolved = build_options(self.world, command, path, values, focused=focused)
         data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1, "options": options}
         if resolved:
@@ -188,6 +238,17 @@ class Members:
         if is_guild:
             data["guild_id"] = str(self.world.guild_id)
         return data
+
+    def _check_visible(self, user: User, command: dict[str, Any], bypass_permissions: bool) -> None:
+        """Refuse a command that `default_member_permissions` hides from `user`."""
+        required = command.get("default_member_permissions")
+        if required is not None and not bypass_permissions:
+            needed = int(required)
+            if self.world.permissions_of(user.id) & needed != needed:
+                raise UsageError(
+                    f"{command['name']!r} is hidden from {user.username} "
+                    "(default_member_permissions)"
+                )
 
     def _interaction(
         self,

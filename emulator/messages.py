@@ -19,6 +19,7 @@ from emulator.world import Message, World, iso_now
 
 EPHEMERAL, LOADING = 64, 128  # message flags
 CHAT_INPUT_COMMAND_REPLY = 20  # message type of a slash command's response
+REPLY = 19  # message type of a reply to another message
 MENTION = re.compile(r"<@(!|&)?(\d+)>")
 
 MessageListener = Callable[[Message], None]
@@ -58,10 +59,30 @@ class MessageStore:
             nonce=None if body.get("nonce") is None else str(body["nonce"]),
         )
         _apply(message, body)
+        self._reply(message, body)
         message.files = dict(body.get(FILES) or {})
         self.world.messages[message.id] = message
         self._tell(message)
         return message
+
+    def _reply(self, message: Message, body: dict[str, Any]) -> None:
+        """Make `message` a reply when `body` references a message of its channel. An unknown
+        one is a 400 unless `fail_if_not_exists` is false (then it is a plain message). The
+        replied-to author is pinged when `allowed_mentions` is absent or says `replied_user`."""
+        reference = body.get("message_reference")
+        if not reference:
+            return
+        replied = self.world.messages.get(int(reference["message_id"]))
+        in_channel = replied is not None and replied.channel_id == message.channel_id
+        if replied is None or not in_channel or replied.ephemeral:
+            if reference.get("fail_if_not_exists", True):
+                raise invalid_form_body(["message_reference: Unknown message"])
+            return
+        message.referenced, message.type = replied, REPLY
+        allowed = body.get("allowed_mentions")
+        pings = allowed is None or bool(allowed.get("replied_user"))
+        if pings and replied.author.id not in message.mention_user_ids:
+            message.mention_user_ids.append(replied.author.id)
 
     def edit(self, message: Message, body: dict[str, Any]) -> Message:
         """Apply a partial edit; Discord checks the message as it would be afterwards."""

@@ -8,7 +8,9 @@ non-empty list into a 400 response.
 What is validated, because the bot sends it (found by reading cogs/ and recording every body
 the bot sent to the emulator in the test suite), with Discord's limits the bot could hit:
 - command sync: CHAT_INPUT commands (at most 100 per guild or globally, unique names), names
-  (Discord's pattern, lowercase), descriptions, options of types SUB_COMMAND,
+  (Discord's pattern, lowercase), descriptions; MESSAGE context-menu commands (at most 5 per
+  guild or globally, unique names of 1-32 characters in any case and with spaces, an empty
+  description, no options); options of types SUB_COMMAND,
   SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN and USER (at most 25 per level, unique names,
   Discord's nesting, required before optional), string and integer choices (at most 25),
   autocomplete, min/max_length of strings, min/max_value of integers,
@@ -16,7 +18,8 @@ the bot sent to the emulator in the test suite), with Discord's limits the bot c
   names, descriptions and choices;
 - messages: content (2,000 characters), nonce, flags, tts, at most 10 embeds (title,
   description, color, footer text, author name, fields, image URL; 6,000 characters in all),
-  ``allowed_mentions``, attachments, and components: at most 5 action rows, each with 1-5
+  ``allowed_mentions``, a reply's ``message_reference`` (type 0, a message id), attachments,
+  and components: at most 5 action rows, each with 1-5
   buttons (styles 1-4, a label or an emoji) or one string select (1-25 options), every
   custom_id 1-100 characters and unique in its message; and no empty message;
 - interaction responses: a callback type that fits the interaction (4-9), message data as
@@ -25,7 +28,8 @@ the bot sent to the emulator in the test suite), with Discord's limits the bot c
 - guild scheduled events: name, description, GUILD_ONLY privacy, an external event's location
   and end time, a start in the future.
 
-Out of scope, because the bot sends none of it: context-menu commands, the option types
+Out of scope, because the bot sends none of it: USER context-menu commands, forwarded
+messages (``message_reference`` type 1), the option types
 CHANNEL, ROLE, MENTIONABLE, NUMBER and ATTACHMENT, localizations, ``contexts`` and
 ``integration_types``, link and premium buttons, user/role/mentionable/channel selects, layout
 components (IS_COMPONENTS_V2), labels and text displays in modals, stickers, polls, embed URLs,
@@ -232,8 +236,12 @@ def _snowflake(value: object) -> bool:
 # Application commands
 # ---------------------------------------------------------------------------------------------
 
-_COMMAND_TYPES: Final[Mapping[int, str]] = {1: "CHAT_INPUT"}
-_MAX_COMMANDS: Final = 100  # CHAT_INPUT commands per guild, and globally
+_CHAT_INPUT, _MESSAGE_COMMAND = 1, 3
+_COMMAND_TYPES: Final[Mapping[int, str]] = {_CHAT_INPUT: "CHAT_INPUT", _MESSAGE_COMMAND: "MESSAGE"}
+_MAX_COMMANDS: Final[Mapping[int, int]] = {
+    _CHAT_INPUT: 100,  # per guild, and globally
+    _MESSAGE_COMMAND: 5,
+}
 
 _SUB_COMMAND, _SUB_COMMAND_GROUP, _STRING, _INTEGER = 1, 2, 3, 4
 _OPTION_TYPES: Final[Mapping[int, str]] = {
@@ -424,6 +432,19 @@ def _command(r: _Report, path: str, cmd: Mapping[str, Any]) -> None:
         r.boolean(f"{path}.{flag}", cmd.get(flag))
 
 
+def _message_command(r: _Report, path: str, cmd: Mapping[str, Any]) -> None:
+    """One MESSAGE context-menu command: a name shown in the Apps menu (any case, spaces
+    allowed), an empty description and no options."""
+    r.string(f"{path}.name", cmd.get("name"), 32, min_len=1, required=True)
+    if cmd.get("description") not in (None, ""):
+        r.add(f"{path}.description", "must be empty for a MESSAGE command")
+    if _is_set(cmd.get("options")):
+        r.add(f"{path}.options", "a MESSAGE command takes no options")
+    _permissions(r, f"{path}.default_member_permissions", cmd.get("default_member_permissions"))
+    for flag in ("dm_permission", "nsfw"):
+        r.boolean(f"{path}.{flag}", cmd.get(flag))
+
+
 def validate_command_sync(commands: list[dict[str, Any]], *, guild: bool) -> list[str]:
     """Check a bulk-overwrite body (``PUT .../commands``) against Discord's command rules.
 
@@ -435,25 +456,32 @@ def validate_command_sync(commands: list[dict[str, Any]], *, guild: bool) -> lis
         return r.errors
 
     scope = "guild" if guild else "global"
-    count = 0
-    seen: set[str] = set()
+    counts: dict[int, int] = dict.fromkeys(_COMMAND_TYPES, 0)
+    seen: set[tuple[int, str]] = set()
     for path, data in _objects(r, "commands", commands):
         ctype = data.get("type")
         ctype = 1 if ctype is None else ctype
         if not r.one_of(f"{path}.type", ctype, _COMMAND_TYPES, note=NOT_MODELLED):
             continue
-        count += 1
-        _command(r, path, data)
+        counts[ctype] += 1
+        if ctype == _CHAT_INPUT:
+            _command(r, path, data)
+        else:
+            _message_command(r, path, data)
         name = data.get("name")
         if isinstance(name, str):
-            if name in seen:
-                r.add(f"{path}.name", f"duplicate {scope} CHAT_INPUT command name {name!r}")
-            seen.add(name)
+            if (ctype, name) in seen:
+                kind = _COMMAND_TYPES[ctype]
+                r.add(f"{path}.name", f"duplicate {scope} {kind} command name {name!r}")
+            seen.add((ctype, name))
 
-    if count > _MAX_COMMANDS:
-        r.add(
-            "commands", f"at most {_MAX_COMMANDS} {scope} CHAT_INPUT commands allowed (got {count})"
-        )
+    for ctype, count in counts.items():
+        if count > _MAX_COMMANDS[ctype]:
+            r.add(
+                "commands",
+                f"at most {_MAX_COMMANDS[ctype]} {scope} {_COMMAND_TYPES[ctype]} commands "
+                f"allowed (got {count})",
+            )
     return r.errors
 
 
@@ -559,6 +587,7 @@ def _message(r: _Report, prefix: str, payload: object, *, edit: bool) -> None:
         r.add(at("embeds"), f"embed text totals {embed_chars} characters (at most 6000)")
 
     _allowed_mentions(r, at("allowed_mentions"), data.get("allowed_mentions"))
+    _message_reference(r, at("message_reference"), data.get("message_reference"))
     components = data.get("components")
     _components(r, at("components"), components)
     attachments = r.array(at("attachments"), data.get("attachments"), 10)
@@ -571,6 +600,20 @@ def _message(r: _Report, prefix: str, payload: object, *, edit: bool) -> None:
             prefix or "body",
             "cannot send an empty message: give content, embeds, components or attachments",
         )
+
+
+def _message_reference(r: _Report, path: str, value: object) -> None:
+    """A reply's reference: the message replied to (type 0, DEFAULT; forwards not modelled)."""
+    data = r.obj(path, value)
+    if data is None:
+        return
+    r.one_of(f"{path}.type", data.get("type", 0), {0: "DEFAULT"}, note=NOT_MODELLED)
+    if not _snowflake(data.get("message_id")):
+        r.add(f"{path}.message_id", "must be a message id")
+    for key in ("channel_id", "guild_id"):
+        if data.get(key) is not None and not _snowflake(data[key]):
+            r.add(f"{path}.{key}", "must be a snowflake")
+    r.boolean(f"{path}.fail_if_not_exists", data.get("fail_if_not_exists"))
 
 
 def validate_message(payload: dict[str, Any], *, edit: bool = False) -> list[str]:

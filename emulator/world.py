@@ -208,6 +208,7 @@ class Message:
     edited_timestamp: str | None = None
     created_monotonic: float = field(default_factory=time.monotonic)
     files: dict[str, bytes] = field(default_factory=dict)  # uploaded attachments by file name
+    referenced: Message | None = None  # the message this one replies to
 
     @property
     def created_at(self) -> datetime:
@@ -252,6 +253,17 @@ class Message:
             data["guild_id"] = str(self.guild_id)
         if self.nonce is not None:
             data["nonce"] = self.nonce
+        if self.referenced is not None:
+            replied = self.referenced
+            data["message_reference"] = {
+                "type": 0,
+                "message_id": str(replied.id),
+                "channel_id": str(replied.channel_id),
+                **({"guild_id": str(replied.guild_id)} if replied.guild_id else {}),
+            }
+            data["referenced_message"] = {
+                k: v for k, v in replied.payload(users).items() if k != "referenced_message"
+            }
         return data
 
 

@@ -59,9 +59,40 @@ COMMAND_CASES: list[tuple[str, list[Json], str | None]] = [
     # command types
     ("chat-input", [command()], None),
     ("type-defaults-to-chat-input", [{"name": "ask", "description": "d"}], None),
-    # context menus (USER, MESSAGE) are out of scope: refused, saying so
-    ("user-command", [{"type": 2, "name": "High Five"}], "2 is not one of 1 (CHAT_INPUT) ("),
+    # USER context menus are out of scope: refused, saying so
+    ("user-command", [{"type": 2, "name": "High Five"}], "2 is not one of 1 (CHAT_INPUT), 3"),
     ("unknown-type", [command(type=9)], "is not one of 1 (CHAT_INPUT)"),
+    # MESSAGE context menus: any case and spaces, 1-32 characters, no description or options
+    ("message-command", [{"type": 3, "name": "Answer with Nexus"}], None),
+    ("message-command-empty-description", [{"type": 3, "name": "A b", "description": ""}], None),
+    ("message-command-32", [{"type": 3, "name": "A" * 32}], None),
+    ("message-command-33", [{"type": 3, "name": "A" * 33}], "commands[0].name"),
+    (
+        "message-command-description",
+        [{"type": 3, "name": "Answer", "description": "Answers"}],
+        "description: must be empty for a MESSAGE command",
+    ),
+    (
+        "message-command-options",
+        [{"type": 3, "name": "Answer", "options": [option()]}],
+        "a MESSAGE command takes no options",
+    ),
+    (
+        "message-command-and-slash-share-a-name",
+        [command(name="answer"), {"type": 3, "name": "answer"}],
+        None,
+    ),
+    (
+        "message-command-duplicate",
+        [{"type": 3, "name": "Answer"}, {"type": 3, "name": "Answer"}],
+        "commands[1].name: duplicate guild MESSAGE command name",
+    ),
+    ("5-message-commands", [{"type": 3, "name": f"M{i}"} for i in range(5)], None),
+    (
+        "6-message-commands",
+        [{"type": 3, "name": f"M{i}"} for i in range(6)],
+        "at most 5 guild MESSAGE commands",
+    ),
     # chat input names
     ("name-dash-underscore", [command(name="ask-a_q")], None),
     ("name-unicode", [command(name="café-日本語")], None),
@@ -473,6 +504,32 @@ MESSAGE_CASES: list[tuple[str, Json, str | None]] = [
     ("color-too-big", {"embeds": [embed(color=0x1000000)]}, "color: must be between"),
     ("color-negative", {"embeds": [embed(color=-1)]}, "color"),
     ("color-string", {"embeds": [embed(color="red")]}, "color: must be an integer"),
+    # replies
+    ("reply", {"content": "x", "message_reference": {"message_id": "12"}}, None),
+    (
+        "reply-in-full",
+        {
+            "content": "x",
+            "message_reference": {
+                "message_id": 12,
+                "channel_id": "3",
+                "guild_id": "4",
+                "fail_if_not_exists": False,
+            },
+        },
+        None,
+    ),
+    ("reply-without-id", {"content": "x", "message_reference": {}}, "message_id: must be a"),
+    (
+        "reply-bad-channel",
+        {"content": "x", "message_reference": {"message_id": "1", "channel_id": "x"}},
+        "message_reference.channel_id: must be a snowflake",
+    ),
+    (
+        "forward",
+        {"content": "x", "message_reference": {"type": 1, "message_id": "1"}},
+        "message_reference.type: 1 is not one of 0 (DEFAULT)",
+    ),
     # allowed mentions
     ("mentions-parse", {"content": "x", "allowed_mentions": {"parse": ["users", "roles"]}}, None),
     ("mentions-none", {"content": "x", "allowed_mentions": {"parse": []}}, None),
