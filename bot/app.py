@@ -237,9 +237,12 @@ class NexusBot(commands.Bot):
 
     def _count_every_command_from_zero(self) -> None:
         """Expose every command's counters at zero from boot (a rate needs a starting point)."""
-        for command in self.tree.walk_commands(guild=self.guild_object):
+        guild = self.guild_object
+        for command in self.tree.walk_commands(guild=guild):
             if isinstance(command, app_commands.Command):
                 self.metrics.zero(command.qualified_name, InteractionOutcome)
+        for menu in self.tree.get_commands(guild=guild, type=discord.AppCommandType.message):
+            self.metrics.zero(menu.qualified_name, InteractionOutcome)
 
     def observe(self, interaction: discord.Interaction[Any], outcome: InteractionOutcome) -> None:
         """Count a finished command in the metrics."""

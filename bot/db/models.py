@@ -389,7 +389,7 @@ class AnswerRow(SQLModel, table=True):
 
     __tablename__ = "learn_answer"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(sa_type=BigInteger, primary_key=True)  # the interaction's snowflake
     kind: str = Field(max_length=16)
     question: str | None = Field(default=None, max_length=200)
     entry_slug: str | None = Field(default=None, max_length=64, index=True)
@@ -404,7 +404,9 @@ class VoteRow(SQLModel, table=True):
 
     __tablename__ = "learn_vote"
 
-    answer_id: int = Field(foreign_key="learn_answer.id", primary_key=True, ondelete="CASCADE")
+    answer_id: int = Field(
+        sa_type=BigInteger, foreign_key="learn_answer.id", primary_key=True, ondelete="CASCADE"
+    )
     member_id: int = Field(sa_type=BigInteger, primary_key=True)
     helpful: bool
     voted_at: datetime = Field(default_factory=utcnow)

@@ -10,8 +10,10 @@ database count each event once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
+import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from bot.feedback.questions import normalize_question
 from bot.feedback.stats import EntryStats, KnowledgeStats, entry_stats, knowledge_stats
 from bot.jobs import Jobs
 from bot.moderation.content import Actor, Change, ContentService
+from bot.nonces import Nonces
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +115,8 @@ class FeedbackService:
         self.retention = retention
         self.jobs = jobs or Jobs(clock)
         self.clock = clock
+        self.nonces = Nonces(database)
+        self._recording: dict[int, asyncio.Task[None]] = {}  # answers being written
         # What this process counted, for /metrics: answers by kind, votes cast, gaps counted.
         self.answers: Counter[str] = Counter({kind.value: 0 for kind in AnswerKind})
         self.votes: Counter[str] = Counter(helpful=0, not_helpful=0)
@@ -125,49 +130,114 @@ class FeedbackService:
         self.jobs.every(f"{JOBS}sweep", SWEEP_SECONDS, self.sweep)
 
     async def stop(self) -> None:
-        """Stop both jobs, letting a run in progress finish."""
+        """Stop both jobs, letting a run in progress and the answers being written finish."""
         await self.jobs.stop_group(JOBS, STOP_TIMEOUT)
+        if self._recording:
+            await asyncio.wait(list(self._recording.values()), timeout=STOP_TIMEOUT)
 
     # ------------------------------------------------------------------ recording
     async def record(
         self,
         kind: AnswerKind,
         *,
+        answer_id: int | None = None,
         question: str | None = None,
         entry_slug: str | None = None,
         best_slug: str | None = None,
     ) -> int:
-        """Record a reply that showed knowledge; its id is what vote buttons carry. Nothing
-        found makes the question a gap at once; closest matches wait for `settle`."""
+        """Record a reply that showed knowledge under `answer_id` (the bot passes the
+        interaction's id, which its vote buttons carried already; otherwise a random one).
+        Nothing found makes the question a gap at once; closest matches wait for `settle`.
+        Recording twice under one id counts once."""
+        answer_id = secrets.randbits(62) if answer_id is None else answer_id
         normalized = normalize_question(question) if question else None
         async with self.database.session() as session:
-            row = AnswerRow(
-                kind=kind,
-                question=normalized,
-                entry_slug=entry_slug,
-                best_slug=best_slug,
-                settled=not (kind is AnswerKind.MATCHES and normalized),
-                created_at=self.clock(),
+            added = await session.exec(
+                self._insert(AnswerRow)
+                .values(
+                    id=answer_id,
+                    kind=kind,
+                    question=normalized,
+                    entry_slug=entry_slug,
+                    best_slug=best_slug,
+                    picked=False,
+                    settled=not (kind is AnswerKind.MATCHES and normalized),
+                    created_at=self.clock(),
+                )
+                .on_conflict_do_nothing()
             )
-            session.add(row)
+            if added.rowcount != 1:
+                return answer_id
             if kind is AnswerKind.NOTHING and normalized:
                 await self._count_gap(session, normalized, None)
-            await session.flush()
-            answer_id = row.id
-        assert answer_id is not None
         self.answers[kind.value] += 1
         self.gaps_counted += kind is AnswerKind.NOTHING and normalized is not None
         return answer_id
 
+    def record_soon(
+        self,
+        kind: AnswerKind,
+        *,
+        answer_id: int,
+        question: str | None = None,
+        entry_slug: str | None = None,
+        best_slug: str | None = None,
+    ) -> asyncio.Task[None]:
+        """`record` in a task of its own, so a reply need not wait for a busy database; votes,
+        picks and choices on the answer wait for it. A failure is logged."""
+
+        async def write() -> None:
+            try:
+                await self.record(
+                    kind,
+                    answer_id=answer_id,
+                    question=question,
+                    entry_slug=entry_slug,
+                    best_slug=best_slug,
+                )
+            except Exception:
+                log.exception("could not record answer %d", answer_id)
+
+        task = asyncio.create_task(write())
+        self._recording[answer_id] = task
+        task.add_done_callback(lambda _: self._recording.pop(answer_id, None))
+        return task
+
+    async def _recorded(self, answer_id: int) -> None:
+        """Wait until answer `answer_id`, if this process is writing it, is written."""
+        writing = self._recording.get(answer_id)
+        if writing is not None:
+            await asyncio.shield(writing)
+
     async def pick(self, answer_id: int) -> None:
         """One of an answer's closest matches was opened: its question was answered."""
+        await self._recorded(answer_id)
         async with self.database.session() as session:
             await session.exec(
                 update(AnswerRow).where(col(AnswerRow.id) == answer_id).values(picked=True)
             )
 
+    async def answer_with(self, answer_id: int, slug: str) -> bool:
+        """A member chose `slug` among the matches offered for a message (*Answer with
+        Nexus*): the answer becomes a confident one, whose votes are the reply's. False when
+        the answer is gone (past retention)."""
+        await self._recorded(answer_id)
+        async with self.database.session() as session:
+            done = await session.exec(
+                update(AnswerRow)
+                .where(col(AnswerRow.id) == answer_id)
+                .values(kind=AnswerKind.ANSWER, entry_slug=slug, picked=True, settled=True)
+            )
+        return bool(done.rowcount)
+
+    async def reply_nonce(self, answer_id: int, slug: str, channel_id: int) -> str:
+        """The nonce of the reply that posts `slug` for an answer: a second click within
+        Discord's nonce window posts nothing more."""
+        return await self.nonces("answer-with", answer_id, channel_id, slug)
+
     async def vote(self, answer_id: int, member_id: int, helpful: bool) -> VoteOutcome:
         """Record a member's vote on an answer (a second click changes it)."""
+        await self._recorded(answer_id)
         now = self.clock()
         async with self.database.session() as session:
             answer = await session.get(AnswerRow, answer_id)

@@ -120,10 +120,11 @@ class ContentGroup(
     ) -> None:
         """Add the question as a new version; the inbox forgets it."""
         feedback = interaction.client.feedback
+        await interaction.response.defer(ephemeral=True, thinking=True)  # saving may take time
         try:
             change = await feedback.add_question(entry, question, actor(interaction))
         except UserError as refusal:  # e.g. the entry is full: their question comes back
-            await interaction.response.send_message(
+            await interaction.followup.send(
                 f"⚠️ {discord.utils.escape_mentions(str(refusal))[:1500]} Your question: "
                 f"“{inert(question)}”",
                 ephemeral=True,
@@ -137,7 +138,7 @@ class ContentGroup(
             else f"Added to the learner questions of **{title}** (version {change.version}); "
             "/learn finds it now."
         )
-        await interaction.response.send_message(note, ephemeral=True)
+        await interaction.followup.send(note, ephemeral=True)
         if change.action != ChangeAction.UNCHANGED:
             await modlog(interaction, describe(change, interaction.user.mention))
 

@@ -204,9 +204,10 @@ class GapEntrySelect(
 
 async def add_question(interaction: discord.Interaction[NexusBot], gap_id: int, slug: str) -> None:
     """Put a gap's question into an entry's learner questions and say so."""
+    await interaction.response.defer(ephemeral=True, thinking=True)  # saving may take time
     change = await interaction.client.feedback.answer(gap_id, slug, actor(interaction))
     title = discord.utils.escape_markdown(change.entry.title)
-    await interaction.response.send_message(
+    await interaction.followup.send(
         f"Added to the learner questions of **{title}** (version {change.version}); "
         "/learn finds it now.",
         ephemeral=True,
@@ -253,11 +254,12 @@ class DismissButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Dismiss, then show the same page without it."""
         ensure_moderator(interaction)
+        await interaction.response.defer()  # the page is edited once the write is done
         bot: NexusBot = interaction.client
         gap = await bot.feedback.dismiss(self.gap_id)
         page = await bot.feedback.gaps(self.days, self.page)
         embed, view = inbox_message(bot, page, self.days)
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             content=f"Dismissed “{question_text(gap)}”: it comes back if asked "
             f"{REAPPEAR_AFTER} more times.",
             embed=embed,

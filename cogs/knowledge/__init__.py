@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cogs.knowledge._answer_with import AnswerSelect
 from cogs.knowledge._answers import ClosestMatchButton, OpenEntryButton, ReadMoreButton, VoteButton
 from cogs.knowledge._cog import CategoryName, Knowledge
 from cogs.knowledge._topics import TopicSelect, TopicsPageButton
@@ -25,6 +26,7 @@ async def setup(bot: NexusBot) -> None:
         ReadMoreButton,
         ClosestMatchButton,
         VoteButton,
+        AnswerSelect,
         TopicsPageButton,
         TopicSelect,
     )

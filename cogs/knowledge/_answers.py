@@ -4,6 +4,8 @@ what they open, so they keep working on old messages and after a restart."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from typing import TYPE_CHECKING, Any, Self
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_RELATED_BUTTONS = 4
+RECORD_BUDGET = 1.0
+"""Seconds a reply waits for its answer to be recorded."""
 
 
 def service(interaction: discord.Interaction[NexusBot]) -> KnowledgeService:
@@ -74,14 +78,14 @@ def entry_view(
 
 async def record_answer(
     interaction: discord.Interaction[NexusBot], kind: AnswerKind, **shown: str | None
-) -> int | None:
-    """Record what a reply shows, for votes and the gap inbox; None when the database could
-    not take it (the learner still gets the answer, without vote buttons)."""
-    try:
-        return await interaction.client.feedback.record(kind, **shown)
-    except Exception:
-        log.exception("could not record a /learn answer; shown without votes")
-        return None
+) -> None:
+    """Record what a reply shows, for votes and the gap inbox, under the interaction's id
+    (which its buttons carry). Waits at most `RECORD_BUDGET` seconds: a busy or locked
+    database never keeps an answer past Discord's 3 seconds; the write then finishes on its
+    own, and a vote on the answer waits for it."""
+    writing = interaction.client.feedback.record_soon(kind, answer_id=interaction.id, **shown)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(writing), RECORD_BUDGET)
 
 
 VOTE_LABELS = {True: "👍 Helpful", False: "👎 Not helpful"}
@@ -95,7 +99,7 @@ VOTE_REPLIES = {
 }
 
 
-class VoteButton(PersistentButton, template=r"learn:vote:(?P<answer>\d{1,18}):(?P<helpful>[01])"):
+class VoteButton(PersistentButton, template=r"learn:vote:(?P<answer>\d{1,20}):(?P<helpful>[01])"):
     """*Helpful* / *Not helpful* on one answer: one vote per member, a second click changes it."""
 
     def __init__(self, answer_id: int, *, helpful: bool) -> None:
@@ -116,13 +120,15 @@ class VoteButton(PersistentButton, template=r"learn:vote:(?P<answer>\d{1,18}):(?
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Record the vote and say so privately."""
+        """Record the vote and say so privately (acknowledged first: the database may be
+        busy)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
         feedback = interaction.client.feedback
         outcome = await feedback.vote(self.answer_id, interaction.user.id, self.helpful)
         reply = VOTE_REPLIES.get(
             (outcome, self.helpful), "That answer is too old to vote on; ask /learn again."
         )
-        await interaction.response.send_message(reply, ephemeral=True)
+        await interaction.followup.send(reply, ephemeral=True)
 
 
 class OpenEntryButton(EntryButton, prefix="learn:open"):
@@ -146,7 +152,7 @@ class ReadMoreButton(
 
 
 class ClosestMatchButton(
-    PersistentButton, template=r"learn:pick:(?P<answer>\d{1,18}):(?P<slug>[a-z0-9-]{1,64})"
+    PersistentButton, template=r"learn:pick:(?P<answer>\d{1,20}):(?P<slug>[a-z0-9-]{1,64})"
 ):
     """Opens one of the closest matches /learn offered, and tells the gap inbox that the
     question found an answer."""
@@ -168,9 +174,9 @@ class ClosestMatchButton(
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Note the pick, then show the entry privately."""
-        await interaction.client.feedback.pick(self.answer_id)
+        """Show the entry privately, then note the pick."""
         await send_entry(interaction, self.slug)
+        await interaction.client.feedback.pick(self.answer_id)
 
 
 async def send_entry(
@@ -191,21 +197,35 @@ async def send_entry(
             "That entry no longer exists. Try /learn or /topics.", ephemeral=True
         )
         return
-    embed, shortened = entry_embed(entry, full=full)
-    live = await live_deadlines(interaction.client.reminders, entry.slug, escape=inert)
-    if live is not None:
-        add_deadlines(embed, live)
     kind = AnswerKind.ANSWER if question else AnswerKind.OPENED
-    answer_id = await record_answer(interaction, kind, question=question, entry_slug=slug)
-    view = entry_view(
-        knowledge, entry, shortened=shortened and not full, others=others, answer_id=answer_id
+    await record_answer(interaction, kind, question=question, entry_slug=slug)
+    embed, view = await entry_message(
+        interaction.client, entry, full=full, others=others, answer_id=interaction.id
     )
     await interaction.response.send_message(embed=embed, view=view, ephemeral=ephemeral)
 
 
-def suggestions_view(hits: tuple[Hit, ...], answer_id: int | None) -> discord.ui.View:
-    """One button per closest match (noting the pick when the answer was recorded)."""
+async def entry_message(
+    bot: NexusBot,
+    entry: Entry,
+    *,
+    full: bool = False,
+    others: tuple[Hit, ...] = (),
+    answer_id: int | None = None,
+) -> tuple[discord.Embed, discord.ui.View]:
+    """An entry's embed (with the live milestones of the program's date entries) and its
+    buttons; votes when `answer_id` names the recorded answer."""
+    embed, shortened = entry_embed(entry, full=full)
+    live = await live_deadlines(bot.reminders, entry.slug, escape=inert)
+    if live is not None:
+        add_deadlines(embed, live)
+    view = entry_view(
+        bot.knowledge, entry, shortened=shortened and not full, others=others, answer_id=answer_id
+    )
+    return embed, view
+
+
+def suggestions_view(hits: tuple[Hit, ...], answer_id: int) -> discord.ui.View:
+    """One button per closest match; a click notes the pick on answer `answer_id`."""
     shown = hits[:SHOWN_MATCHES]
-    if answer_id is None:
-        return dynamic_view(*(OpenEntryButton(hit.slug, hit.title) for hit in shown))
     return dynamic_view(*(ClosestMatchButton(answer_id, hit.slug, hit.title) for hit in shown))

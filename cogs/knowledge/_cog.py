@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.db.models import AnswerKind
 from bot.knowledge.presentation import SHOWN_MATCHES
 from cogs.checks import lookup_cooldown
+from cogs.knowledge._answer_with import MENU_NAME, offer_entries
 from cogs.knowledge._answers import record_answer, safe, send_entry, suggestions_view
 from cogs.knowledge._topics import topics_page
 
@@ -29,14 +30,29 @@ class Knowledge(commands.Cog):
 
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
+        self.answer_menu = app_commands.ContextMenu(
+            name=MENU_NAME,
+            callback=self.answer_with_nexus,
+            allowed_contexts=app_commands.AppCommandContext(guild=True),
+        )
+        self.answer_menu.add_check(lookup_cooldown.check)
 
     async def cog_load(self) -> None:
-        """Start the feedback loop's background work (settling closest matches, retention)."""
+        """Add the message command and start the feedback loop's background work (settling
+        closest matches, retention)."""
+        self.bot.tree.add_command(self.answer_menu)
         self.bot.feedback.start()
 
     async def cog_unload(self) -> None:
-        """Stop what `cog_load` started."""
+        """Undo what `cog_load` did."""
+        self.bot.tree.remove_command(self.answer_menu.name, type=self.answer_menu.type)
         await self.bot.feedback.stop()
+
+    async def answer_with_nexus(
+        self, interaction: discord.Interaction[NexusBot], message: discord.Message
+    ) -> None:
+        """Offer the invoker the best entries for a message's text (Apps menu)."""
+        await offer_entries(interaction, message)
 
     @app_commands.command(
         name="learn", description="Look up a technology, concept, challenge or program rule"
@@ -70,15 +86,11 @@ class Knowledge(commands.Cog):
                 question=query,
             )
         elif result.suggestions:
-            answer_id = await record_answer(
-                interaction,
-                AnswerKind.MATCHES,
-                question=query,
-                best_slug=result.suggestions[0].slug,
-            )
+            best = result.suggestions[0].slug
+            await record_answer(interaction, AnswerKind.MATCHES, question=query, best_slug=best)
             await interaction.response.send_message(
                 f"Closest matches for “{safe(query)}”:",
-                view=suggestions_view(result.suggestions, answer_id),
+                view=suggestions_view(result.suggestions, interaction.id),
                 ephemeral=True,
             )
         else:

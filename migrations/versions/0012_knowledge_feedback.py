@@ -37,7 +37,7 @@ def upgrade() -> None:
 
     op.create_table(
         "learn_answer",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("question", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("entry_slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
@@ -57,7 +57,7 @@ def upgrade() -> None:
 
     op.create_table(
         "learn_vote",
-        sa.Column("answer_id", sa.Integer(), nullable=False),
+        sa.Column("answer_id", sa.BigInteger(), nullable=False),
         sa.Column("member_id", sa.BigInteger(), nullable=False),
         sa.Column("helpful", sa.Boolean(), nullable=False),
         sa.Column("voted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),

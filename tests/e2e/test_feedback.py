@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 from bot.config import Settings
 from bot.feedback.service import PICK_WINDOW
@@ -99,3 +102,27 @@ async def test_content_stats_shows_use_votes_and_a_weekly_chart(sandbox: Sandbox
         await emulator.slash(ada, "content stats", bypass_permissions=True)
     ).wait_message()
     assert "Only moderators" in refused.content
+
+
+async def test_a_locked_database_delays_no_answer_and_loses_no_vote(
+    sandbox: Sandbox, settings: Settings
+) -> None:
+    """Another writer holds SQLite's lock for 2 s: /learn and a vote are still acknowledged
+    inside Discord's 3 seconds, and both are recorded once the lock is released."""
+    ada, emulator = sandbox.cast.learner, sandbox.emulator
+    path = Path(settings.database_url.removeprefix("sqlite+aiosqlite:///"))
+    locker = sqlite3.connect(path, timeout=1)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        record = await emulator.slash(ada, "learn", query="how do i ship my app")
+        answer = await record.wait_message()
+        assert record.ack_seconds is not None and record.ack_seconds < 3
+        vote = await emulator.click(ada, answer, NOT_HELPFUL)
+        await vote.wait_ack()
+        assert vote.ack_seconds is not None and vote.ack_seconds < 3
+        await asyncio.sleep(1.0)
+    finally:
+        locker.rollback()
+        locker.close()
+    assert "Moderators will see" in (await vote.wait_message()).content
+    assert await inbox(sandbox) == {"how do i ship my app": (1, 0, 1)}

@@ -119,6 +119,7 @@ async def test_dismiss_hides_a_question_until_it_comes_back(sandbox: Sandbox) ->
     await ask(sandbox, "how do i center a div")
     inbox = await open_inbox(sandbox)
     await (await emulator.click(grace, inbox, "1 · Dismiss")).wait_ack()  # edited in place
+    await emulator.messages.wait_for(lambda _: bool(inbox.content), timeout=5)
     assert f"asked {REAPPEAR_AFTER} more times" in inbox.content
     assert "Nothing in the inbox" in inbox.embeds[0]["description"]
     await ask(sandbox, "how do i center a div", times=REAPPEAR_AFTER)

@@ -253,3 +253,68 @@ async def test_wait_message_times_out_without_reply() -> None:
     record.acknowledged.set()
     with pytest.raises(NoResponse):
         await asyncio.wait_for(record.wait_message(timeout=0.05), 1)
+
+
+async def test_a_reply_references_a_message_of_its_channel_and_pings_as_allowed(
+    world: Any,
+) -> None:
+    emulator, cast, http = world
+    asked = await emulator.say(cast.learner, "how do i deploy")
+    path = f"channels/{asked.channel_id}/messages"
+    reference = {"message_id": str(asked.id)}
+    status, reply = await call(
+        http,
+        "POST",
+        path,
+        {
+            "content": "See Docker",
+            "message_reference": reference,
+            "allowed_mentions": {"parse": [], "replied_user": True},
+        },
+    )
+    assert status == 200 and reply["type"] == 19
+    assert reply["message_reference"]["message_id"] == str(asked.id)
+    assert reply["referenced_message"]["content"] == "how do i deploy"
+    assert [m["id"] for m in reply["mentions"]] == [str(cast.learner.id)]
+    quiet = (
+        await call(
+            http,
+            "POST",
+            path,
+            {"content": "x", "message_reference": reference, "allowed_mentions": {"parse": []}},
+        )
+    )[1]
+    assert quiet["type"] == 19 and quiet["mentions"] == []
+    # An unknown message: 400, unless the bot said to post anyway.
+    gone = {"message_id": str(asked.id + 999)}
+    status, body = await call(http, "POST", path, {"content": "x", "message_reference": gone})
+    assert status == 400 and body["code"] == 50035
+    anyway = {**gone, "fail_if_not_exists": False}
+    status, body = await call(http, "POST", path, {"content": "x", "message_reference": anyway})
+    assert status == 200 and body["type"] == 0 and "message_reference" not in body
+
+
+async def test_a_message_command_carries_the_message_the_bot_is_not_sent(world: Any) -> None:
+    """Without the MESSAGE_CONTENT intent the bot's MESSAGE_CREATE has no text (unless it is
+    mentioned); a message command's resolved message has it whatever the intents."""
+    emulator, cast, http = world
+    events: list[tuple[str, Any]] = []
+
+    async def record(event: str, data: Any) -> None:
+        events.append((event, data))
+
+    emulator.gateway.dispatch = record  # type: ignore[method-assign]
+    menu = {"type": 3, "name": "Answer with Nexus"}
+    status, _ = await call(http, "PUT", app_path(emulator, cast), [*COMMANDS, menu])
+    assert status == 200
+    asked = await emulator.say(cast.learner, "how do i deploy")
+    mentioning = await emulator.say(cast.learner, f"<@{cast.world.bot_user.id}> how do i deploy")
+    [(_, plain), (_, mentioned)] = events
+    assert plain["content"] == "" and plain["author"]["id"] == str(cast.learner.id)
+    assert mentioned["content"] == mentioning.content
+    record_ = await emulator.message_command(cast.learner2, "Answer with Nexus", asked)
+    data = record_.payload["data"]
+    assert data["type"] == 3 and data["target_id"] == str(asked.id)
+    assert data["resolved"]["messages"][str(asked.id)]["content"] == "how do i deploy"
+    with pytest.raises(UsageError, match="no message command"):
+        await emulator.message_command(cast.learner, "learn", asked)  # a slash command's name

@@ -1,0 +1,139 @@
+"""*Answer with Nexus*, a message command: anyone opens a learner's message's Apps menu, picks
+one of the best entries for its text privately, and the bot posts that entry as a reply to the
+message, pinging only its author. The interaction carries the message's text, so the bot needs
+no privileged intent."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.db.models import AnswerKind
+from bot.knowledge.presentation import SHOWN_MATCHES
+from bot.knowledge.search import Hit
+from cogs.components import dynamic_view, inert, payload
+from cogs.errors import friendly_errors
+from cogs.knowledge._answers import entry_message, record_answer
+
+if TYPE_CHECKING:
+    from bot.app import NexusBot
+
+MENU_NAME = "Answer with Nexus"
+REPLY_MENTIONS = discord.AllowedMentions(
+    everyone=False, users=False, roles=False, replied_user=True
+)
+"""The reply pings the author of the message it answers, and nobody else."""
+
+
+def author_name(message: discord.Message) -> str:
+    """Whose message it is, made inert for echoing."""
+    return inert(message.author.display_name)
+
+
+async def offer_entries(
+    interaction: discord.Interaction[NexusBot], message: discord.Message
+) -> None:
+    """Show the invoker, privately, the best entries for the message's text; nothing found
+    goes to the moderators' gap inbox."""
+    text = message.content.strip()
+    if not text:
+        await interaction.response.send_message(
+            "That message has no text to look up.", ephemeral=True
+        )
+        return
+    result = await interaction.client.knowledge.search_async(text)
+    hits = (result.ranked if result.hits else result.suggestions)[:SHOWN_MATCHES]
+    if not hits:
+        await record_answer(interaction, AnswerKind.NOTHING, question=text)
+        await interaction.response.send_message(
+            f"I found nothing in the program's material for {author_name(message)}'s message. "
+            "Moderators will see the question in their inbox.",
+            ephemeral=True,
+        )
+        return
+    await record_answer(interaction, AnswerKind.MATCHES, question=text, best_slug=hits[0].slug)
+    await interaction.response.send_message(
+        f"Answer {author_name(message)}'s message with one of these. It is posted in the "
+        "channel as a reply to the message:",
+        view=dynamic_view(AnswerSelect(interaction.id, message.id, hits)),
+        ephemeral=True,
+    )
+
+
+class AnswerSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"nexus:answer:(?P<answer>\d{1,20}):(?P<message>\d{1,20})",
+):
+    """The entry to answer a message with; its custom_id names the recorded answer and the
+    message."""
+
+    def __init__(self, answer_id: int, message_id: int, hits: tuple[Hit, ...] = ()) -> None:
+        options = [
+            discord.SelectOption(label=hit.title[:100], value=hit.slug, description=hit.category)
+            for hit in hits
+        ]
+        super().__init__(
+            discord.ui.Select(
+                placeholder="Answer with…",
+                custom_id=f"nexus:answer:{answer_id}:{message_id}",
+                options=options or [discord.SelectOption(label="-", value="-")],
+            )
+        )
+        self.answer_id, self.message_id = answer_id, message_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> AnswerSelect:
+        """Rebuild the select from a choice."""
+        return cls(int(match["answer"]), int(match["message"]))
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Post the chosen entry as a reply, then say so in place of the choice."""
+        slug = str((payload(interaction).get("values") or ["-"])[0])
+        await post_answer(interaction, self.answer_id, self.message_id, slug)
+
+
+async def post_answer(
+    interaction: discord.Interaction[NexusBot], answer_id: int, message_id: int, slug: str
+) -> None:
+    """Reply to the message with the entry (votes included), pinging only its author."""
+    bot = interaction.client
+    entry = bot.knowledge.get(slug)
+    if entry is None:
+        await interaction.response.send_message(
+            "That entry no longer exists. Try Answer with Nexus again.", ephemeral=True
+        )
+        return
+    await interaction.response.defer()  # the choice is replaced once the reply is posted
+    recorded = await bot.feedback.answer_with(answer_id, slug)
+    embed, view = await entry_message(bot, entry, answer_id=answer_id if recorded else None)
+    channel = interaction.channel
+    assert isinstance(channel, discord.abc.Messageable)
+    channel_id = interaction.channel_id or 0
+    try:
+        await channel.send(
+            f"Suggested by {inert(interaction.user.display_name)} with *{MENU_NAME}*:",
+            embed=embed,
+            view=view,
+            reference=discord.MessageReference(
+                message_id=message_id, channel_id=channel_id, fail_if_not_exists=True
+            ),
+            allowed_mentions=REPLY_MENTIONS,
+            nonce=await bot.feedback.reply_nonce(answer_id, slug, channel_id),
+        )
+    except discord.HTTPException as error:
+        if error.status != 400:
+            raise
+        await interaction.edit_original_response(
+            content="That message is gone, so nothing was posted.", view=None
+        )
+        return
+    title = discord.utils.escape_markdown(entry.title)
+    await interaction.edit_original_response(content=f"Posted **{title}** as a reply.", view=None)
