@@ -354,6 +354,11 @@ def render_message(
     """
     r = _MessageRenderer(names, start, bold)
     lines: list[str] = []
+    replied = msg.get("referenced_message")
+    if isinstance(replied, Mapping):
+        who = (replied.get("author") or {}).get("username", "?")
+        said = " ".join(str(replied.get("content") or "").split())
+        lines.append(f"↪ replying to {who}: {said[:60] + ('…' if len(said) > 60 else '')}")
     lines += r.text(msg.get("content"))
     for embed in _dicts(msg.get("embeds")):
         lines += r.embed(embed)

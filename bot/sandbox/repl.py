@@ -43,6 +43,8 @@ Type a slash command as you would in Discord, for example:
 As grace (a moderator) try /milestone cohort start start: 2026-12-01 or /content add.
 Click a button by typing its number (1), pick a select option with 2.1.
   :complete /learn query: dock   what autocomplete offers while you type
+  :say how do i deploy           post a message in the channel (numbered: [1], [2], ...)
+  :answer 1                      Answer with Nexus on message [1] (its Apps menu)
   :as grace                      act as another member (:who lists them)
   :events                        the server's Events tab (milestones appear there)
   :checkin                       a week passes for pairing: check-ins are asked now
@@ -101,6 +103,7 @@ class Repl:
         self.ask = ask
         self.user = self._person(member)
         self.last: tuple[Message, RenderedMessage] | None = None
+        self.said: list[Message] = []  # members' messages, numbered from 1 for :answer
 
     def _person(self, name: str) -> User:
         people = self.sandbox.cast.people
@@ -123,13 +126,15 @@ class Repl:
         return f"{self.user.username} in #{self.emulator.default_channel.name}> "
 
     def render(self, message: Message) -> str:
-        """Render a message and remember its actions for number input."""
+        """Render a message and remember its actions for number input (a message without any
+        leaves the previous message's buttons to the numbers, as they stay on screen)."""
         rendered = render_message(
             message.payload(self.emulator.world.users),
             author=self.emulator.world.bot_user.username,
             names=self.names,
         )
-        self.last = (message, rendered)
+        if rendered.actions:
+            self.last = (message, rendered)
         return rendered.text
 
     def on_bot_post(self, message: Message) -> None:
@@ -198,6 +203,10 @@ class Repl:
                 return f"You are now {self.user.username}."
             if line.startswith(":complete"):
                 return await self._complete(line[len(":complete") :])
+            if line.startswith(":say"):
+                return await self._say(line[len(":say") :].strip())
+            if line.startswith(":answer"):
+                return await self._answer_message(line[len(":answer") :].strip())
             if line.startswith("/"):
                 path, values = parse_command_line(self.emulator, line)
                 record = await self.emulator.slash_options(self.user, path, values)
@@ -207,15 +216,31 @@ class Repl:
                 if action.disabled:
                     return "! disabled"
                 target = action.custom_id or action.label
-                record = await self.emulator.click(
-                    self.user, self.last[0], target, values=list(chosen)
-                )
-                return await self._answer(record)
+                clicked = self.last[0]
+                record = await self.emulator.click(self.user, clicked, target, values=list(chosen))
+                return await self._answer(record, clicked)
             return "Commands start with / (try /help); :help explains the sandbox."
         except UsageError as error:
             return f"! {error}"
         except NoResponse:
             return "! The application did not respond (no answer within 3 seconds)."
+
+    async def _say(self, text: str) -> str:
+        """Post a message as the current member; it is numbered for `:answer`."""
+        if not text:
+            return "! say something, e.g. :say how do i deploy my api"
+        message = await self.emulator.say(self.user, text)
+        self.said.append(message)
+        return f"[{len(self.said)}] {self.user.username}: {text}"
+
+    async def _answer_message(self, number: str) -> str:
+        """Run *Answer with Nexus* from the Apps menu of message `number`."""
+        if not number.isdigit() or not 1 <= int(number) <= len(self.said):
+            shown = f"1-{len(self.said)}" if self.said else "none yet: post one with :say"
+            return f"! which message? :answer N, N being a message number ({shown})"
+        message = self.said[int(number) - 1]
+        record = await self.emulator.message_command(self.user, "Answer with Nexus", message)
+        return await self._answer(record)
 
     async def _complete(self, rest: str) -> str:
         path, values = parse_command_line(self.emulator, rest)
@@ -232,7 +257,7 @@ class Repl:
             return "\n".join(f"  {c}" for c in shown) or "  (no choice matches)"
         return "\n".join(f"  {c['name']}" for c in choices) or "  (no suggestions)"
 
-    async def _answer(self, record: InteractionRecord) -> str:
+    async def _answer(self, record: InteractionRecord, clicked: Message | None = None) -> str:
         await record.wait_ack()
         if record.rejected:
             return "! Discord rejected the bot's answer: " + "; ".join(record.rejected)
@@ -244,8 +269,8 @@ class Repl:
         try:  # an edit of the clicked message has no reply of its own: show the edit at once
             message = await record.wait_message(timeout=1.0 if edits else 15)
         except NoResponse:
-            if record.response_type in (DEFERRED_UPDATE, UPDATE_MESSAGE) and self.last is not None:
-                return self.render(self.emulator.world.messages.get(self.last[0].id, self.last[0]))
+            if record.response_type in (DEFERRED_UPDATE, UPDATE_MESSAGE) and clicked is not None:
+                return self.render(self.emulator.world.messages.get(clicked.id, clicked))
             raise
         return self.render(message)
 

@@ -51,6 +51,25 @@ async def test_repl_runs_commands_and_clicks_buttons(sandbox: Sandbox) -> None:
     assert "! " in await repl.handle(":as nobody")
 
 
+async def test_repl_answers_a_message_with_nexus_and_votes_on_the_reply(sandbox: Sandbox) -> None:
+    repl = Repl(sandbox, "ada", no_input)
+    assert "which message" in await repl.handle(":answer 1")
+    assert await repl.handle(":say how do i stop people spamming my api") == (
+        "[1] ada: how do i stop people spamming my api"
+    )
+    await repl.handle(":as linus")
+    offered = await repl.handle(":answer 1")
+    assert "1.1 Rate limiting and throttling" in offered
+    posted = await repl.handle("1.1")
+    assert "Posted **Rate limiting and throttling** as a reply." in posted
+    [reply] = [m for m in sandbox.emulator.world.messages.values() if m.referenced]
+    rendered = repl.render(reply)
+    assert "↪ replying to ada: how do i stop people spamming my api" in rendered
+    await repl.handle(":as ada")
+    helpful = next(a for a in repl.last[1].actions if a.label == "👍 Helpful")  # type: ignore[index]
+    assert "helpful" in await repl.handle(str(helpful.number))
+
+
 async def test_repl_shows_the_events_a_moderator_adds(sandbox: Sandbox) -> None:
     repl = Repl(sandbox, "grace", no_input)
     assert "No events" in await repl.handle(":events")
