@@ -50,6 +50,13 @@ class Meta(commands.Cog):
             [c for c in available if isinstance(c, app_commands.Command | app_commands.Group)],
             moderator=moderator,
         )
+        menus = self.bot.tree.get_commands(
+            guild=self.bot.guild_object, type=discord.AppCommandType.message
+        )
+        lines += [
+            f"**{menu.name}** — on any message: *Apps* (right-click, or long-press on a phone)"
+            for menu in sorted(menus, key=lambda m: m.name)
+        ]
         embed = discord.Embed(
             title="ProDev Nexus bot",
             description=(

@@ -12,8 +12,8 @@ from emulator.interactions import UsageError
 
 
 async def test_commands_sync_without_violations(sandbox: Sandbox) -> None:
-    names = {c["name"] for c in sandbox.emulator.world.guild_commands}
-    assert {"help", "learn", "topics"} <= names
+    names = {(c["name"], c["type"]) for c in sandbox.emulator.world.guild_commands}
+    assert {("help", 1), ("learn", 1), ("topics", 1), ("Answer with Nexus", 3)} <= names
     assert sandbox.emulator.sync_rejections == []
     assert sandbox.emulator.world.global_commands == []  # synced to the configured guild
 
@@ -24,7 +24,8 @@ async def test_help_answers_within_deadline_and_lists_learner_commands(sandbox: 
     assert record.ack_seconds is not None and record.ack_seconds < 3
     assert message.ephemeral
     text = message.embeds[0]["description"]
-    assert "/learn" in text and "/topics" in text
+    assert "/learn" in text and "/topics" in text and "**Answer with Nexus**" in text
+    assert "/content gaps" not in text
 
 
 async def test_help_shows_moderator_footer_only_to_moderators(sandbox: Sandbox) -> None:
