@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any, Self
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, Self
 
 import discord
 
@@ -84,6 +84,56 @@ class EntryButton(PersistentButton, template=r"(?!)"):
     def from_match(cls, match: re.Match[str], label: str | None) -> Self:
         """Rebuild the button from a click (keeping the label it was shown with)."""
         return cls(match["slug"], label)
+
+
+class Listed(Protocol):
+    """What an entry select shows of an entry (an `Entry` or a search `Hit`)."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+
+
+class EntrySelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"(?!)"):
+    """A select of entries that works on old messages and after restarts (dispatched by
+    custom_id, like `PersistentButton`). A subclass gives its template and says in
+    `from_match` how a choice rebuilds it; its options are only needed to show it."""
+
+    def __init__(self, custom_id: str, placeholder: str, entries: Iterable[Listed] = ()) -> None:
+        options = [
+            discord.SelectOption(label=e.title[:100], value=e.slug, description=e.category[:100])
+            for e in entries
+        ]
+        super().__init__(
+            discord.ui.Select(
+                placeholder=placeholder,
+                custom_id=custom_id,
+                options=options or [discord.SelectOption(label="-", value="-")],
+            )
+        )
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        """The select a choice's `match` was made on."""
+        raise NotImplementedError
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        _interaction: discord.Interaction[Any],
+        _item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> Self:
+        """Rebuild the select from a choice."""
+        return cls.from_match(match)
+
+
+def chosen(interaction: discord.Interaction[Any]) -> str:
+    """The value picked in a select ("-" when none)."""
+    return str((payload(interaction).get("values") or ["-"])[0])
 
 
 def payload(interaction: discord.Interaction[Any]) -> Mapping[str, Any]:

@@ -5,16 +5,18 @@ or dismiss it. Every button and select checks the moderator again on the server.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
 from bot.feedback import Gap, GapPage
 from bot.feedback.service import PAGE_SIZE, REAPPEAR_AFTER
+from bot.knowledge.entry import Entry
 from bot.knowledge.presentation import quote_user_text
 from bot.moderation.content import Draft
 from cogs.checks import ensure_moderator
-from cogs.components import PersistentButton, dynamic_view, inert, payload
+from cogs.components import EntrySelect, PersistentButton, chosen, dynamic_view, inert
 from cogs.content._forms import NO_PINGS, EntryModal, actor, describe, modlog, open_form
 from cogs.errors import friendly_errors
 
@@ -165,32 +167,15 @@ class AddToEntryButton(GapButton, action="add"):
         )
 
 
-class GapEntrySelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"gaps:pick:(?P<gap>\d{1,18})"
-):
+class GapEntrySelect(EntrySelect, template=r"gaps:pick:(?P<gap>\d{1,18})"):
     """The entry a gap's question joins."""
 
-    def __init__(self, gap_id: int, entries: list[Any] | None = None) -> None:
-        options = [
-            discord.SelectOption(label=e.title[:100], value=e.slug, description=e.slug[:100])
-            for e in entries or ()
-        ]
-        super().__init__(
-            discord.ui.Select(
-                placeholder="Add the question to…",
-                custom_id=f"gaps:pick:{gap_id}",
-                options=options or [discord.SelectOption(label="-", value="-")],
-            )
-        )
+    def __init__(self, gap_id: int, entries: Iterable[Entry] = ()) -> None:
+        super().__init__(f"gaps:pick:{gap_id}", "Add the question to…", entries)
         self.gap_id = gap_id
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> GapEntrySelect:
+    def from_match(cls, match: re.Match[str]) -> Self:
         """Rebuild the select from a choice."""
         return cls(int(match["gap"]))
 
@@ -198,8 +183,7 @@ class GapEntrySelect(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Add the question to the chosen entry."""
         ensure_moderator(interaction)
-        slug = str((payload(interaction).get("values") or ["-"])[0])
-        await add_question(interaction, self.gap_id, slug)
+        await add_question(interaction, self.gap_id, chosen(interaction))
 
 
 async def add_question(interaction: discord.Interaction[NexusBot], gap_id: int, slug: str) -> None:

@@ -6,14 +6,14 @@ no privileged intent."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
 from bot.db.models import AnswerKind
 from bot.knowledge.presentation import SHOWN_MATCHES
 from bot.knowledge.search import Hit
-from cogs.components import dynamic_view, inert, payload
+from cogs.components import EntrySelect, chosen, dynamic_view, inert
 from cogs.errors import friendly_errors
 from cogs.knowledge._answers import entry_message, record_answer
 
@@ -63,41 +63,24 @@ async def offer_entries(
 
 
 class AnswerSelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]],
-    template=r"nexus:answer:(?P<answer>\d{1,20}):(?P<message>\d{1,20})",
+    EntrySelect, template=r"nexus:answer:(?P<answer>\d{1,20}):(?P<message>\d{1,20})"
 ):
     """The entry to answer a message with; its custom_id names the recorded answer and the
     message."""
 
     def __init__(self, answer_id: int, message_id: int, hits: tuple[Hit, ...] = ()) -> None:
-        options = [
-            discord.SelectOption(label=hit.title[:100], value=hit.slug, description=hit.category)
-            for hit in hits
-        ]
-        super().__init__(
-            discord.ui.Select(
-                placeholder="Answer with…",
-                custom_id=f"nexus:answer:{answer_id}:{message_id}",
-                options=options or [discord.SelectOption(label="-", value="-")],
-            )
-        )
+        super().__init__(f"nexus:answer:{answer_id}:{message_id}", "Answer with…", hits)
         self.answer_id, self.message_id = answer_id, message_id
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> AnswerSelect:
+    def from_match(cls, match: re.Match[str]) -> Self:
         """Rebuild the select from a choice."""
         return cls(int(match["answer"]), int(match["message"]))
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Post the chosen entry as a reply, then say so in place of the choice."""
-        slug = str((payload(interaction).get("values") or ["-"])[0])
-        await post_answer(interaction, self.answer_id, self.message_id, slug)
+        await post_answer(interaction, self.answer_id, self.message_id, chosen(interaction))
 
 
 async def post_answer(

@@ -13,7 +13,7 @@ from bot.knowledge.presentation import (
     paginate,
     trim,
 )
-from cogs.components import PersistentButton, dynamic_view, payload
+from cogs.components import EntrySelect, PersistentButton, chosen, dynamic_view
 from cogs.embeds import CATEGORY_COLORS
 from cogs.errors import friendly_errors
 from cogs.knowledge._answers import send_entry, service
@@ -81,37 +81,18 @@ class TopicsPageButton(
         await interaction.response.edit_message(embed=embed, view=view)
 
 
-class TopicSelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]],
-    template=r"topics:open:(?P<category>[a-z]+):(?P<page>\d{1,4})",
-):
+class TopicSelect(EntrySelect, template=r"topics:open:(?P<category>[a-z]+):(?P<page>\d{1,4})"):
     """Opens one of the entries listed on a /topics page."""
 
     def __init__(self, category: str, page: int, entries: tuple[Entry, ...] = ()) -> None:
-        options = [
-            discord.SelectOption(label=e.title[:100], value=e.slug, description=e.category)
-            for e in entries
-        ]
-        super().__init__(
-            discord.ui.Select(
-                placeholder="Open an entry…",
-                custom_id=f"topics:open:{category}:{page}",
-                options=options or [discord.SelectOption(label="-", value="-")],
-            )
-        )
+        super().__init__(f"topics:open:{category}:{page}", "Open an entry…", entries)
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        _interaction: discord.Interaction[Any],
-        _item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> TopicSelect:
+    def from_match(cls, match: re.Match[str]) -> Self:
         """Rebuild the select from a choice."""
         return cls(match["category"], int(match["page"]))
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Show the chosen entry privately."""
-        values = payload(interaction).get("values") or ["-"]
-        await send_entry(interaction, str(values[0]))
+        await send_entry(interaction, chosen(interaction))

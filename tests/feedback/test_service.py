@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from bot.db import Database
 from bot.db.models import AnswerKind, AuditRow, GapRow, VoteRow
 from bot.errors import UserError
 from bot.feedback import FeedbackService, VoteOutcome, normalize_question
 from bot.feedback.service import PAGE_SIZE, PICK_WINDOW, REAPPEAR_AFTER
-from bot.knowledge.service import KnowledgeService
-from bot.moderation.content import Actor, ContentService
-from tests.helpers import DOCKER, Clock, write_entry
+from bot.moderation.content import Actor
+from tests.helpers import Clock
 
 GRACE = Actor(1, "grace")
 ADA, LINUS = 11, 12
-
-
-@pytest.fixture
-async def feedback(database: Database, tmp_path: Path) -> FeedbackService:
-    root = tmp_path / "content"
-    write_entry(root, DOCKER)
-    knowledge = KnowledgeService(database, root)
-    await knowledge.start()
-    return FeedbackService(database, ContentService(knowledge), clock=Clock())
 
 
 def later(feedback: FeedbackService, by: timedelta) -> None:

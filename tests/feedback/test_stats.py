@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.db import Database
 from bot.db.models import AnswerKind
 from bot.feedback import FeedbackService
 from bot.feedback.chart import weekly_chart
 from bot.feedback.stats import WEEKS
-from bot.knowledge.service import KnowledgeService
-from bot.moderation.content import ContentService
-from tests.helpers import DOCKER, NOW, Clock, write_entry
+from tests.helpers import NOW, Clock
 
 ADA, LINUS = 11, 12
-
-
-@pytest.fixture
-async def feedback(database: Database, tmp_path: Path) -> FeedbackService:
-    root = tmp_path / "content"
-    write_entry(root, DOCKER)
-    knowledge = KnowledgeService(database, root)
-    await knowledge.start()
-    return FeedbackService(database, ContentService(knowledge), clock=Clock(NOW))
 
 
 async def test_weeks_count_questions_confident_answers_and_votes(
