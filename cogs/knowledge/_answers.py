@@ -33,8 +33,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_RELATED_BUTTONS = 4
-RECORD_BUDGET = 1.0
-"""Seconds a reply waits for its answer to be recorded."""
+RECORD_BUDGET = 0.25
+"""Seconds a reply waits for its answer to be recorded: a write takes milliseconds, so the row
+is there for a vote on any replica; a locked database (a large pairing round being written)
+costs an answer at most this much."""
 
 
 def service(interaction: discord.Interaction[NexusBot]) -> KnowledgeService:
