@@ -191,6 +191,13 @@ def cmd_content_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def days_back(text: str) -> int:
+    """A number of days from 1 to 3650 (an argparse type)."""
+    if not text.isdigit() or not 1 <= int(text) <= 3650:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 1 to 3650")
+    return int(text)
+
+
 def cmd_content_gaps(args: argparse.Namespace) -> int:
     """Print the questions /learn did not answer well (the moderators' gap inbox)."""
     settings = _settings_or_exit()
@@ -277,7 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("path", nargs="?", help="content folder (default NEXUS_CONTENT_DIR)")
     export.set_defaults(handler=cmd_content_export)
     gaps = content_sub.add_parser("gaps", help="questions /learn did not answer well")
-    gaps.add_argument("--days", type=int, default=30, help="asked within this many days (30)")
+    gaps.add_argument(
+        "--days", type=days_back, default=30, help="asked within this many days (1-3650; 30)"
+    )
     gaps.add_argument("--json", action="store_true", help="one JSON list")
     gaps.set_defaults(handler=cmd_content_gaps)
 

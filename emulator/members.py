@@ -30,6 +30,7 @@ from emulator.render import modal_submit_components, render_modal
 from emulator.world import ALL_PERMISSIONS, TEXT_CHANNEL, Channel, Message, User, World
 
 BUTTON, STRING_SELECT = 2, 3
+MENTION_EVERYONE = 1 << 17  # permission to ping @everyone and @here
 CLICKABLE = frozenset({BUTTON, STRING_SELECT})  # what the bot's action rows hold
 
 
@@ -158,11 +159,14 @@ class Members:
         """Post `text` as `user` in `channel` (the default one). The bot is sent the
         MESSAGE_CREATE without the text, as Discord sends it to a bot without the privileged
         MESSAGE_CONTENT intent (content, embeds, attachments and components left out) unless
-        the message mentions the bot."""
+        the message mentions the bot or is a DM. `@everyone` pings only when the author may
+        mention everyone."""
         channel = channel or self.default_channel
         if not text.strip() or len(text) > 2000:
             raise UsageError("a message holds 1-2000 characters")
         everyone, users, roles = resolve_mentions(text, None)
+        may_ping_all = self.world.permissions_of(user.id) & MENTION_EVERYONE
+        everyone = everyone and bool(may_ping_all) and channel.guild_id is not None
         message = Message(
             id=self.world.snowflake(),
             channel_id=channel.id,
@@ -175,7 +179,7 @@ class Members:
         )
         self.world.messages[message.id] = message
         event = message.payload(self.world.users)
-        if self.world.bot_user.id not in users:
+        if self.world.bot_user.id not in users and channel.guild_id is not None:
             event.update(content="", embeds=[], attachments=[], components=[])
         if channel.guild_id is not None:
             member = self.world.members[user.id].payload(with_user=False)

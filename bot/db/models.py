@@ -414,7 +414,8 @@ class VoteRow(SQLModel, table=True):
 
 class GapRow(SQLModel, table=True):
     """A question the knowledge base did not answer well, for moderators' inbox. No member
-    ids: only the normalized question, how often and when, the best suggestion and the votes."""
+    ids: only the normalized question, how often and when, and the best suggestion (its votes
+    are those on its answers, in `learn_vote`)."""
 
     __tablename__ = "knowledge_gap"
 
@@ -424,6 +425,4 @@ class GapRow(SQLModel, table=True):
     first_seen: datetime = Field(default_factory=utcnow)
     last_seen: datetime = Field(default_factory=utcnow, index=True)
     best_slug: str | None = Field(default=None, max_length=64)
-    helpful: int = 0
-    not_helpful: int = 0
     dismissed_at: int | None = None  # `count` when a moderator dismissed it

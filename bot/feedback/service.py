@@ -17,17 +17,18 @@ import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import Database
+from bot.db import Database, violates
 from bot.db.models import AnswerKind, AnswerRow, GapRow, VoteRow, utcnow
 from bot.errors import UserError
 from bot.feedback.questions import normalize_question
@@ -50,6 +51,31 @@ PAGE_SIZE = 4
 STOP_TIMEOUT = 10.0
 
 
+DISCORD_EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
+ROW_WAIT = 5.0
+"""Seconds a click waits for its answer's row (written by this or another replica)."""
+ROW_POLL = 0.1
+
+
+def snowflake_time(snowflake: int) -> datetime:
+    """When a Discord id (an interaction's: an answer's id) was made."""
+    return DISCORD_EPOCH + timedelta(milliseconds=snowflake >> 22)
+
+
+def snowflake_at(when: datetime) -> int:
+    """A new id shaped like Discord's, made at `when` (for answers recorded outside Discord)."""
+    milliseconds = int((when - DISCORD_EPOCH).total_seconds() * 1000)
+    return (milliseconds << 22) | secrets.randbits(22)
+
+
+class Claim(StrEnum):
+    """What choosing an entry for a message did (*Answer with Nexus*)."""
+
+    WON = "won"  # this choice answers the message
+    TAKEN = "taken"  # an earlier choice did
+    MISSING = "missing"  # the offer was never recorded, or was swept
+
+
 class VoteOutcome(StrEnum):
     """What a click on Helpful / Not helpful did."""
 
@@ -61,7 +87,7 @@ class VoteOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class Gap:
-    """A question the knowledge base did not answer well."""
+    """A question the knowledge base did not answer well, with the votes on its answers."""
 
     id: int
     question: str
@@ -69,13 +95,14 @@ class Gap:
     first_seen: datetime
     last_seen: datetime
     best_slug: str | None
-    helpful: int
-    not_helpful: int
+    helpful: int = 0
+    not_helpful: int = 0
 
     @classmethod
-    def of(cls, row: GapRow) -> Gap:
-        """The gap a row holds."""
+    def of(cls, row: GapRow, votes: dict[tuple[str, bool], int] | None = None) -> Gap:
+        """The gap a row holds, with its question's votes from `votes`."""
         assert row.id is not None
+        votes = votes or {}
         return cls(
             row.id,
             row.question,
@@ -83,8 +110,8 @@ class Gap:
             row.first_seen,
             row.last_seen,
             row.best_slug,
-            row.helpful,
-            row.not_helpful,
+            votes.get((row.question, True), 0),
+            votes.get((row.question, False), 0),
         )
 
 
@@ -149,7 +176,7 @@ class FeedbackService:
         interaction's id, which its vote buttons carried already; otherwise a random one).
         Nothing found makes the question a gap at once; closest matches wait for `settle`.
         Recording twice under one id counts once."""
-        answer_id = secrets.randbits(62) if answer_id is None else answer_id
+        answer_id = snowflake_at(self.clock()) if answer_id is None else answer_id
         normalized = normalize_question(question) if question else None
         async with self.database.session() as session:
             added = await session.exec(
@@ -203,46 +230,92 @@ class FeedbackService:
         task.add_done_callback(lambda _: self._recording.pop(answer_id, None))
         return task
 
-    async def _recorded(self, answer_id: int) -> None:
-        """Wait until answer `answer_id`, if this process is writing it, is written."""
+    async def _answer_exists(self, answer_id: int) -> bool:
+        """Whether answer `answer_id` is recorded, waiting for it while it may still be on its
+        way: this process's write, or another replica's (a click can reach any replica, and
+        the one that answered may not have committed yet). An answer older than the retention
+        period is not waited for: it was swept."""
         writing = self._recording.get(answer_id)
         if writing is not None:
             await asyncio.shield(writing)
+        waited = 0.0
+        while True:
+            async with self.database.session() as session:
+                if await session.get(AnswerRow, answer_id) is not None:
+                    return True
+            swept = snowflake_time(answer_id) < self.clock() - self.retention
+            if swept or waited >= ROW_WAIT:
+                return False
+            await asyncio.sleep(ROW_POLL)
+            waited += ROW_POLL
 
     async def pick(self, answer_id: int) -> None:
         """One of an answer's closest matches was opened: its question was answered."""
-        await self._recorded(answer_id)
+        if not await self._answer_exists(answer_id):
+            return
         async with self.database.session() as session:
             await session.exec(
                 update(AnswerRow).where(col(AnswerRow.id) == answer_id).values(picked=True)
             )
 
-    async def answer_with(self, answer_id: int, slug: str) -> bool:
+    async def claim_answer(self, answer_id: int, slug: str) -> Claim:
         """A member chose `slug` among the matches offered for a message (*Answer with
-        Nexus*): the answer becomes a confident one, whose votes are the reply's. False when
-        the answer is gone (past retention)."""
-        await self._recorded(answer_id)
+        Nexus*). The first choice wins the answer (one conditional update, whichever replica
+        makes it): it becomes a confident answer, whose votes are the reply's."""
+        if not await self._answer_exists(answer_id):
+            return Claim.MISSING
         async with self.database.session() as session:
-            done = await session.exec(
+            won = await session.exec(
                 update(AnswerRow)
-                .where(col(AnswerRow.id) == answer_id)
+                .where(col(AnswerRow.id) == answer_id, col(AnswerRow.kind) == AnswerKind.MATCHES)
                 .values(kind=AnswerKind.ANSWER, entry_slug=slug, picked=True, settled=True)
             )
-        return bool(done.rowcount)
+        return Claim.WON if won.rowcount == 1 else Claim.TAKEN
+
+    async def release_answer(self, answer_id: int) -> None:
+        """Undo `claim_answer` when its reply could not be posted: the matches are open again."""
+        async with self.database.session() as session:
+            await session.exec(
+                update(AnswerRow)
+                .where(col(AnswerRow.id) == answer_id)
+                .values(kind=AnswerKind.MATCHES, entry_slug=None, picked=False, settled=False)
+            )
 
     async def reply_nonce(self, answer_id: int, slug: str, channel_id: int) -> str:
-        """The nonce of the reply that posts `slug` for an answer: a second click within
-        Discord's nonce window posts nothing more."""
+        """The nonce of the reply that posts `slug` for an answer: a retry within Discord's
+        nonce window posts nothing more."""
         return await self.nonces("answer-with", answer_id, channel_id, slug)
 
     async def vote(self, answer_id: int, member_id: int, helpful: bool) -> VoteOutcome:
-        """Record a member's vote on an answer (a second click changes it)."""
-        await self._recorded(answer_id)
+        """Record a member's vote on an answer (a second click changes it). The first Not
+        helpful on an answer makes its question a gap once more; taking back the last one
+        takes that back."""
+        if not await self._answer_exists(answer_id):
+            return VoteOutcome.GONE
+        try:
+            outcome = await self._vote(answer_id, member_id, helpful)
+        except IntegrityError as error:  # the answer was swept meanwhile
+            if not violates(error, "learn_vote_answer_id_fkey", "FOREIGN KEY constraint failed"):
+                raise
+            return VoteOutcome.GONE
+        if outcome in (VoteOutcome.NEW, VoteOutcome.CHANGED):
+            self.votes["helpful" if helpful else "not_helpful"] += 1
+        return outcome
+
+    async def _vote(self, answer_id: int, member_id: int, helpful: bool) -> VoteOutcome:
         now = self.clock()
         async with self.database.session() as session:
-            answer = await session.get(AnswerRow, answer_id)
+            # A write first: it locks the answer (its row on PostgreSQL, the database on
+            # SQLite), so votes on one answer are counted one after the other.
+            locked = await session.exec(
+                update(AnswerRow)
+                .where(col(AnswerRow.id) == answer_id)
+                .values(settled=AnswerRow.settled)
+            )
+            answer = await session.get(AnswerRow, answer_id) if locked.rowcount else None
             if answer is None:
                 return VoteOutcome.GONE
+            unhelpful_before = await self._unhelpful(session, answer_id)
             values = {"answer_id": answer_id, "member_id": member_id, "helpful": helpful}
             added = await session.exec(
                 self._insert(VoteRow).values(**values, voted_at=now).on_conflict_do_nothing()
@@ -262,54 +335,34 @@ class FeedbackService:
                 if changed.rowcount != 1:
                     return VoteOutcome.SAME
                 outcome = VoteOutcome.CHANGED
-            if answer.question:
-                await self._count_vote(
-                    session, answer.question, answer.entry_slug, helpful, outcome
+            unhelpful_after = await self._unhelpful(session, answer_id)
+            if answer.question and not unhelpful_before and unhelpful_after:
+                await self._count_gap(session, answer.question, answer.entry_slug)
+                self.gaps_counted += 1
+            if answer.question and unhelpful_before and not unhelpful_after:
+                await session.exec(
+                    update(GapRow)
+                    .where(col(GapRow.question) == answer.question, col(GapRow.count) > 0)
+                    .values(count=GapRow.count - 1)
                 )
-        self.votes["helpful" if helpful else "not_helpful"] += 1
-        self.gaps_counted += not helpful and answer.question is not None
-        return outcome
+            return outcome
 
-    async def _count_vote(
-        self,
-        session: AsyncSession,
-        question: str,
-        slug: str | None,
-        helpful: bool,
-        outcome: VoteOutcome,
-    ) -> None:
-        """Move the question's gap counts by one vote (and back from the one it replaced)."""
-        gap = col(GapRow.question) == question
-        if outcome is VoteOutcome.CHANGED and helpful:  # was Not helpful: one gap fewer
+    @staticmethod
+    async def _unhelpful(session: AsyncSession, answer_id: int) -> int:
+        """How many members said an answer was not helpful."""
+        return (
             await session.exec(
-                update(GapRow)
-                .where(gap, col(GapRow.not_helpful) > 0)
-                .values(count=GapRow.count - 1, not_helpful=GapRow.not_helpful - 1)
+                select(func.count())
+                .select_from(VoteRow)
+                .where(col(VoteRow.answer_id) == answer_id, col(VoteRow.helpful).is_(False))
             )
-        if outcome is VoteOutcome.CHANGED and not helpful:
-            await session.exec(
-                update(GapRow)
-                .where(gap, col(GapRow.helpful) > 0)
-                .values(helpful=GapRow.helpful - 1)
-            )
-        if helpful:
-            await session.exec(update(GapRow).where(gap).values(helpful=GapRow.helpful + 1))
-        else:
-            await self._count_gap(session, question, slug, not_helpful=1)
+        ).one()
 
-    async def _count_gap(
-        self, session: AsyncSession, question: str, best_slug: str | None, not_helpful: int = 0
-    ) -> None:
+    async def _count_gap(self, session: AsyncSession, question: str, best_slug: str | None) -> None:
         """Count one more asking of `question` as a gap (one atomic upsert)."""
         now = self.clock()
         insert = self._insert(GapRow).values(
-            question=question,
-            count=1,
-            first_seen=now,
-            last_seen=now,
-            best_slug=best_slug,
-            helpful=0,
-            not_helpful=not_helpful,
+            question=question, count=1, first_seen=now, last_seen=now, best_slug=best_slug
         )
         await session.exec(
             insert.on_conflict_do_update(
@@ -318,7 +371,6 @@ class FeedbackService:
                     "count": GapRow.count + 1,
                     "last_seen": now,
                     "best_slug": func.coalesce(insert.excluded.best_slug, GapRow.best_slug),
-                    "not_helpful": GapRow.not_helpful + not_helpful,
                 },
             )
         )
@@ -416,24 +468,37 @@ class FeedbackService:
                     .limit(per_page)
                 )
             ).all()
-        return GapPage(tuple(Gap.of(row) for row in rows), number, count, total)
+            votes = await self._votes(session, [row.question for row in rows])
+        return GapPage(tuple(Gap.of(row, votes) for row in rows), number, count, total)
+
+    @staticmethod
+    async def _votes(session: AsyncSession, questions: list[str]) -> dict[tuple[str, bool], int]:
+        """The votes on the answers to `questions`, by question and Helpful or not."""
+        if not questions:
+            return {}
+        rows = await session.exec(
+            select(AnswerRow.question, VoteRow.helpful, func.count())
+            .join(AnswerRow, col(AnswerRow.id) == col(VoteRow.answer_id))
+            .where(col(AnswerRow.question).in_(questions))
+            .group_by(col(AnswerRow.question), col(VoteRow.helpful))
+        )
+        return {(str(question), bool(helpful)): count for question, helpful, count in rows}
 
     async def gap(self, gap_id: int) -> Gap:
         """One gap, or a `UserError` when it was answered, dismissed away or swept."""
         async with self.database.session() as session:
             row = await session.get(GapRow, gap_id)
-        if row is None:
-            raise UserError("That question is no longer in the inbox.")
-        return Gap.of(row)
+            if row is None:
+                raise UserError("That question is no longer in the inbox.")
+            return Gap.of(row, await self._votes(session, [row.question]))
 
     async def dismiss(self, gap_id: int) -> Gap:
         """Hide a gap until it is asked `REAPPEAR_AFTER` more times."""
         async with self.database.session() as session:
-            row = await session.get(GapRow, gap_id)
-            if row is None:
-                raise UserError("That question is no longer in the inbox.")
-            row.dismissed_at = row.count
-            return Gap.of(row)
+            await session.exec(
+                update(GapRow).where(col(GapRow.id) == gap_id).values(dismissed_at=GapRow.count)
+            )
+        return await self.gap(gap_id)
 
     async def answer(self, gap_id: int, slug: str, actor: Actor) -> Change:
         """Add the gap's question to an entry's learner questions (a new version, audited,
@@ -460,7 +525,9 @@ class FeedbackService:
         async with self.database.session() as session:
             rows = await session.exec(
                 select(GapRow.question)
-                .where(col(GapRow.count) > 0, col(GapRow.question).contains(needle))
+                .where(
+                    col(GapRow.count) > 0, col(GapRow.question).contains(needle, autoescape=True)
+                )
                 .order_by(col(GapRow.count).desc(), col(GapRow.id))
                 .limit(limit)
             )

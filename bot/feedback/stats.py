@@ -86,7 +86,10 @@ async def knowledge_stats(database: Database, now: datetime, weeks: int = WEEKS)
     included), and the most opened entries in that time."""
     first = monday(now.date()) - timedelta(weeks=weeks - 1)
     since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
-    day = func.date(AnswerRow.created_at)
+    # The day in UTC: PostgreSQL's date() of a timestamptz reads the session's time zone.
+    day = func.date(
+        AnswerRow.created_at if database.is_sqlite else func.timezone("UTC", AnswerRow.created_at)
+    )
     recent = col(AnswerRow.created_at) >= since
     questions: dict[date, int] = defaultdict(int)
     answered: dict[date, int] = defaultdict(int)

@@ -127,15 +127,18 @@ class EntryModal(discord.ui.Modal):
             self.add_item(text_input)
 
 
-async def report_saved(interaction: discord.Interaction[NexusBot], change: Change) -> None:
-    """Answer a deferred form submission with the saved entry, and tell the mod-log."""
+async def report_saved(
+    interaction: discord.Interaction[NexusBot], change: Change, note: str = ""
+) -> None:
+    """Answer a deferred form submission with the saved entry (and `note`), and tell the
+    mod-log."""
     embed, _ = entry_embed(change.entry)
-    note = (
+    saved = (
         "Nothing changed."
         if change.action == ChangeAction.UNCHANGED
         else f"Saved as version {change.version}; /learn finds it now."
     )
-    await interaction.followup.send(note, embed=embed, ephemeral=True)
+    await interaction.followup.send(f"{saved} {note}".strip(), embed=embed, ephemeral=True)
     if change.action != ChangeAction.UNCHANGED:
         await modlog(interaction, describe(change, interaction.user.mention))
 
@@ -181,6 +184,7 @@ async def submit_form(interaction: discord.Interaction[NexusBot], custom_id: str
     ensure_moderator(interaction)
     kind, *target = custom_id.split(":")[1:-1]
     values = form_values(payload(interaction))
+    note = ""
     content = service(interaction)
     await interaction.response.defer(ephemeral=True, thinking=True)  # saving may take time
     if kind == "terms":
@@ -198,9 +202,8 @@ async def submit_form(interaction: discord.Interaction[NexusBot], custom_id: str
             if kind == "add":
                 change = await content.add(draft, actor(interaction))
                 if target:  # opened from the gap inbox: the question joins the new entry
-                    change = await answer_gap(
-                        interaction, int(target[0].removeprefix("gap")), change
-                    )
+                    gap_id = int(target[0].removeprefix("gap"))
+                    change, note = await answer_gap(interaction, gap_id, change)
             else:
                 slug, version = target
                 change = await content.edit(slug, draft, int(version), actor(interaction))
@@ -210,21 +213,24 @@ async def submit_form(interaction: discord.Interaction[NexusBot], custom_id: str
         except UserError as refusal:  # e.g. an unknown category: the text is not lost
             await return_text(interaction, str(refusal), draft_text(draft), "your-entry.md")
             return
-    await report_saved(interaction, change)
+    await report_saved(interaction, change, note)
 
 
 async def answer_gap(
     interaction: discord.Interaction[NexusBot], gap_id: int, added: Change
-) -> Change:
+) -> tuple[Change, str]:
     """After a new entry was saved from the gap inbox: its question becomes one of the entry's
-    learner questions (the newer version is returned) and leaves the inbox. When the entry
-    cannot take it (longer than a learner question may be), it only leaves the inbox."""
-    feedback = interaction.client.feedback
+    learner questions and leaves the inbox. Returns the newest change, and what became of the
+    question (when it cannot join, e.g. longer than a learner question may be, it stays in
+    the inbox)."""
     try:
-        return await feedback.answer(gap_id, added.entry.slug, actor(interaction))
-    except UserError:
-        await feedback.forget(gap_id)
-        return added
+        answered = await interaction.client.feedback.answer(
+            gap_id, added.entry.slug, actor(interaction)
+        )
+    except UserError as refusal:
+        reason = discord.utils.escape_mentions(str(refusal))[:300]
+        return added, f"The question stays in the inbox: it could not join the entry ({reason})"
+    return answered, "The question is one of its learner questions now."
 
 
 async def return_text(

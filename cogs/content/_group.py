@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.errors import UserError
 from bot.knowledge.files import MAX_QUESTION
 from bot.moderation.content import ChangeAction, Draft, SearchTerms
-from cogs.checks import ModeratorGroup, moderator_cooldown
+from cogs.checks import ModeratorGroup, member_is_moderator, moderator_cooldown
 from cogs.components import dynamic_view, inert, payload
 from cogs.content._forms import (
     NO_PINGS,
@@ -146,7 +146,10 @@ class ContentGroup(
     async def inbox_questions(
         self, interaction: discord.Interaction[NexusBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        """The inbox's questions containing what was typed."""
+        """The inbox's questions containing what was typed (nothing for non-moderators:
+        Discord runs no check before autocomplete)."""
+        if not member_is_moderator(interaction):
+            return []
         questions = await interaction.client.feedback.questions_like(current)
         return [
             app_commands.Choice(name=q[:100], value=q) for q in questions if len(q) <= MAX_QUESTION
@@ -231,7 +234,9 @@ class ContentGroup(
     async def live_entries(
         self, interaction: discord.Interaction[NexusBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        """Live entries matching what was typed."""
+        """Live entries matching what was typed (for moderators)."""
+        if not member_is_moderator(interaction):
+            return []
         return await entry_choices(interaction, current)
 
     @history.autocomplete("entry")
@@ -239,7 +244,10 @@ class ContentGroup(
     async def any_entries(
         self, interaction: discord.Interaction[NexusBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        """Every entry, removed ones included."""
+        """Every entry, removed ones included (for moderators only: removed ones are not
+        public)."""
+        if not member_is_moderator(interaction):
+            return []
         return await entry_choices(interaction, current, include_removed=True)
 
 

@@ -77,9 +77,10 @@ def inbox_message(bot: NexusBot, page: GapPage, days: int) -> tuple[discord.Embe
 
 async def send_inbox(interaction: discord.Interaction[NexusBot], days: int) -> None:
     """Answer `/content gaps` with the inbox's first page."""
+    await interaction.response.defer(ephemeral=True, thinking=True)  # a database read first
     page = await interaction.client.feedback.gaps(days, 1)
     embed, view = inbox_message(interaction.client, page, days)
-    await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+    await interaction.followup.send(embed=embed, view=view, ephemeral=True)
 
 
 class InboxPageButton(PersistentButton, template=r"gaps:page:(?P<days>\d{1,3}):(?P<page>\d{1,5})"):
@@ -106,9 +107,10 @@ class InboxPageButton(PersistentButton, template=r"gaps:page:(?P<days>\d{1,3}):(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Show the requested page in place."""
         ensure_moderator(interaction)
+        await interaction.response.defer()  # a database read first
         page = await interaction.client.feedback.gaps(self.days, self.page)
         embed, view = inbox_message(interaction.client, page, self.days)
-        await interaction.response.edit_message(embed=embed, view=view)
+        await interaction.edit_original_response(embed=embed, view=view)
 
 
 class GapButton(PersistentButton, template=r"(?!)"):
@@ -144,6 +146,7 @@ class AddToEntryButton(GapButton, action="add"):
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Show the entry select privately."""
         ensure_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a database read first
         bot: NexusBot = interaction.client
         gap = await bot.feedback.gap(self.gap_id)
         slugs = [gap.best_slug] if gap.best_slug else []
@@ -162,9 +165,7 @@ class AddToEntryButton(GapButton, action="add"):
                 "takes any entry, or *New entry* starts one.",
                 dynamic_view(),
             )
-        await interaction.response.send_message(
-            text, view=view, ephemeral=True, allowed_mentions=NO_PINGS
-        )
+        await interaction.followup.send(text, view=view, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
 class GapEntrySelect(EntrySelect, template=r"gaps:pick:(?P<gap>\d{1,18})"):

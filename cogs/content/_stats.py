@@ -68,15 +68,15 @@ def entry_embed(title: str, stats: EntryStats, retention_days: int) -> discord.E
 async def send_stats(interaction: discord.Interaction[NexusBot], slug: str | None) -> None:
     """Answer `/content stats`: one entry's figures, or the overall ones with their chart."""
     bot = interaction.client
+    await interaction.response.defer(ephemeral=True, thinking=True)  # database reads first
     if slug is not None:
         current, _ = await bot.content.current(slug)
         figures = await bot.feedback.entry_stats(current.slug)
         days = bot.settings.gaps_retention_days
-        await interaction.response.send_message(
+        await interaction.followup.send(
             embed=entry_embed(current.title, figures, days), ephemeral=True
         )
         return
-    await interaction.response.defer(ephemeral=True, thinking=True)
     stats = await bot.feedback.stats()
     chart = await asyncio.to_thread(weekly_chart, stats)
     await interaction.followup.send(

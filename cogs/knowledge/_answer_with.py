@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Self
 import discord
 
 from bot.db.models import AnswerKind
+from bot.feedback import Claim
 from bot.knowledge.presentation import SHOWN_MATCHES
 from bot.knowledge.search import Hit
 from cogs.components import EntrySelect, chosen, dynamic_view, inert
@@ -25,6 +26,8 @@ REPLY_MENTIONS = discord.AllowedMentions(
     everyone=False, users=False, roles=False, replied_user=True
 )
 """The reply pings the author of the message it answers, and nobody else."""
+INVALID_FORM_BODY = 50035
+"""Discord's code when a reply's message is gone (the error names `message_reference`)."""
 
 
 def author_name(message: discord.Message) -> str:
@@ -95,8 +98,14 @@ async def post_answer(
         )
         return
     await interaction.response.defer()  # the choice is replaced once the reply is posted
-    recorded = await bot.feedback.answer_with(answer_id, slug)
-    embed, view = await entry_message(bot, entry, answer_id=answer_id if recorded else None)
+    claim = await bot.feedback.claim_answer(answer_id, slug)
+    if claim is Claim.TAKEN:  # another click (or replica) answered it already
+        await interaction.edit_original_response(
+            content="That message was answered already.", view=None
+        )
+        return
+    votes = answer_id if claim is Claim.WON else None
+    embed, view = await entry_message(bot, entry, answer_id=votes)
     channel = interaction.channel
     assert isinstance(channel, discord.abc.Messageable)
     channel_id = interaction.channel_id or 0
@@ -112,8 +121,10 @@ async def post_answer(
             nonce=await bot.feedback.reply_nonce(answer_id, slug, channel_id),
         )
     except discord.HTTPException as error:
-        if error.status != 400:
-            raise
+        if claim is Claim.WON:
+            await bot.feedback.release_answer(answer_id)  # nothing was posted
+        if error.code != INVALID_FORM_BODY or "message_reference" not in error.text:
+            raise  # e.g. no Read Message History here: an error id, and the log has it
         await interaction.edit_original_response(
             content="That message is gone, so nothing was posted.", view=None
         )

@@ -189,9 +189,11 @@ async def send_entry(
     ephemeral: bool = True,
     others: tuple[Hit, ...] = (),
     question: str | None = None,
+    chosen: bool = False,
 ) -> None:
     """Reply with an entry (and buttons for the question's `others` matches, and votes), or say
-    it is gone. `question` is what /learn was asked; without one the entry was opened."""
+    it is gone. `question` is what /learn was asked; an entry `chosen` from autocomplete is an
+    answer too, without the learner's words; otherwise the entry was opened from a button."""
     knowledge = service(interaction)
     entry = knowledge.get(slug)
     if entry is None:
@@ -199,7 +201,7 @@ async def send_entry(
             "That entry no longer exists. Try /learn or /topics.", ephemeral=True
         )
         return
-    kind = AnswerKind.ANSWER if question else AnswerKind.OPENED
+    kind = AnswerKind.ANSWER if question or chosen else AnswerKind.OPENED
     await record_answer(interaction, kind, question=question, entry_slug=slug)
     embed, view = await entry_message(
         interaction.client, entry, full=full, others=others, answer_id=interaction.id

@@ -68,7 +68,8 @@ class Knowledge(commands.Cog):
         """Answer with the best entry, the closest matches, or a clear 'not found'."""
         knowledge = self.bot.knowledge
         if knowledge.get(query.strip()) is not None:  # a slug chosen from autocomplete
-            await send_entry(interaction, query.strip(), ephemeral=not public, question=query)
+            # An entry picked from autocomplete: answered, though not in the learner's words.
+            await send_entry(interaction, query.strip(), ephemeral=not public, chosen=True)
             return
         if not query.strip():
             await interaction.response.send_message(

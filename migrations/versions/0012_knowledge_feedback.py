@@ -26,8 +26,6 @@ def upgrade() -> None:
         sa.Column("first_seen", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("last_seen", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("best_slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("helpful", sa.Integer(), nullable=False),
-        sa.Column("not_helpful", sa.Integer(), nullable=False),
         sa.Column("dismissed_at", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("question"),

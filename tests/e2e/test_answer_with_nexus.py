@@ -122,3 +122,44 @@ async def test_the_apps_menu_is_not_on_private_replies(sandbox: Sandbox) -> None
         await sandbox.emulator.message_command(sandbox.cast.learner, MENU, private)
     with pytest.raises(UsageError, match="no message command"):
         await sandbox.emulator.message_command(sandbox.cast.learner, "Nope", private)
+
+
+async def test_a_second_choice_does_not_answer_again(sandbox: Sandbox) -> None:
+    """Two different choices in one offer (before it is replaced): one answers."""
+    asked = await sandbox.emulator.say(sandbox.cast.learner, QUESTION)
+    offered = await offer(sandbox, asked)
+    select = offered.components[0]["components"][0]
+    first, second = (option["value"] for option in select["options"][:2])
+    clicks = [
+        await sandbox.emulator.click(
+            sandbox.cast.learner2, offered, select["custom_id"], values=[slug]
+        )
+        for slug in (first, second)
+    ]
+    for record in clicks:
+        await record.wait_ack()
+    await sandbox.emulator.messages.wait_for(lambda _m: offered.components == [], timeout=5)
+    await asyncio.sleep(0.3)
+    [reply] = replies_to(sandbox, asked)  # one of them, whichever was taken first
+    titles = {sandbox.bot.knowledge.get(slug).title for slug in (first, second)}  # type: ignore[union-attr]
+    assert reply.embeds[0]["title"] in titles
+
+
+async def test_a_refused_reply_reports_an_error_and_can_be_tried_again(
+    sandbox: Sandbox,
+) -> None:
+    """Discord refuses the reply for another reason than a deleted message: the invoker gets
+    an error id, not "gone", and the offer can be used again."""
+    asked = await sandbox.emulator.say(sandbox.cast.learner, QUESTION)
+    offered = await offer(sandbox, asked)
+    select = offered.components[0]["components"][0]
+    slug = select["options"][0]["value"]
+    sandbox.emulator.faults.add("POST", rf"/channels/{asked.channel_id}/messages$", 403)
+    failed = await sandbox.emulator.click(
+        sandbox.cast.learner2, offered, select["custom_id"], values=[slug]
+    )
+    error = await failed.wait_message()
+    assert "error id" in error.content and "gone" not in offered.content
+    assert replies_to(sandbox, asked) == []
+    await choose(sandbox, offered, slug)
+    assert "Posted" in offered.content and len(replies_to(sandbox, asked)) == 1

@@ -133,7 +133,7 @@ async def test_the_inbox_pages_and_keeps_to_the_days_asked(sandbox: Sandbox) -> 
     inbox = await open_inbox(sandbox, days=7)
     assert "Page 1 of 2" in inbox.embeds[0]["footer"]["text"]
     await (await emulator.click(grace, inbox, "Next ▶")).wait_ack()  # edited in place
-    assert "Page 2 of 2" in inbox.embeds[0]["footer"]["text"]
+    await emulator.messages.wait_for(lambda _: "Page 2" in inbox.embeds[0]["footer"]["text"], 5)
     assert find_component(inbox, f"{PAGE_SIZE + 1} · Dismiss") is not None
     await step([sandbox.bot], timedelta(days=8))
     assert (await open_inbox(sandbox, days=7)).embeds[0]["title"].endswith(": 0")
@@ -184,3 +184,37 @@ async def test_learners_are_refused_every_inbox_action(sandbox: Sandbox) -> None
     ).wait_message()
     assert "Only moderators" in sneaky.content
     assert (await sandbox.bot.feedback.gaps()).total == PAGE_SIZE + 1  # nothing changed
+
+
+async def test_learners_get_no_inbox_or_removed_entries_from_autocomplete(
+    sandbox: Sandbox,
+) -> None:
+    """Discord runs no permission check before autocomplete: the bot refuses it itself."""
+    ada, grace, emulator = sandbox.cast.learner, sandbox.cast.moderator, sandbox.emulator
+    await ask(sandbox, QUESTION)
+    for who, expected in ((ada, []), (grace, [QUESTION])):
+        offered = await emulator.autocomplete(
+            who, "content add-question", "question", question="laptop", entry="docker"
+        )
+        assert [c["value"] for c in offered] == expected
+    assert await emulator.autocomplete(ada, "content history", "entry", entry="dock") == []
+    assert await emulator.autocomplete(grace, "content history", "entry", entry="dock")
+
+
+async def test_a_new_entry_keeps_a_question_too_long_to_join_it_in_the_inbox(
+    sandbox: Sandbox,
+) -> None:
+    grace, emulator = sandbox.cast.moderator, sandbox.emulator
+    long_question = "zorblat " + "why does it " * 12 + "break"
+    await ask(sandbox, long_question)
+    opened = await emulator.click(grace, await open_inbox(sandbox), "1 · New entry")
+    await opened.wait_ack()
+    saved = await (
+        await emulator.submit_modal(
+            grace,
+            opened,
+            {"title": "Zorblat", "category": "concept", "summary": "S.", "body": "B."},
+        )
+    ).wait_message()
+    assert "version 1" in saved.content and "stays in the inbox" in saved.content
+    assert [g.question for g in (await sandbox.bot.feedback.gaps()).gaps] == [long_question]

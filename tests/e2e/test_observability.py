@@ -61,12 +61,14 @@ async def test_healthz_and_metrics(settings: Settings) -> None:
         assert 'nexus_learn_answers_total{kind="opened"} 1.0' in text
         assert 'nexus_learn_votes_total{vote="not_helpful"} 0.0' in text
         await sandbox.emulator.run(sandbox.cast.learner, "learn", query="banana spaceship")
+        asked = await sandbox.emulator.run(sandbox.cast.learner, "learn", query="ship my app")
         await (
-            await sandbox.emulator.click(sandbox.cast.learner, answer, "👎 Not helpful")
+            await sandbox.emulator.click(sandbox.cast.learner, asked, "👎 Not helpful")
         ).wait_message()
         async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
             text = await response.text()
         assert 'nexus_learn_answers_total{kind="nothing"} 1.0' in text
+        assert 'nexus_learn_answers_total{kind="answer"} 2.0' in text
         assert 'nexus_learn_votes_total{vote="not_helpful"} 1.0' in text
         assert "nexus_knowledge_gaps_total 2.0" in text
 

@@ -318,3 +318,23 @@ async def test_a_message_command_carries_the_message_the_bot_is_not_sent(world: 
     assert data["resolved"]["messages"][str(asked.id)]["content"] == "how do i deploy"
     with pytest.raises(UsageError, match="no message command"):
         await emulator.message_command(cast.learner, "learn", asked)  # a slash command's name
+
+
+async def test_a_members_message_pings_everyone_only_with_the_permission(world: Any) -> None:
+    emulator, cast, _ = world
+    learner_says = await emulator.say(cast.learner, "@everyone look")
+    admin_says = await emulator.say(cast.admin, "@everyone look")
+    assert not learner_says.mention_everyone and admin_says.mention_everyone
+
+
+async def test_a_bot_gets_the_text_of_direct_messages(world: Any) -> None:
+    """The MESSAGE_CONTENT rule spares DMs."""
+    emulator, cast, _ = world
+    events: list[Any] = []
+
+    async def record(_event: str, data: Any) -> None:
+        events.append(data)
+
+    emulator.gateway.dispatch = record  # type: ignore[method-assign]
+    await emulator.say(cast.learner, "hello bot", channel=cast.world.dm_channel(cast.learner))
+    assert events[0]["content"] == "hello bot"

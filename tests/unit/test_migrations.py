@@ -214,8 +214,6 @@ ROWS: dict[str, list[tuple[str, dict[str, object]]]] = {
                 "first_seen": NOW,
                 "last_seen": NOW,
                 "best_slug": "docker",
-                "helpful": 0,
-                "not_helpful": 1,
                 "dismissed_at": None,
             },
         ),

@@ -1,0 +1,150 @@
+"""Two replicas on one database: a click may reach the replica that did not answer, even
+before the answer is committed, and background work runs on both."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.db import Database
+from bot.db.models import AnswerKind
+from bot.feedback import Claim, FeedbackService, VoteOutcome
+from bot.feedback.service import PICK_WINDOW, snowflake_at
+from bot.knowledge.service import KnowledgeService
+from bot.moderation.content import ContentService
+from tests.helpers import DOCKER, Clock, write_entry
+
+
+@pytest.fixture
+async def other(feedback: FeedbackService, tmp_path: Path) -> AsyncIterator[FeedbackService]:
+    """A second replica: its own connections to the same database, the same clock."""
+    database = Database(feedback.database.url)
+    root = tmp_path / "other"
+    write_entry(root, DOCKER)
+    knowledge = KnowledgeService(database, root)
+    await knowledge.start()
+    yield FeedbackService(database, ContentService(knowledge), clock=feedback.clock)
+    await database.dispose()
+
+
+async def committed_late(
+    replica: FeedbackService, gate: asyncio.Event, write: Callable[[], Awaitable[Any]]
+) -> asyncio.Task[Any]:
+    """Start `write` on `replica` with its transactions held open until `gate` is set."""
+    session = replica.database.session
+
+    @asynccontextmanager
+    async def held() -> AsyncIterator[Any]:
+        async with session() as opened:
+            yield opened
+            await gate.wait()
+
+    replica.database.session = held  # type: ignore[method-assign]
+    task = asyncio.create_task(write())
+    await asyncio.sleep(0.3)  # the answer is written, not committed
+    replica.database.session = session  # type: ignore[method-assign]
+    return task
+
+
+async def test_a_vote_reaching_the_other_replica_first_waits_for_the_answer(
+    feedback: FeedbackService, other: FeedbackService
+) -> None:
+    gate, answer = asyncio.Event(), snowflake_at(feedback.clock())  # an interaction's id
+    answering = await committed_late(
+        feedback,
+        gate,
+        lambda: feedback.record(
+            AnswerKind.ANSWER, answer_id=answer, question="run my app", entry_slug="docker"
+        ),
+    )
+    voting = asyncio.create_task(other.vote(answer, 11, helpful=False))
+    await asyncio.sleep(0.3)
+    gate.set()
+    await answering
+    assert await voting is VoteOutcome.NEW
+    [gap] = (await feedback.gaps()).gaps
+    assert (gap.question, gap.count, gap.not_helpful) == ("run my app", 1, 1)
+
+
+async def test_a_pick_reaching_the_other_replica_first_is_not_a_gap(
+    feedback: FeedbackService, other: FeedbackService
+) -> None:
+    gate, answer = asyncio.Event(), snowflake_at(feedback.clock())
+    answering = await committed_late(
+        feedback,
+        gate,
+        lambda: feedback.record(
+            AnswerKind.MATCHES, answer_id=answer, question="ship my app", best_slug="docker"
+        ),
+    )
+    picking = asyncio.create_task(other.pick(answer))
+    await asyncio.sleep(0.3)
+    gate.set()
+    await asyncio.gather(answering, picking)
+    later = feedback.clock
+    assert isinstance(later, Clock)
+    later.now += PICK_WINDOW + timedelta(seconds=1)
+    assert await asyncio.gather(feedback.settle(), other.settle()) == [0, 0]
+
+
+async def test_the_first_choice_answers_a_message_whichever_replica_takes_it(
+    feedback: FeedbackService, other: FeedbackService
+) -> None:
+    offer = await feedback.record(AnswerKind.MATCHES, question="ship my app", best_slug="docker")
+    claims = await asyncio.gather(
+        feedback.claim_answer(offer, "docker"), other.claim_answer(offer, "celery")
+    )
+    assert sorted(claims) == [Claim.TAKEN, Claim.WON]
+    assert await feedback.claim_answer(12345, "docker") is Claim.MISSING  # swept long ago
+    await feedback.release_answer(offer)  # its reply could not be posted
+    assert await other.claim_answer(offer, "celery") is Claim.WON
+
+
+async def test_settling_and_sweeping_on_both_replicas_count_once(
+    feedback: FeedbackService, other: FeedbackService
+) -> None:
+    for n in range(20):
+        await feedback.record(AnswerKind.MATCHES, question=f"m {n}", best_slug="docker")
+    clock = feedback.clock
+    assert isinstance(clock, Clock)
+    clock.now += PICK_WINDOW + timedelta(seconds=1)
+    counted = await asyncio.gather(feedback.settle(), other.settle(), feedback.settle())
+    assert sum(counted) == 20
+    page = await feedback.gaps(per_page=100)
+    assert [g.count for g in page.gaps] == [1] * 20
+    clock.now += feedback.retention + timedelta(days=1)
+    swept = await asyncio.gather(feedback.sweep(), other.sweep())
+    assert sum(swept) == 40 and (await feedback.gaps()).total == 0
+
+
+async def test_weeks_are_utc_weeks_whatever_the_servers_time_zone(
+    feedback: FeedbackService,
+) -> None:
+    """An answer given on a Monday at 02:00 UTC is in that Monday's week, also on a
+    PostgreSQL server set to New York time."""
+    database = feedback.database
+    if not database.is_sqlite:
+        url = make_url(database.url)
+        server = await asyncpg.connect(
+            url.set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        zone = "SET timezone TO 'America/New_York'"
+        await server.execute(f'ALTER DATABASE "{url.database}" {zone}')
+        await server.close()
+        await database.engine.dispose()  # new connections take the setting
+    monday_2am = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    clock = feedback.clock
+    assert isinstance(clock, Clock)
+    clock.now = monday_2am
+    await feedback.record(AnswerKind.NOTHING, question="anything")
+    clock.now = monday_2am + timedelta(hours=1)
+    weeks = (await feedback.stats()).weeks
+    assert (weeks[-1].start, weeks[-1].questions) == (monday_2am.date(), 1)
