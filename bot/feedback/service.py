@@ -159,8 +159,13 @@ class FeedbackService:
     async def stop(self) -> None:
         """Stop both jobs, letting a run in progress and the answers being written finish."""
         await self.jobs.stop_group(JOBS, STOP_TIMEOUT)
+        await self.written(STOP_TIMEOUT)
+
+    async def written(self, timeout: float | None = None) -> None:
+        """Wait until the answers this process is writing are written (reads of the inbox and
+        the figures see what this process answered a moment ago)."""
         if self._recording:
-            await asyncio.wait(list(self._recording.values()), timeout=STOP_TIMEOUT)
+            await asyncio.wait(list(self._recording.values()), timeout=timeout)
 
     # ------------------------------------------------------------------ recording
     async def record(
@@ -443,6 +448,7 @@ class FeedbackService:
     async def gaps(self, days: int = 30, page: int = 1, per_page: int = PAGE_SIZE) -> GapPage:
         """Page `page` of the gaps asked within `days`, most asked first (dismissed ones only
         once they came back `REAPPEAR_AFTER` times)."""
+        await self.written()
         shown = (
             col(GapRow.count) > 0,
             col(GapRow.last_seen) >= self.clock() - timedelta(days=days),
@@ -521,6 +527,7 @@ class FeedbackService:
 
     async def questions_like(self, text: str, limit: int = 25) -> list[str]:
         """Inbox questions containing `text`, most asked first (for autocomplete)."""
+        await self.written()
         needle = normalize_question(text) or ""
         async with self.database.session() as session:
             rows = await session.exec(
@@ -536,8 +543,10 @@ class FeedbackService:
     # ------------------------------------------------------------------ figures
     async def stats(self) -> KnowledgeStats:
         """The last weeks' answer rate and votes, and the most opened entries."""
+        await self.written()
         return await knowledge_stats(self.database, self.clock())
 
     async def entry_stats(self, slug: str) -> EntryStats:
         """One entry's opens and votes (within the retention period)."""
+        await self.written()
         return await entry_stats(self.database, slug)
