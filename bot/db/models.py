@@ -391,7 +391,7 @@ class AnswerRow(SQLModel, table=True):
 
     id: int = Field(sa_type=BigInteger, primary_key=True)  # the interaction's snowflake
     kind: str = Field(max_length=16)
-    question: str | None = Field(default=None, max_length=200)
+    question: str | None = Field(default=None, max_length=200, index=True)
     entry_slug: str | None = Field(default=None, max_length=64, index=True)
     best_slug: str | None = Field(default=None, max_length=64)
     picked: bool = False  # one of the closest matches was opened

@@ -11,9 +11,11 @@ database count each event once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import secrets
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,6 +85,7 @@ class VoteOutcome(StrEnum):
     CHANGED = "changed"
     SAME = "same"
     GONE = "gone"  # the answer is older than the retention period
+    UNKNOWN = "unknown"  # the answer was never recorded (the database failed)
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,8 @@ class FeedbackService:
         """Stop both jobs, letting a run in progress and the answers being written finish."""
         await self.jobs.stop_group(JOBS, STOP_TIMEOUT)
         await self.written(STOP_TIMEOUT)
+        for left in list(self._recording.values()):  # before the database closes
+            left.cancel()
 
     async def written(self, timeout: float | None = None) -> None:
         """Wait until the answers this process is writing are written (reads of the inbox and
@@ -240,19 +245,22 @@ class FeedbackService:
         way: this process's write, or another replica's (a click can reach any replica, and
         the one that answered may not have committed yet). An answer older than the retention
         period is not waited for: it was swept."""
+        deadline = time.monotonic() + ROW_WAIT
         writing = self._recording.get(answer_id)
         if writing is not None:
-            await asyncio.shield(writing)
-        waited = 0.0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(writing), ROW_WAIT)
         while True:
             async with self.database.session() as session:
                 if await session.get(AnswerRow, answer_id) is not None:
                     return True
-            swept = snowflake_time(answer_id) < self.clock() - self.retention
-            if swept or waited >= ROW_WAIT:
+            if self.swept(answer_id) or time.monotonic() >= deadline:
                 return False
             await asyncio.sleep(ROW_POLL)
-            waited += ROW_POLL
+
+    def swept(self, answer_id: int) -> bool:
+        """Whether answer `answer_id` is older than the retention period."""
+        return snowflake_time(answer_id) < self.clock() - self.retention
 
     async def pick(self, answer_id: int) -> None:
         """One of an answer's closest matches was opened: its question was answered."""
@@ -263,40 +271,35 @@ class FeedbackService:
                 update(AnswerRow).where(col(AnswerRow.id) == answer_id).values(picked=True)
             )
 
-    async def claim_answer(self, answer_id: int, slug: str) -> Claim:
+    async def claim_answer(self, answer_id: int, slug: str) -> tuple[Claim, str]:
         """A member chose `slug` among the matches offered for a message (*Answer with
         Nexus*). The first choice wins the answer (one conditional update, whichever replica
-        makes it): it becomes a confident answer, whose votes are the reply's."""
+        makes it): it becomes a confident answer, whose votes are the reply's. Returns the
+        outcome and the entry that answers: the winner's when the answer was taken."""
         if not await self._answer_exists(answer_id):
-            return Claim.MISSING
+            return Claim.MISSING, slug
         async with self.database.session() as session:
             won = await session.exec(
                 update(AnswerRow)
                 .where(col(AnswerRow.id) == answer_id, col(AnswerRow.kind) == AnswerKind.MATCHES)
                 .values(kind=AnswerKind.ANSWER, entry_slug=slug, picked=True, settled=True)
             )
-        return Claim.WON if won.rowcount == 1 else Claim.TAKEN
+            if won.rowcount == 1:
+                return Claim.WON, slug
+            answer = await session.get(AnswerRow, answer_id)
+        return Claim.TAKEN, (answer.entry_slug if answer and answer.entry_slug else slug)
 
-    async def release_answer(self, answer_id: int) -> None:
-        """Undo `claim_answer` when its reply could not be posted: the matches are open again."""
-        async with self.database.session() as session:
-            await session.exec(
-                update(AnswerRow)
-                .where(col(AnswerRow.id) == answer_id)
-                .values(kind=AnswerKind.MATCHES, entry_slug=None, picked=False, settled=False)
-            )
-
-    async def reply_nonce(self, answer_id: int, slug: str, channel_id: int) -> str:
-        """The nonce of the reply that posts `slug` for an answer: a retry within Discord's
-        nonce window posts nothing more."""
-        return await self.nonces("answer-with", answer_id, channel_id, slug)
+    async def reply_nonce(self, answer_id: int, channel_id: int) -> str:
+        """The nonce of the reply to an offer: within Discord's nonce window, whatever is
+        chosen and on whichever replica, a second post returns the first and posts nothing."""
+        return await self.nonces("answer-with", answer_id, channel_id)
 
     async def vote(self, answer_id: int, member_id: int, helpful: bool) -> VoteOutcome:
         """Record a member's vote on an answer (a second click changes it). The first Not
         helpful on an answer makes its question a gap once more; taking back the last one
         takes that back."""
         if not await self._answer_exists(answer_id):
-            return VoteOutcome.GONE
+            return VoteOutcome.GONE if self.swept(answer_id) else VoteOutcome.UNKNOWN
         try:
             outcome = await self._vote(answer_id, member_id, helpful)
         except IntegrityError as error:  # the answer was swept meanwhile
@@ -342,12 +345,18 @@ class FeedbackService:
                 outcome = VoteOutcome.CHANGED
             unhelpful_after = await self._unhelpful(session, answer_id)
             if answer.question and not unhelpful_before and unhelpful_after:
-                await self._count_gap(session, answer.question, answer.entry_slug)
+                await self._count_gap(
+                    session, answer.question, answer.entry_slug, answer.created_at
+                )
                 self.gaps_counted += 1
             if answer.question and unhelpful_before and not unhelpful_after:
                 await session.exec(
                     update(GapRow)
-                    .where(col(GapRow.question) == answer.question, col(GapRow.count) > 0)
+                    .where(
+                        col(GapRow.question) == answer.question,
+                        col(GapRow.count) > 0,
+                        col(GapRow.first_seen) <= answer.created_at,  # not a later one's
+                    )
                     .values(count=GapRow.count - 1)
                 )
             return outcome
@@ -363,11 +372,23 @@ class FeedbackService:
             )
         ).one()
 
-    async def _count_gap(self, session: AsyncSession, question: str, best_slug: str | None) -> None:
-        """Count one more asking of `question` as a gap (one atomic upsert)."""
+    async def _count_gap(
+        self,
+        session: AsyncSession,
+        question: str,
+        best_slug: str | None,
+        asked: datetime | None = None,
+    ) -> None:
+        """Count one more asking of `question` (made at `asked`, by default now) as a gap (one
+        atomic upsert). A new gap is first seen when that asking was made, so the votes on
+        its answer belong to it."""
         now = self.clock()
         insert = self._insert(GapRow).values(
-            question=question, count=1, first_seen=now, last_seen=now, best_slug=best_slug
+            question=question,
+            count=1,
+            first_seen=asked or now,
+            last_seen=now,
+            best_slug=best_slug,
         )
         await session.exec(
             insert.on_conflict_do_update(
@@ -414,7 +435,9 @@ class FeedbackService:
                     .values(settled=True)
                 )
                 if won.rowcount == 1 and answer.question:
-                    await self._count_gap(session, answer.question, answer.best_slug)
+                    await self._count_gap(
+                        session, answer.question, answer.best_slug, answer.created_at
+                    )
                     gaps += 1
         self.gaps_counted += gaps
         async with self.database.session() as session:  # the picked ones: nothing to count
@@ -429,8 +452,8 @@ class FeedbackService:
         """Delete answers, votes and gaps older than the retention period."""
         before = self.clock() - self.retention
         async with self.database.session() as session:
-            old = select(AnswerRow.id).where(col(AnswerRow.created_at) < before)
-            await session.exec(delete(VoteRow).where(col(VoteRow.answer_id).in_(old)))
+            # Their votes go with them (ON DELETE CASCADE): the answer row is locked first,
+            # as a vote locks it, so a vote and the sweep cannot deadlock.
             answers = await session.exec(
                 delete(AnswerRow).where(col(AnswerRow.created_at) < before)
             )
@@ -474,18 +497,23 @@ class FeedbackService:
                     .limit(per_page)
                 )
             ).all()
-            votes = await self._votes(session, [row.question for row in rows])
+            votes = await self._votes(session, list(rows))
         return GapPage(tuple(Gap.of(row, votes) for row in rows), number, count, total)
 
     @staticmethod
-    async def _votes(session: AsyncSession, questions: list[str]) -> dict[tuple[str, bool], int]:
-        """The votes on the answers to `questions`, by question and Helpful or not."""
-        if not questions:
+    async def _votes(session: AsyncSession, gaps: list[GapRow]) -> dict[tuple[str, bool], int]:
+        """The votes on the answers to the gaps' questions since each gap was first seen, by
+        question and Helpful or not."""
+        if not gaps:
             return {}
         rows = await session.exec(
             select(AnswerRow.question, VoteRow.helpful, func.count())
             .join(AnswerRow, col(AnswerRow.id) == col(VoteRow.answer_id))
-            .where(col(AnswerRow.question).in_(questions))
+            .join(GapRow, col(GapRow.question) == col(AnswerRow.question))
+            .where(
+                col(GapRow.id).in_([gap.id for gap in gaps]),
+                col(AnswerRow.created_at) >= col(GapRow.first_seen),
+            )
             .group_by(col(AnswerRow.question), col(VoteRow.helpful))
         )
         return {(str(question), bool(helpful)): count for question, helpful, count in rows}
@@ -496,7 +524,7 @@ class FeedbackService:
             row = await session.get(GapRow, gap_id)
             if row is None:
                 raise UserError("That question is no longer in the inbox.")
-            return Gap.of(row, await self._votes(session, [row.question]))
+            return Gap.of(row, await self._votes(session, [row]))
 
     async def dismiss(self, gap_id: int) -> Gap:
         """Hide a gap until it is asked `REAPPEAR_AFTER` more times."""

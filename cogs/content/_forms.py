@@ -223,10 +223,13 @@ async def answer_gap(
     learner questions and leaves the inbox. Returns the newest change, and what became of the
     question (when it cannot join, e.g. longer than a learner question may be, it stays in
     the inbox)."""
+    feedback = interaction.client.feedback
     try:
-        answered = await interaction.client.feedback.answer(
-            gap_id, added.entry.slug, actor(interaction)
-        )
+        gap = await feedback.gap(gap_id)
+    except UserError:  # answered or swept meanwhile: nothing to add
+        return added, ""
+    try:
+        answered = await feedback.add_question(added.entry.slug, gap.question, actor(interaction))
     except UserError as refusal:
         reason = discord.utils.escape_mentions(str(refusal))[:300]
         return added, f"The question stays in the inbox: it could not join the entry ({reason})"

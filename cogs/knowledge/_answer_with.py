@@ -27,7 +27,8 @@ REPLY_MENTIONS = discord.AllowedMentions(
 )
 """The reply pings the author of the message it answers, and nobody else."""
 INVALID_FORM_BODY = 50035
-"""Discord's code when a reply's message is gone (the error names `message_reference`)."""
+"""Discord's code when a reply's message is gone (with "Unknown message" on
+`message_reference`)."""
 
 
 def author_name(message: discord.Message) -> str:
@@ -89,28 +90,27 @@ class AnswerSelect(
 async def post_answer(
     interaction: discord.Interaction[NexusBot], answer_id: int, message_id: int, slug: str
 ) -> None:
-    """Reply to the message with the entry (votes included), pinging only its author."""
+    """Reply to the message with the entry (votes included), pinging only its author. The
+    first choice answers; a later one (another click, another replica) posts the same reply
+    again under the offer's nonce, so Discord posts it once, and a reply that failed before
+    is posted then."""
     bot = interaction.client
-    entry = bot.knowledge.get(slug)
-    if entry is None:
-        await interaction.response.send_message(
-            "That entry no longer exists. Try Answer with Nexus again.", ephemeral=True
-        )
-        return
     await interaction.response.defer()  # the choice is replaced once the reply is posted
-    claim = await bot.feedback.claim_answer(answer_id, slug)
-    if claim is Claim.TAKEN:  # another click (or replica) answered it already
-        await interaction.edit_original_response(
-            content="That message was answered already.", view=None
-        )
-        return
-    votes = answer_id if claim is Claim.WON else None
-    embed, view = await entry_message(bot, entry, answer_id=votes)
     channel = interaction.channel
     assert isinstance(channel, discord.abc.Messageable)
     channel_id = interaction.channel_id or 0
+    nonce = await bot.feedback.reply_nonce(answer_id, channel_id)
+    claim, slug = await bot.feedback.claim_answer(answer_id, slug)
+    entry = bot.knowledge.get(slug)
+    if entry is None:
+        await interaction.edit_original_response(
+            content="That entry no longer exists. Try Answer with Nexus again.", view=None
+        )
+        return
+    votes = None if claim is Claim.MISSING else answer_id
+    embed, view = await entry_message(bot, entry, answer_id=votes)
     try:
-        await channel.send(
+        posted = await channel.send(
             f"Suggested by {inert(interaction.user.display_name)} with *{MENU_NAME}*:",
             embed=embed,
             view=view,
@@ -118,16 +118,16 @@ async def post_answer(
                 message_id=message_id, channel_id=channel_id, fail_if_not_exists=True
             ),
             allowed_mentions=REPLY_MENTIONS,
-            nonce=await bot.feedback.reply_nonce(answer_id, slug, channel_id),
+            nonce=nonce,
         )
     except discord.HTTPException as error:
-        if claim is Claim.WON:
-            await bot.feedback.release_answer(answer_id)  # nothing was posted
-        if error.code != INVALID_FORM_BODY or "message_reference" not in error.text:
+        if not (error.code == INVALID_FORM_BODY and "Unknown message" in error.text):
             raise  # e.g. no Read Message History here: an error id, and the log has it
         await interaction.edit_original_response(
             content="That message is gone, so nothing was posted.", view=None
         )
         return
-    title = discord.utils.escape_markdown(entry.title)
-    await interaction.edit_original_response(content=f"Posted **{title}** as a reply.", view=None)
+    title = posted.embeds[0].title if posted.embeds else entry.title
+    await interaction.edit_original_response(
+        content=f"Posted **{discord.utils.escape_markdown(title or '')}** as a reply.", view=None
+    )

@@ -99,6 +99,10 @@ VOTE_REPLIES = {
     (VoteOutcome.SAME, True): "You already said this was helpful.",
     (VoteOutcome.SAME, False): "You already said this was not helpful.",
 }
+NOT_VOTED = {
+    VoteOutcome.GONE: "That answer is too old to vote on; ask /learn again.",
+    VoteOutcome.UNKNOWN: "Your vote could not be recorded just now; please try again later.",
+}
 
 
 class VoteButton(PersistentButton, template=r"learn:vote:(?P<answer>\d{1,20}):(?P<helpful>[01])"):
@@ -127,9 +131,7 @@ class VoteButton(PersistentButton, template=r"learn:vote:(?P<answer>\d{1,20}):(?
         await interaction.response.defer(ephemeral=True, thinking=True)
         feedback = interaction.client.feedback
         outcome = await feedback.vote(self.answer_id, interaction.user.id, self.helpful)
-        reply = VOTE_REPLIES.get(
-            (outcome, self.helpful), "That answer is too old to vote on; ask /learn again."
-        )
+        reply = VOTE_REPLIES.get((outcome, self.helpful)) or NOT_VOTED[outcome]
         await interaction.followup.send(reply, ephemeral=True)
 
 

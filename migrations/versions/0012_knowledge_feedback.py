@@ -52,6 +52,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_learn_answer_entry_slug"), ["entry_slug"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_learn_answer_question"), ["question"], unique=False)
 
     op.create_table(
         "learn_vote",
@@ -67,6 +68,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("learn_vote")
     with op.batch_alter_table("learn_answer", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_learn_answer_question"))
         batch_op.drop_index(batch_op.f("ix_learn_answer_entry_slug"))
         batch_op.drop_index(batch_op.f("ix_learn_answer_created_at"))
 

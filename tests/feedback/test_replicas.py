@@ -102,10 +102,38 @@ async def test_the_first_choice_answers_a_message_whichever_replica_takes_it(
     claims = await asyncio.gather(
         feedback.claim_answer(offer, "docker"), other.claim_answer(offer, "celery")
     )
-    assert sorted(claims) == [Claim.TAKEN, Claim.WON]
-    assert await feedback.claim_answer(12345, "docker") is Claim.MISSING  # swept long ago
-    await feedback.release_answer(offer)  # its reply could not be posted
-    assert await other.claim_answer(offer, "celery") is Claim.WON
+    outcomes = sorted(outcome for outcome, _ in claims)
+    assert outcomes == [Claim.TAKEN, Claim.WON]
+    assert claims[0][1] == claims[1][1]  # the later one learns the winner's entry
+    assert await other.claim_answer(offer, "kubernetes") == (Claim.TAKEN, claims[0][1])
+    assert await feedback.claim_answer(12345, "docker") == (Claim.MISSING, "docker")  # swept
+    assert await feedback.reply_nonce(offer, 1) == await other.reply_nonce(offer, 1)
+
+
+async def test_a_vote_and_the_sweep_on_two_replicas_do_not_deadlock(
+    feedback: FeedbackService, other: FeedbackService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The vote holds its answer while the other replica sweeps it away."""
+    answer = await feedback.record(AnswerKind.ANSWER, question="old one", entry_slug="docker")
+    await feedback.vote(answer, 1, helpful=False)
+    counting = FeedbackService._unhelpful
+
+    async def slowly(session: Any, answer_id: int) -> int:
+        await asyncio.sleep(0.3)  # the sweep starts meanwhile
+        return await counting(session, answer_id)
+
+    monkeypatch.setattr(FeedbackService, "_unhelpful", staticmethod(slowly))
+    clock = feedback.clock
+    assert isinstance(clock, Clock)
+    clock.now += feedback.retention + timedelta(seconds=1)
+
+    async def sweep_meanwhile() -> int:
+        await asyncio.sleep(0.1)
+        return await other.sweep()
+
+    voted, swept = await asyncio.gather(feedback.vote(answer, 1, helpful=True), sweep_meanwhile())
+    assert (voted, swept) == (VoteOutcome.CHANGED, 2)  # the answer (its votes) and its gap
+    assert await feedback.vote(answer, 2, helpful=True) is VoteOutcome.GONE
 
 
 async def test_settling_and_sweeping_on_both_replicas_count_once(

@@ -240,3 +240,15 @@ async def test_inbox_questions_match_what_was_typed_literally(feedback: Feedback
     await feedback.record(AnswerKind.NOTHING, question="1000 cpus")
     assert await feedback.questions_like("100%") == ["100% cpu on my server"]
     assert await feedback.questions_like("_") == []
+
+
+async def test_taking_back_an_old_vote_leaves_a_newer_gap_alone(feedback: FeedbackService) -> None:
+    old = await feedback.record(AnswerKind.ANSWER, question="my app is slow", entry_slug="docker")
+    await feedback.vote(old, ADA, helpful=False)
+    [gap] = (await feedback.gaps()).gaps
+    await feedback.answer(gap.id, "docker", GRACE)  # answered: out of the inbox
+    later(feedback, timedelta(days=1))
+    await feedback.record(AnswerKind.NOTHING, question="my app is slow")  # asked again
+    await feedback.vote(old, ADA, helpful=True)
+    [again] = (await feedback.gaps()).gaps
+    assert (again.count, again.helpful, again.not_helpful) == (1, 0, 0)
