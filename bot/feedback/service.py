@@ -11,7 +11,6 @@ database count each event once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import secrets
@@ -50,6 +49,10 @@ SWEEP_SECONDS = 24 * 3600.0
 REAPPEAR_AFTER = 3
 """A dismissed gap shows again once it has been asked this many more times."""
 PAGE_SIZE = 4
+BATCH_DELAY = 0.5
+"""Seconds answers queue before they are written together: at 0.05 s the batches' own cost
+was a third more CPU per command under load (docs/benchmarks.md, *Recording answers*)."""
+BATCH_SIZE = 500
 STOP_TIMEOUT = 10.0
 
 
@@ -68,6 +71,18 @@ def snowflake_at(when: datetime) -> int:
     """A new id shaped like Discord's, made at `when` (for answers recorded outside Discord)."""
     milliseconds = int((when - DISCORD_EPOCH).total_seconds() * 1000)
     return (milliseconds << 22) | secrets.randbits(22)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a reply showed, to be recorded as an answer."""
+
+    answer_id: int
+    kind: AnswerKind
+    question: str | None  # normalized
+    entry_slug: str | None
+    best_slug: str | None
+    at: datetime
 
 
 class Claim(StrEnum):
@@ -146,7 +161,9 @@ class FeedbackService:
         self.jobs = jobs or Jobs(clock)
         self.clock = clock
         self.nonces = Nonces(database)
-        self._recording: dict[int, asyncio.Task[None]] = {}  # answers being written
+        self._queue: list[Shown] = []  # answers waiting to be written (`record_soon`)
+        self._unwritten: set[int] = set()  # their ids, until their batch was tried
+        self._writer: asyncio.Task[None] | None = None
         # What this process counted, for /metrics: answers by kind, votes cast, gaps counted.
         self.answers: Counter[str] = Counter({kind.value: 0 for kind in AnswerKind})
         self.votes: Counter[str] = Counter(helpful=0, not_helpful=0)
@@ -163,14 +180,14 @@ class FeedbackService:
         """Stop both jobs, letting a run in progress and the answers being written finish."""
         await self.jobs.stop_group(JOBS, STOP_TIMEOUT)
         await self.written(STOP_TIMEOUT)
-        for left in list(self._recording.values()):  # before the database closes
-            left.cancel()
+        if self._writer is not None:  # still stuck: not after the database closes
+            self._writer.cancel()
 
     async def written(self, timeout: float | None = None) -> None:
         """Wait until the answers this process is writing are written (reads of the inbox and
         the figures see what this process answered a moment ago)."""
-        if self._recording:
-            await asyncio.wait(list(self._recording.values()), timeout=timeout)
+        if self._writer is not None and not self._writer.done():
+            await asyncio.wait([self._writer], timeout=timeout)
 
     # ------------------------------------------------------------------ recording
     async def record(
@@ -183,33 +200,12 @@ class FeedbackService:
         best_slug: str | None = None,
     ) -> int:
         """Record a reply that showed knowledge under `answer_id` (the bot passes the
-        interaction's id, which its vote buttons carried already; otherwise a random one).
+        interaction's id, which its vote buttons carried already; otherwise a new one).
         Nothing found makes the question a gap at once; closest matches wait for `settle`.
         Recording twice under one id counts once."""
-        answer_id = snowflake_at(self.clock()) if answer_id is None else answer_id
-        normalized = normalize_question(question) if question else None
-        async with self.database.session() as session:
-            added = await session.exec(
-                self._insert(AnswerRow)
-                .values(
-                    id=answer_id,
-                    kind=kind,
-                    question=normalized,
-                    entry_slug=entry_slug,
-                    best_slug=best_slug,
-                    picked=False,
-                    settled=not (kind is AnswerKind.MATCHES and normalized),
-                    created_at=self.clock(),
-                )
-                .on_conflict_do_nothing()
-            )
-            if added.rowcount != 1:
-                return answer_id
-            if kind is AnswerKind.NOTHING and normalized:
-                await self._count_gap(session, normalized, None)
-        self.answers[kind.value] += 1
-        self.gaps_counted += kind is AnswerKind.NOTHING and normalized is not None
-        return answer_id
+        shown = self._shown(kind, answer_id, question, entry_slug, best_slug)
+        await self._write([shown])
+        return shown.answer_id
 
     def record_soon(
         self,
@@ -219,26 +215,82 @@ class FeedbackService:
         question: str | None = None,
         entry_slug: str | None = None,
         best_slug: str | None = None,
-    ) -> asyncio.Task[None]:
-        """`record` in a task of its own, so a reply need not wait for a busy database; votes,
-        picks and choices on the answer wait for it. A failure is logged."""
+    ) -> None:
+        """`record` without waiting: answers are written in batches, one transaction every
+        `BATCH_DELAY` seconds however many replies there were (one write per reply held
+        SQLite's lock so often that replies waited and writes failed). Votes, picks, choices
+        and the inbox wait for an answer still on its way. A failure is logged."""
+        self._queue.append(self._shown(kind, answer_id, question, entry_slug, best_slug))
+        self._unwritten.add(answer_id)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued())
 
-        async def write() -> None:
+    def _shown(
+        self,
+        kind: AnswerKind,
+        answer_id: int | None,
+        question: str | None,
+        entry_slug: str | None,
+        best_slug: str | None,
+    ) -> Shown:
+        now = self.clock()
+        normalized = normalize_question(question) if question else None
+        self.answers[kind.value] += 1  # for /metrics: what this process answered
+        self.gaps_counted += kind is AnswerKind.NOTHING and normalized is not None
+        return Shown(
+            snowflake_at(now) if answer_id is None else answer_id,
+            kind,
+            normalized,
+            entry_slug,
+            best_slug,
+            now,
+        )
+
+    async def _write_queued(self) -> None:
+        """Write what `record_soon` queued, in batches, until the queue is empty."""
+        await asyncio.sleep(BATCH_DELAY)  # what comes meanwhile joins this batch
+        while self._queue:
+            batch, self._queue = self._queue[:BATCH_SIZE], self._queue[BATCH_SIZE:]
             try:
-                await self.record(
-                    kind,
-                    answer_id=answer_id,
-                    question=question,
-                    entry_slug=entry_slug,
-                    best_slug=best_slug,
-                )
+                await self._write(batch)
             except Exception:
-                log.exception("could not record answer %d", answer_id)
+                log.exception("could not record %d answers", len(batch))
+            finally:
+                self._unwritten.difference_update(shown.answer_id for shown in batch)
 
-        task = asyncio.create_task(write())
-        self._recording[answer_id] = task
-        task.add_done_callback(lambda _: self._recording.pop(answer_id, None))
-        return task
+    async def _write(self, batch: list[Shown]) -> None:
+        """Insert the answers of `batch` in one transaction and one statement, counting gaps
+        for nothing found (an answer recorded already is skipped)."""
+        ids = [shown.answer_id for shown in batch]
+        async with self.database.session() as session:
+            known = set(
+                (await session.exec(select(AnswerRow.id).where(col(AnswerRow.id).in_(ids)))).all()
+            )
+            new = list({s.answer_id: s for s in batch if s.answer_id not in known}.values())
+            if not new:
+                return
+            await session.exec(
+                self._insert(AnswerRow)
+                .values(
+                    [
+                        {
+                            "id": shown.answer_id,
+                            "kind": shown.kind,
+                            "question": shown.question,
+                            "entry_slug": shown.entry_slug,
+                            "best_slug": shown.best_slug,
+                            "picked": False,
+                            "settled": not (shown.kind is AnswerKind.MATCHES and shown.question),
+                            "created_at": shown.at,
+                        }
+                        for shown in new
+                    ]
+                )
+                .on_conflict_do_nothing()
+            )
+            for shown in new:
+                if shown.kind is AnswerKind.NOTHING and shown.question:
+                    await self._count_gap(session, shown.question, None, shown.at)
 
     async def _answer_exists(self, answer_id: int) -> bool:
         """Whether answer `answer_id` is recorded, waiting for it while it may still be on its
@@ -246,10 +298,8 @@ class FeedbackService:
         the one that answered may not have committed yet). An answer older than the retention
         period is not waited for: it was swept."""
         deadline = time.monotonic() + ROW_WAIT
-        writing = self._recording.get(answer_id)
-        if writing is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(writing), ROW_WAIT)
+        if answer_id in self._unwritten:
+            await self.written(ROW_WAIT)
         while True:
             async with self.database.session() as session:
                 if await session.get(AnswerRow, answer_id) is not None:
@@ -409,6 +459,7 @@ class FeedbackService:
     async def settle(self) -> int:
         """Closest matches nobody opened within `PICK_WINDOW`: their questions become gaps.
         Each answer is settled by one conditional update, so two replicas count it once."""
+        await self.written()
         before = self.clock() - PICK_WINDOW
         async with self.database.session() as session:
             waiting = (

@@ -50,14 +50,14 @@ async def offer_entries(
     result = await interaction.client.knowledge.search_async(text)
     hits = (result.ranked if result.hits else result.suggestions)[:SHOWN_MATCHES]
     if not hits:
-        await record_answer(interaction, AnswerKind.NOTHING, question=text)
+        record_answer(interaction, AnswerKind.NOTHING, question=text)
         await interaction.response.send_message(
             f"I found nothing in the program's material for {author_name(message)}'s message. "
             "Moderators will see the question in their inbox.",
             ephemeral=True,
         )
         return
-    await record_answer(interaction, AnswerKind.MATCHES, question=text, best_slug=hits[0].slug)
+    record_answer(interaction, AnswerKind.MATCHES, question=text, best_slug=hits[0].slug)
     await interaction.response.send_message(
         f"Answer {author_name(message)}'s message with one of these. It is posted in the "
         "channel as a reply to the message:",

@@ -4,8 +4,6 @@ what they open, so they keep working on old messages and after a restart."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import re
 from typing import TYPE_CHECKING, Any, Self
@@ -33,10 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_RELATED_BUTTONS = 4
-RECORD_BUDGET = 0.25
-"""Seconds a reply waits for its answer to be recorded: a write takes milliseconds, so the row
-is there for a vote on any replica; a locked database (a large pairing round being written)
-costs an answer at most this much."""
 
 
 def service(interaction: discord.Interaction[NexusBot]) -> KnowledgeService:
@@ -78,16 +72,13 @@ def entry_view(
     return dynamic_view(*items)
 
 
-async def record_answer(
+def record_answer(
     interaction: discord.Interaction[NexusBot], kind: AnswerKind, **shown: str | None
 ) -> None:
     """Record what a reply shows, for votes and the gap inbox, under the interaction's id
-    (which its buttons carry). Waits at most `RECORD_BUDGET` seconds: a busy or locked
-    database never keeps an answer past Discord's 3 seconds; the write then finishes on its
-    own, and a vote on the answer waits for it."""
-    writing = interaction.client.feedback.record_soon(kind, answer_id=interaction.id, **shown)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(asyncio.shield(writing), RECORD_BUDGET)
+    (which its buttons carry). It is queued, never waited for: answers are written in batches,
+    and a vote or a pick on an answer still on its way waits for it."""
+    interaction.client.feedback.record_soon(kind, answer_id=interaction.id, **shown)
 
 
 VOTE_LABELS = {True: "👍 Helpful", False: "👎 Not helpful"}
@@ -204,7 +195,7 @@ async def send_entry(
         )
         return
     kind = AnswerKind.ANSWER if question or chosen else AnswerKind.OPENED
-    await record_answer(interaction, kind, question=question, entry_slug=slug)
+    record_answer(interaction, kind, question=question, entry_slug=slug)
     embed, view = await entry_message(
         interaction.client, entry, full=full, others=others, answer_id=interaction.id
     )

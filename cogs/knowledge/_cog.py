@@ -88,14 +88,14 @@ class Knowledge(commands.Cog):
             )
         elif result.suggestions:
             best = result.suggestions[0].slug
-            await record_answer(interaction, AnswerKind.MATCHES, question=query, best_slug=best)
+            record_answer(interaction, AnswerKind.MATCHES, question=query, best_slug=best)
             await interaction.response.send_message(
                 f"Closest matches for “{safe(query)}”:",
                 view=suggestions_view(result.suggestions, interaction.id),
                 ephemeral=True,
             )
         else:
-            await record_answer(interaction, AnswerKind.NOTHING, question=query)
+            record_answer(interaction, AnswerKind.NOTHING, question=query)
             await interaction.response.send_message(
                 f"I found nothing about “{safe(query)}” in the program's material. "
                 "Try other words, or browse with `/topics`.",
