@@ -1,11 +1,12 @@
 """What /learn answered, members' votes on it, and the gap inbox built from both.
 
 A question is a gap when /learn found nothing, when nobody opened any of the closest matches it
-offered (within `PICK_WINDOW`), or when its answer was voted *Not helpful*. Gaps keep no member
-id: the normalized question, how often and when it was asked, the best suggestion and the votes.
-Votes do keep the member's id (one vote per member per answer); everything is deleted after the
-retention period. Every write is one atomic statement or transaction, so replicas sharing the
-database count each event once.
+offered (within `PICK_WINDOW`), or when its answer was voted *Not helpful* (once per answer,
+however many say so). Gaps keep no member id: the normalized question, how often and when it
+was asked, and the best suggestion; their votes are read from the votes on their answers.
+Votes keep the member's id (one vote per member per answer); everything is deleted after the
+retention period. Answers are queued and written in batches; every other write is one atomic
+statement or transaction, so replicas sharing the database count each event once.
 """
 
 from __future__ import annotations
