@@ -185,10 +185,19 @@ class FeedbackService:
             self._writer.cancel()
 
     async def written(self, timeout: float | None = None) -> None:
-        """Wait until the answers this process is writing are written (reads of the inbox and
-        the figures see what this process answered a moment ago)."""
-        if self._writer is not None and not self._writer.done():
-            await asyncio.wait([self._writer], timeout=timeout)
+        """Wait until the answers this process queued so far are written (reads of the inbox
+        and the figures see what this process answered a moment ago); not for answers queued
+        meanwhile, so a steady stream of answers cannot keep a reader waiting."""
+        waiting = set(self._unwritten)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while waiting & self._unwritten:
+            writer = self._writer
+            if writer is None or writer.done():
+                return  # nothing is writing them (stopped)
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return
+            await asyncio.wait([writer], timeout=left)
 
     # ------------------------------------------------------------------ recording
     async def record(
@@ -248,16 +257,21 @@ class FeedbackService:
         )
 
     async def _write_queued(self) -> None:
-        """Write what `record_soon` queued, in batches, until the queue is empty."""
+        """Write what `record_soon` queued by the end of a `BATCH_DELAY` pause; what comes
+        while it writes waits for the next writer, started at the end (so a steady stream
+        of answers is written every half second, not in a loop that never ends)."""
         await asyncio.sleep(BATCH_DELAY)  # what comes meanwhile joins this batch
-        while self._queue:
-            batch, self._queue = self._queue[:BATCH_SIZE], self._queue[BATCH_SIZE:]
+        queued, self._queue = self._queue, []
+        for start in range(0, len(queued), BATCH_SIZE):
+            batch = queued[start : start + BATCH_SIZE]
             try:
                 await self._write(batch)
             except Exception:
                 log.exception("could not record %d answers", len(batch))
             finally:
                 self._unwritten.difference_update(shown.answer_id for shown in batch)
+        if self._queue:
+            self._writer = asyncio.create_task(self._write_queued())
 
     async def _write(self, batch: list[Shown]) -> None:
         """Insert the answers of `batch` in one transaction and one statement, counting gaps

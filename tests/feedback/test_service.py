@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
-from bot.db.models import AnswerKind, AuditRow, GapRow, VoteRow
+from bot.db.models import AnswerKind, AnswerRow, AuditRow, GapRow, VoteRow
 from bot.errors import UserError
 from bot.feedback import FeedbackService, VoteOutcome, normalize_question
 from bot.feedback.service import PAGE_SIZE, PICK_WINDOW, REAPPEAR_AFTER
@@ -252,3 +253,37 @@ async def test_taking_back_an_old_vote_leaves_a_newer_gap_alone(feedback: Feedba
     await feedback.vote(old, ADA, helpful=True)
     [again] = (await feedback.gaps()).gaps
     assert (again.count, again.helpful, again.not_helpful) == (1, 0, 0)
+
+
+async def test_a_steady_stream_of_answers_keeps_no_reader_waiting(
+    feedback: FeedbackService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answers are written every half second; the inbox waits only for those queued before,
+    even when each write takes longer than the time between two answers."""
+    write = feedback._write
+
+    async def slow_write(batch: list[Any]) -> None:
+        await asyncio.sleep(0.02)
+        await write(batch)
+
+    monkeypatch.setattr(feedback, "_write", slow_write)
+    feedback.record_soon(AnswerKind.NOTHING, answer_id=1, question="first question")
+    streaming = True
+
+    async def stream() -> None:
+        n = 2
+        while streaming:
+            feedback.record_soon(AnswerKind.OPENED, answer_id=n, entry_slug="docker")
+            n += 1
+            await asyncio.sleep(0.005)
+
+    running = asyncio.create_task(stream())
+    try:
+        page = await asyncio.wait_for(feedback.gaps(), timeout=2.5)
+    finally:
+        streaming = False
+        await running
+    assert [g.question for g in page.gaps] == ["first question"]
+    await feedback.written()
+    async with feedback.database.session() as session:
+        assert len((await session.exec(select(AnswerRow))).all()) > 2
