@@ -2,6 +2,6 @@
 them, and the inbox of questions it did not answer well."""
 
 from bot.feedback.questions import normalize_question
-from bot.feedback.service import Claim, FeedbackService, Gap, GapPage, VoteOutcome
+from bot.feedback.service import Claim, FeedbackService, Gap, VoteOutcome
 
-__all__ = ["Claim", "FeedbackService", "Gap", "GapPage", "VoteOutcome", "normalize_question"]
+__all__ = ["Claim", "FeedbackService", "Gap", "VoteOutcome", "normalize_question"]

@@ -45,5 +45,5 @@ async def print_gaps(settings: Settings, days: int, *, as_json: bool) -> int:
         page = await FeedbackService(database, content).gaps(days, 1, per_page=ALL)
     finally:
         await database.dispose()
-    print(json.dumps([as_dict(gap) for gap in page.gaps]) if as_json else table(page.gaps))
+    print(json.dumps([as_dict(gap) for gap in page.items]) if as_json else table(page.items))
     return 0

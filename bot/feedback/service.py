@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import secrets
 import time
 from collections import Counter
@@ -26,16 +25,16 @@ from typing import Any
 from sqlalchemy import delete, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import Database, violates
+from bot.db import Database
 from bot.db.models import AnswerKind, AnswerRow, GapRow, VoteRow, utcnow
 from bot.errors import UserError
 from bot.feedback.questions import normalize_question
 from bot.feedback.stats import EntryStats, KnowledgeStats, entry_stats, knowledge_stats
 from bot.jobs import Jobs
+from bot.knowledge.presentation import Page, page_number
 from bot.moderation.content import Actor, Change, ContentService
 from bot.nonces import Nonces
 
@@ -132,16 +131,6 @@ class Gap:
             votes.get((row.question, True), 0),
             votes.get((row.question, False), 0),
         )
-
-
-@dataclass(frozen=True)
-class GapPage:
-    """One page of the inbox, most asked first."""
-
-    gaps: tuple[Gap, ...]
-    number: int
-    count: int
-    total: int
 
 
 class FeedbackService:
@@ -365,12 +354,7 @@ class FeedbackService:
         takes that back."""
         if not await self._answer_exists(answer_id):
             return VoteOutcome.GONE if self.swept(answer_id) else VoteOutcome.UNKNOWN
-        try:
-            outcome = await self._vote(answer_id, member_id, helpful)
-        except IntegrityError as error:  # the answer was swept meanwhile
-            if not violates(error, "learn_vote_answer_id_fkey", "FOREIGN KEY constraint failed"):
-                raise
-            return VoteOutcome.GONE
+        outcome = await self._vote(answer_id, member_id, helpful)
         if outcome in (VoteOutcome.NEW, VoteOutcome.CHANGED):
             self.votes["helpful" if helpful else "not_helpful"] += 1
         return outcome
@@ -395,6 +379,7 @@ class FeedbackService:
             )
             if added.rowcount == 1:
                 outcome = VoteOutcome.NEW
+                unhelpful_after = unhelpful_before + (not helpful)
             else:
                 changed = await session.exec(
                     update(VoteRow)
@@ -408,7 +393,7 @@ class FeedbackService:
                 if changed.rowcount != 1:
                     return VoteOutcome.SAME
                 outcome = VoteOutcome.CHANGED
-            unhelpful_after = await self._unhelpful(session, answer_id)
+                unhelpful_after = unhelpful_before + (-1 if helpful else 1)
             if answer.question and not unhelpful_before and unhelpful_after:
                 await self._count_gap(
                     session, answer.question, answer.entry_slug, answer.created_at
@@ -534,7 +519,7 @@ class FeedbackService:
         return removed
 
     # ------------------------------------------------------------------ the inbox
-    async def gaps(self, days: int = 30, page: int = 1, per_page: int = PAGE_SIZE) -> GapPage:
+    async def gaps(self, days: int = 30, page: int = 1, per_page: int = PAGE_SIZE) -> Page[Gap]:
         """Page `page` of the gaps asked within `days`, most asked first (dismissed ones only
         once they came back `REAPPEAR_AFTER` times)."""
         await self.written()
@@ -550,8 +535,7 @@ class FeedbackService:
             total = (
                 await session.exec(select(func.count()).select_from(GapRow).where(*shown))
             ).one()
-            count = max(1, math.ceil(total / per_page))
-            number = min(max(page, 1), count)
+            number, count = page_number(page, total, per_page)
             rows = (
                 await session.exec(
                     select(GapRow)
@@ -564,7 +548,7 @@ class FeedbackService:
                 )
             ).all()
             votes = await self._votes(session, list(rows))
-        return GapPage(tuple(Gap.of(row, votes) for row in rows), number, count, total)
+        return Page(tuple(Gap.of(row, votes) for row in rows), number, count, total)
 
     @staticmethod
     async def _votes(session: AsyncSession, gaps: list[GapRow]) -> dict[tuple[str, bool], int]:
@@ -614,14 +598,9 @@ class FeedbackService:
             await session.exec(delete(GapRow).where(col(GapRow.question) == normalized))
         return change
 
-    async def forget(self, gap_id: int) -> None:
-        """Take a gap out of the inbox."""
-        async with self.database.session() as session:
-            await session.exec(delete(GapRow).where(col(GapRow.id) == gap_id))
-
     async def questions_like(self, text: str, limit: int = 25) -> list[str]:
-        """Inbox questions containing `text`, most asked first (for autocomplete)."""
-        await self.written()
+        """Inbox questions containing `text`, most asked first (for autocomplete, which does
+        not wait for answers still being written)."""
         needle = normalize_question(text) or ""
         async with self.database.session() as session:
             rows = await session.exec(

@@ -100,9 +100,14 @@ class Page(Generic[T]):
     total: int
 
 
+def page_number(number: int, total: int, per_page: int) -> tuple[int, int]:
+    """Page `number` clamped into range, and how many pages `total` items make (at least 1)."""
+    count = max(1, math.ceil(total / per_page))
+    return min(max(1, number), count), count
+
+
 def paginate(items: list[T], number: int, per_page: int) -> Page[T]:
     """Page `number` (clamped into range) of `items`."""
-    count = max(1, math.ceil(len(items) / per_page))
-    number = min(max(1, number), count)
+    number, count = page_number(number, len(items), per_page)
     start = (number - 1) * per_page
     return Page(tuple(items[start : start + per_page]), number, count, len(items))

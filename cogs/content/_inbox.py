@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
-from bot.feedback import Gap, GapPage
+from bot.feedback import Gap
 from bot.feedback.service import PAGE_SIZE, REAPPEAR_AFTER
 from bot.knowledge.entry import Entry
-from bot.knowledge.presentation import quote_user_text
+from bot.knowledge.presentation import Page, quote_user_text
 from bot.moderation.content import Draft
 from cogs.checks import ensure_moderator
 from cogs.components import EntrySelect, PersistentButton, chosen, dynamic_view, inert
@@ -46,10 +46,12 @@ def gap_line(number: int, gap: Gap, bot: NexusBot) -> str:
     return "\n".join((parts[0], " · ".join(parts[1:])))
 
 
-def inbox_message(bot: NexusBot, page: GapPage, days: int) -> tuple[discord.Embed, discord.ui.View]:
+def inbox_message(
+    bot: NexusBot, page: Page[Gap], days: int
+) -> tuple[discord.Embed, discord.ui.View]:
     """A page of the inbox: the gaps, a row of actions per gap, and the page buttons."""
     first = (page.number - 1) * PAGE_SIZE + 1
-    lines = [gap_line(first + n, gap, bot) for n, gap in enumerate(page.gaps)]
+    lines = [gap_line(first + n, gap, bot) for n, gap in enumerate(page.items)]
     embed = discord.Embed(
         title=f"Questions /learn did not answer well (last {days} days): {page.total}",
         description="\n\n".join(lines) or "Nothing in the inbox. Learners found what they asked.",
@@ -60,7 +62,7 @@ def inbox_message(bot: NexusBot, page: GapPage, days: int) -> tuple[discord.Embe
         f"{REAPPEAR_AFTER} more askings"
     )
     items: list[discord.ui.Item[Any]] = []
-    for row, gap in enumerate(page.gaps):
+    for row, gap in enumerate(page.items):
         number = first + row
         items += [
             AddToEntryButton(gap.id, f"{number} · Add to entry…", row=row),

@@ -68,7 +68,7 @@ async def test_nothing_found_is_told_privately_and_becomes_a_gap(sandbox: Sandbo
     asked = await sandbox.emulator.say(sandbox.cast.learner, "banana spaceship <@1> ?")
     offered = await offer(sandbox, asked)
     assert "found nothing" in offered.content and offered.components == []
-    gaps = (await sandbox.bot.feedback.gaps()).gaps
+    gaps = (await sandbox.bot.feedback.gaps()).items
     assert [g.question for g in gaps] == ["banana spaceship"]  # no member id kept
     assert replies_to(sandbox, asked) == []
 

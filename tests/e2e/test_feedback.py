@@ -20,7 +20,7 @@ HELPFUL, NOT_HELPFUL = "👍 Helpful", "👎 Not helpful"
 async def inbox(sandbox: Sandbox) -> dict[str, tuple[int, int, int]]:
     """The gap inbox: question -> (count, helpful, not helpful)."""
     page = await sandbox.bot.feedback.gaps()
-    return {g.question: (g.count, g.helpful, g.not_helpful) for g in page.gaps}
+    return {g.question: (g.count, g.helpful, g.not_helpful) for g in page.items}
 
 
 async def test_every_answer_carries_votes_one_per_member_acknowledged_privately(

@@ -70,7 +70,7 @@ async def test_a_vote_reaching_the_other_replica_first_waits_for_the_answer(
     gate.set()
     await answering
     assert await voting is VoteOutcome.NEW
-    [gap] = (await feedback.gaps()).gaps
+    [gap] = (await feedback.gaps()).items
     assert (gap.question, gap.count, gap.not_helpful) == ("run my app", 1, 1)
 
 
@@ -147,7 +147,7 @@ async def test_settling_and_sweeping_on_both_replicas_count_once(
     counted = await asyncio.gather(feedback.settle(), other.settle(), feedback.settle())
     assert sum(counted) == 20
     page = await feedback.gaps(per_page=100)
-    assert [g.count for g in page.gaps] == [1] * 20
+    assert [g.count for g in page.items] == [1] * 20
     clock.now += feedback.retention + timedelta(days=1)
     swept = await asyncio.gather(feedback.sweep(), other.sweep())
     assert sum(swept) == 40 and (await feedback.gaps()).total == 0

@@ -51,7 +51,7 @@ async def test_nothing_found_is_a_gap_at_once_and_counted_by_its_words(
     await feedback.record(AnswerKind.NOTHING, question="How do I center a div?")
     await feedback.record(AnswerKind.NOTHING, question="how do i CENTER a div")
     page = await feedback.gaps()
-    assert [(g.question, g.count) for g in page.gaps] == [("how do i center a div", 2)]
+    assert [(g.question, g.count) for g in page.items] == [("how do i center a div", 2)]
 
 
 async def test_closest_matches_are_a_gap_only_when_nobody_opens_one(
@@ -64,7 +64,7 @@ async def test_closest_matches_are_a_gap_only_when_nobody_opens_one(
     later(feedback, PICK_WINDOW + timedelta(seconds=1))
     assert await feedback.settle() == 1
     assert await feedback.settle() == 0  # settled once
-    [gap] = (await feedback.gaps()).gaps
+    [gap] = (await feedback.gaps()).items
     assert (gap.question, gap.best_slug, gap.count) == ("box my app", "docker", 1)
 
 
@@ -75,7 +75,7 @@ async def test_two_replicas_settling_at_once_count_each_question_once(
         await feedback.record(AnswerKind.MATCHES, question=f"question {n}", best_slug="docker")
     later(feedback, PICK_WINDOW + timedelta(seconds=1))
     assert sum(await asyncio.gather(feedback.settle(), feedback.settle())) == 5
-    assert sorted(g.count for g in (await feedback.gaps()).gaps) == [1, 1, 1, 1]  # page of 4
+    assert sorted(g.count for g in (await feedback.gaps()).items) == [1, 1, 1, 1]  # page of 4
 
 
 async def test_one_vote_per_member_per_answer_and_a_second_click_changes_it(
@@ -84,12 +84,12 @@ async def test_one_vote_per_member_per_answer_and_a_second_click_changes_it(
     answer = await feedback.record(AnswerKind.ANSWER, question="run my app", entry_slug="docker")
     assert await feedback.vote(answer, ADA, helpful=False) is VoteOutcome.NEW
     assert await feedback.vote(answer, ADA, helpful=False) is VoteOutcome.SAME
-    [gap] = (await feedback.gaps()).gaps
+    [gap] = (await feedback.gaps()).items
     assert (gap.count, gap.not_helpful, gap.helpful, gap.best_slug) == (1, 1, 0, "docker")
     assert await feedback.vote(answer, LINUS, helpful=True) is VoteOutcome.NEW
     assert await feedback.vote(answer, ADA, helpful=True) is VoteOutcome.CHANGED
     [row] = await gap_rows(feedback)
-    assert row.count == 0 and (await feedback.gaps()).gaps == ()  # nobody finds it unhelpful
+    assert row.count == 0 and (await feedback.gaps()).items == ()  # nobody finds it unhelpful
     assert row.id is not None
     assert ((gap := await feedback.gap(row.id)).helpful, gap.not_helpful) == (2, 0)
     async with feedback.database.session() as session:
@@ -139,25 +139,25 @@ async def test_the_inbox_pages_most_asked_first_within_the_days_asked(
         for _ in range(n + 1):
             await feedback.record(AnswerKind.NOTHING, question=f"question {n}")
     first, second = await feedback.gaps(page=1), await feedback.gaps(page=2)
-    assert [g.count for g in first.gaps] == [6, 5, 4, 3] and (first.count, first.total) == (2, 6)
-    assert [g.count for g in second.gaps] == [2, 1]
+    assert [g.count for g in first.items] == [6, 5, 4, 3] and (first.count, first.total) == (2, 6)
+    assert [g.count for g in second.items] == [2, 1]
     assert (await feedback.gaps(page=99)).number == 2
     later(feedback, timedelta(days=8))
     await feedback.record(AnswerKind.NOTHING, question="this week")
-    assert [g.question for g in (await feedback.gaps(days=7)).gaps] == ["this week"]
+    assert [g.question for g in (await feedback.gaps(days=7)).items] == ["this week"]
 
 
 async def test_a_dismissed_gap_comes_back_when_asked_again_enough(
     feedback: FeedbackService,
 ) -> None:
     await feedback.record(AnswerKind.NOTHING, question="what is a monad")
-    [gap] = (await feedback.gaps()).gaps
+    [gap] = (await feedback.gaps()).items
     await feedback.dismiss(gap.id)
     for _ in range(REAPPEAR_AFTER - 1):
         await feedback.record(AnswerKind.NOTHING, question="what is a monad")
-    assert (await feedback.gaps()).gaps == ()
+    assert (await feedback.gaps()).items == ()
     await feedback.record(AnswerKind.NOTHING, question="what is a monad")
-    assert [g.count for g in (await feedback.gaps()).gaps] == [1 + REAPPEAR_AFTER]
+    assert [g.count for g in (await feedback.gaps()).items] == [1 + REAPPEAR_AFTER]
 
 
 async def test_answering_a_gap_adds_the_question_to_the_entry_live_and_audited(
@@ -165,11 +165,11 @@ async def test_answering_a_gap_adds_the_question_to_the_entry_live_and_audited(
 ) -> None:
     question = "my laptop and the server behave differently"
     await feedback.record(AnswerKind.NOTHING, question=question)
-    [gap] = (await feedback.gaps()).gaps
+    [gap] = (await feedback.gaps()).items
     change = await feedback.answer(gap.id, "docker", GRACE)
     assert question in change.entry.questions and change.version == 2
     assert feedback.content.knowledge.search(question).hits[0].slug == "docker"
-    assert (await feedback.gaps()).gaps == ()
+    assert (await feedback.gaps()).items == ()
     with pytest.raises(UserError, match="no longer in the inbox"):
         await feedback.answer(gap.id, "docker", GRACE)
     async with feedback.database.session() as session:
@@ -181,10 +181,10 @@ async def test_a_gap_is_not_lost_when_its_entry_cannot_take_it(
     feedback: FeedbackService,
 ) -> None:
     await feedback.record(AnswerKind.NOTHING, question="x" * 150)  # longer than a question may be
-    [gap] = (await feedback.gaps()).gaps
+    [gap] = (await feedback.gaps()).items
     with pytest.raises(UserError):
         await feedback.answer(gap.id, "docker", GRACE)
-    assert [g.id for g in (await feedback.gaps()).gaps] == [gap.id]
+    assert [g.id for g in (await feedback.gaps()).items] == [gap.id]
 
 
 async def test_the_inbox_shows_the_votes_cast_whatever_their_order(
@@ -196,7 +196,7 @@ async def test_the_inbox_shows_the_votes_cast_whatever_their_order(
     await feedback.vote(answer, 2, helpful=False)
     await feedback.vote(answer, 3, helpful=True)
     await feedback.vote(answer, 1, helpful=False)
-    [gap] = (await feedback.gaps()).gaps
+    [gap] = (await feedback.gaps()).items
     assert (gap.helpful, gap.not_helpful) == (1, 2)
 
 
@@ -206,19 +206,19 @@ async def test_one_asking_counts_once_however_many_say_not_helpful(
     public = await feedback.record(AnswerKind.ANSWER, question="run my app", entry_slug="docker")
     for member in (1, 2, 3):
         await feedback.vote(public, member, helpful=False)
-    [gap] = (await feedback.gaps()).gaps
+    [gap] = (await feedback.gaps()).items
     assert (gap.count, gap.not_helpful) == (1, 3)
     await feedback.vote(public, 1, helpful=True)
     await feedback.vote(public, 2, helpful=True)
-    assert [g.count for g in (await feedback.gaps()).gaps] == [1]  # one still says so
+    assert [g.count for g in (await feedback.gaps()).items] == [1]  # one still says so
     await feedback.vote(public, 3, helpful=True)
-    assert (await feedback.gaps()).gaps == ()
+    assert (await feedback.gaps()).items == ()
 
 
 async def test_many_votes_at_once_count_exactly(feedback: FeedbackService) -> None:
     answer = await feedback.record(AnswerKind.ANSWER, question="busy", entry_slug="docker")
     await asyncio.gather(*(feedback.vote(answer, m, helpful=m % 3 != 0) for m in range(1, 31)))
-    [gap] = (await feedback.gaps()).gaps
+    [gap] = (await feedback.gaps()).items
     assert (gap.count, gap.helpful, gap.not_helpful) == (1, 20, 10)
 
 
@@ -246,12 +246,12 @@ async def test_inbox_questions_match_what_was_typed_literally(feedback: Feedback
 async def test_taking_back_an_old_vote_leaves_a_newer_gap_alone(feedback: FeedbackService) -> None:
     old = await feedback.record(AnswerKind.ANSWER, question="my app is slow", entry_slug="docker")
     await feedback.vote(old, ADA, helpful=False)
-    [gap] = (await feedback.gaps()).gaps
+    [gap] = (await feedback.gaps()).items
     await feedback.answer(gap.id, "docker", GRACE)  # answered: out of the inbox
     later(feedback, timedelta(days=1))
     await feedback.record(AnswerKind.NOTHING, question="my app is slow")  # asked again
     await feedback.vote(old, ADA, helpful=True)
-    [again] = (await feedback.gaps()).gaps
+    [again] = (await feedback.gaps()).items
     assert (again.count, again.helpful, again.not_helpful) == (1, 0, 0)
 
 
@@ -283,7 +283,7 @@ async def test_a_steady_stream_of_answers_keeps_no_reader_waiting(
     finally:
         streaming = False
         await running
-    assert [g.question for g in page.gaps] == ["first question"]
+    assert [g.question for g in page.items] == ["first question"]
     await feedback.written()
     async with feedback.database.session() as session:
         assert len((await session.exec(select(AnswerRow))).all()) > 2
