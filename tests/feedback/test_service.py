@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot.db.models import AnswerKind, AnswerRow, AuditRow, GapRow, VoteRow
 from bot.errors import UserError
 from bot.feedback import FeedbackService, VoteOutcome, normalize_question
-from bot.feedback.service import PAGE_SIZE, PICK_WINDOW, REAPPEAR_AFTER
+from bot.feedback.service import PAGE_SIZE, PICK_WINDOW, REAPPEAR_AFTER, snowflake_at
 from bot.moderation.content import Actor
 from tests.helpers import Clock
 
@@ -287,3 +287,14 @@ async def test_a_steady_stream_of_answers_keeps_no_reader_waiting(
     await feedback.written()
     async with feedback.database.session() as session:
         assert len((await session.exec(select(AnswerRow))).all()) > 2
+
+
+async def test_a_vote_on_an_answer_lost_in_a_crash_says_so(
+    feedback: FeedbackService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answers wait up to half a second to be written: a crash then loses their record. A vote
+    on one waits for it a while, then says it could not be recorded (not "too old")."""
+    monkeypatch.setattr("bot.feedback.service.ROW_WAIT", 0.3)
+    never_written = snowflake_at(feedback.clock())
+    assert await feedback.vote(never_written, ADA, helpful=False) is VoteOutcome.UNKNOWN
+    assert (await feedback.gaps()).items == ()
