@@ -53,6 +53,9 @@ BATCH_DELAY = 0.5
 """Seconds answers queue before they are written together: at 0.05 s the batches' own cost
 was a third more CPU per command under load (docs/benchmarks.md, *Recording answers*)."""
 BATCH_SIZE = 500
+WRITE_RETRIES = (0.5, 2.0)
+"""Seconds before each new try of a batch whose write failed (a locked SQLite file, a dropped
+PostgreSQL connection): its answers are given up, and logged, only after the last."""
 STOP_TIMEOUT = 10.0
 
 
@@ -218,7 +221,8 @@ class FeedbackService:
         """`record` without waiting: answers are written in batches, one transaction every
         `BATCH_DELAY` seconds however many replies there were (one write per reply held
         SQLite's lock so often that replies waited and writes failed). Votes, picks, choices
-        and the inbox wait for an answer still on its way. A failure is logged."""
+        and the inbox wait for an answer still on its way. A failed write is tried again
+        (`WRITE_RETRIES`), then logged."""
         self._queue.append(self._shown(kind, answer_id, question, entry_slug, best_slug))
         self._unwritten.add(answer_id)
         if self._writer is None or self._writer.done():
@@ -254,13 +258,25 @@ class FeedbackService:
         for start in range(0, len(queued), BATCH_SIZE):
             batch = queued[start : start + BATCH_SIZE]
             try:
-                await self._write(batch)
-            except Exception:
-                log.exception("could not record %d answers", len(batch))
+                await self._write_with_retries(batch)
             finally:
                 self._unwritten.difference_update(shown.answer_id for shown in batch)
         if self._queue:
             self._writer = asyncio.create_task(self._write_queued())
+
+    async def _write_with_retries(self, batch: list[Shown]) -> None:
+        """`_write`, tried again after each of `WRITE_RETRIES` when it fails (it is one
+        transaction, so a failed try wrote nothing); the last failure is logged."""
+        for delay in (*WRITE_RETRIES, None):
+            try:
+                await self._write(batch)
+                return
+            except Exception:
+                if delay is None:
+                    log.exception("could not record %d answers", len(batch))
+                    return
+                log.warning("recording %d answers failed; trying again", len(batch))
+                await asyncio.sleep(delay)
 
     async def _write(self, batch: list[Shown]) -> None:
         """Insert the answers of `batch` in one transaction and one statement, counting gaps

@@ -298,3 +298,48 @@ async def test_a_vote_on_an_answer_lost_in_a_crash_says_so(
     never_written = snowflake_at(feedback.clock())
     assert await feedback.vote(never_written, ADA, helpful=False) is VoteOutcome.UNKNOWN
     assert (await feedback.gaps()).items == ()
+
+
+async def test_a_batch_whose_write_fails_once_is_written_by_the_next_try(
+    feedback: FeedbackService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A locked database or a dropped connection fails one try of a batch: its answers are
+    written by the next try, not given up."""
+    monkeypatch.setattr("bot.feedback.service.WRITE_RETRIES", (0.01, 0.01))
+    write = feedback._write
+    tries = 0
+
+    async def flaky_write(batch: list[Any]) -> None:
+        nonlocal tries
+        tries += 1
+        if tries == 1:
+            raise OSError("connection reset")
+        await write(batch)
+
+    monkeypatch.setattr(feedback, "_write", flaky_write)
+    answer = snowflake_at(feedback.clock())
+    feedback.record_soon(AnswerKind.NOTHING, answer_id=answer, question="my api is slow")
+    assert await feedback.vote(answer, ADA, helpful=False) is VoteOutcome.NEW
+    assert tries == 2
+    assert [g.question for g in (await feedback.gaps()).items] == ["my api is slow"]
+
+
+async def test_a_batch_that_never_writes_is_given_up_and_logged(
+    feedback: FeedbackService, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("bot.feedback.service.WRITE_RETRIES", (0.01, 0.01))
+    monkeypatch.setattr("bot.feedback.service.ROW_WAIT", 0.3)
+    tries = 0
+
+    async def failing_write(batch: list[Any]) -> None:
+        nonlocal tries
+        tries += 1
+        raise OSError("disk full")
+
+    monkeypatch.setattr(feedback, "_write", failing_write)
+    answer = snowflake_at(feedback.clock())
+    feedback.record_soon(AnswerKind.OPENED, answer_id=answer, entry_slug="docker")
+    await feedback.written()
+    assert tries == 3
+    assert "could not record 1 answers" in caplog.text
+    assert await feedback.vote(answer, ADA, helpful=True) is VoteOutcome.UNKNOWN
