@@ -3,11 +3,13 @@ gives back to the moderator (their text, whole)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import secrets
+from collections.abc import Awaitable
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 
@@ -36,6 +38,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
+FORM_READ_SECONDS = 1.5
+"""How long a form may wait for what it is prefilled with: a form must be Discord's first
+answer to a click, within its 3 seconds, so it cannot follow a defer."""
+
+T = TypeVar("T")
 
 
 def service(interaction: discord.Interaction[NexusBot]) -> ContentService:
@@ -172,6 +179,18 @@ class SearchTermsModal(discord.ui.Modal):
         )
 
 
+async def read_for_form(read: Awaitable[T]) -> T:
+    """What a form is prefilled with, or a clear "try again" (not a silent failure) when the
+    database is too slow for the form to open within Discord's 3 seconds."""
+    try:
+        return await asyncio.wait_for(read, FORM_READ_SECONDS)
+    except TimeoutError:
+        raise UserError(
+            "The database is slow right now, so the form could not open in time. "
+            "Try again in a moment."
+        ) from None
+
+
 async def open_form(interaction: discord.Interaction[NexusBot], form: discord.ui.Modal) -> None:
     """Show `form` without keeping it in memory: its submit is handled by custom_id, by
     whichever process gets it (after a restart, on another replica)."""
@@ -292,7 +311,7 @@ class EditAgainButton(EntryButton, prefix="content:reedit", label="Edit the newe
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Open the prefilled modal (moderators only)."""
         ensure_moderator(interaction)
-        entry, version = await service(interaction).current(self.slug)
+        entry, version = await read_for_form(service(interaction).current(self.slug))
         await open_form(interaction, EntryModal(Draft.of(entry), slug=entry.slug, version=version))
 
 

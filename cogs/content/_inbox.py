@@ -17,7 +17,15 @@ from bot.knowledge.presentation import Page, quote_user_text
 from bot.moderation.content import Draft
 from cogs.checks import ensure_moderator
 from cogs.components import EntrySelect, PersistentButton, chosen, dynamic_view, inert
-from cogs.content._forms import NO_PINGS, EntryModal, actor, describe, modlog, open_form
+from cogs.content._forms import (
+    NO_PINGS,
+    EntryModal,
+    actor,
+    describe,
+    modlog,
+    open_form,
+    read_for_form,
+)
 from cogs.errors import friendly_errors
 
 if TYPE_CHECKING:
@@ -209,7 +217,7 @@ class NewEntryButton(GapButton, action="new"):
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Open the prefilled form; saving it takes the question out of the inbox."""
         ensure_moderator(interaction)
-        gap = await interaction.client.feedback.gap(self.gap_id)
+        gap = await read_for_form(interaction.client.feedback.gap(self.gap_id))
         title = gap.question[:100]
         draft = Draft(title[:1].upper() + title[1:], "", "", "", "")
         await open_form(interaction, EntryModal(draft, gap_id=gap.id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from datetime import timedelta
 
 import pytest
@@ -221,3 +223,27 @@ async def test_a_new_entry_keeps_a_question_too_long_to_join_it_in_the_inbox(
     ).wait_message()
     assert "version 1" in saved.content and "stays in the inbox" in saved.content
     assert [g.question for g in (await sandbox.bot.feedback.gaps()).items] == [long_question]
+
+
+async def test_a_form_the_database_is_too_slow_to_fill_says_try_again_in_time(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A form must be the first answer to its click, within Discord's 3 seconds: when what it
+    is prefilled with does not come in time, the moderator is told so, privately, in time."""
+    grace, emulator = sandbox.cast.moderator, sandbox.emulator
+    await ask(sandbox, "what is a monad")
+    inbox = await open_inbox(sandbox)
+    forms = importlib.import_module("cogs.content._forms")  # as loaded by the bot's extension
+    monkeypatch.setattr(forms, "FORM_READ_SECONDS", 0.2)
+
+    async def stuck(*args: object) -> None:
+        await asyncio.sleep(30)
+
+    monkeypatch.setattr(sandbox.bot.feedback, "gap", stuck)
+    monkeypatch.setattr(sandbox.bot.content, "current", stuck)
+    clicked = await emulator.click(grace, inbox, "1 · New entry")
+    edited = await emulator.slash(grace, "content edit", entry="docker")
+    for interaction in (clicked, edited):
+        told = await interaction.wait_message()  # acknowledged within 3 s, or it raises
+        assert interaction.modal is None and told.ephemeral
+        assert "database is slow" in told.content and "Try again" in told.content
