@@ -43,6 +43,14 @@ FORM_READ_SECONDS = 1.5
 answer to a click, within its 3 seconds, so it cannot follow a defer."""
 
 T = TypeVar("T")
+_late_reads: set[asyncio.Future[Any]] = set()  # kept until they finish (asyncio holds tasks weakly)
+
+
+def _forget_late_read(task: asyncio.Future[Any]) -> None:
+    """Drop a late read once done; its outcome (nobody waits for it) is not logged as lost."""
+    _late_reads.discard(task)
+    if not task.cancelled():
+        task.exception()
 
 
 def service(interaction: discord.Interaction[NexusBot]) -> ContentService:
@@ -181,10 +189,14 @@ class SearchTermsModal(discord.ui.Modal):
 
 async def read_for_form(read: Awaitable[T]) -> T:
     """What a form is prefilled with, or a clear "try again" (not a silent failure) when the
-    database is too slow for the form to open within Discord's 3 seconds."""
+    database is too slow for the form to open within Discord's 3 seconds. A late read is left
+    to finish, not cancelled inside the database driver."""
+    task = asyncio.ensure_future(read)
     try:
-        return await asyncio.wait_for(read, FORM_READ_SECONDS)
+        return await asyncio.wait_for(asyncio.shield(task), FORM_READ_SECONDS)
     except TimeoutError:
+        _late_reads.add(task)
+        task.add_done_callback(_forget_late_read)
         raise UserError(
             "The database is slow right now, so the form could not open in time. "
             "Try again in a moment."
