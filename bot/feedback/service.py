@@ -308,9 +308,15 @@ class FeedbackService:
                 )
                 .on_conflict_do_nothing()
             )
+            # Each question once, in one order on every replica: two batches counting the same
+            # questions in different orders deadlocked on PostgreSQL (now a test).
+            unanswered: dict[str, list[Shown]] = {}
             for shown in new:
                 if shown.kind is AnswerKind.NOTHING and shown.question:
-                    await self._count_gap(session, shown.question, None, shown.at)
+                    unanswered.setdefault(shown.question, []).append(shown)
+            for question, askings in sorted(unanswered.items()):
+                first = min(shown.at for shown in askings)
+                await self._count_gap(session, question, None, first, times=len(askings))
 
     async def _answer_exists(self, answer_id: int) -> bool:
         """Whether answer `answer_id` is recorded, waiting for it while it may still be on its
@@ -444,14 +450,16 @@ class FeedbackService:
         question: str,
         best_slug: str | None,
         asked: datetime | None = None,
+        *,
+        times: int = 1,
     ) -> None:
-        """Count one more asking of `question` (made at `asked`, by default now) as a gap (one
-        atomic upsert). A new gap is first seen when that asking was made, so the votes on
-        its answer belong to it."""
+        """Count `times` more askings of `question` (the first made at `asked`, by default now)
+        as a gap (one atomic upsert). A new gap is first seen when that asking was made, so the
+        votes on its answer belong to it."""
         now = self.clock()
         insert = self._insert(GapRow).values(
             question=question,
-            count=1,
+            count=times,
             first_seen=asked or now,
             last_seen=now,
             best_slug=best_slug,
@@ -460,7 +468,7 @@ class FeedbackService:
             insert.on_conflict_do_update(
                 index_elements=["question"],
                 set_={
-                    "count": GapRow.count + 1,
+                    "count": GapRow.count + times,
                     "last_seen": now,
                     "best_slug": func.coalesce(insert.excluded.best_slug, GapRow.best_slug),
                 },

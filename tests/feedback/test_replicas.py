@@ -4,6 +4,7 @@ before the answer is committed, and background work runs on both."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ from sqlalchemy.engine import make_url
 from bot.db import Database
 from bot.db.models import AnswerKind
 from bot.feedback import Claim, FeedbackService, VoteOutcome
-from bot.feedback.service import PICK_WINDOW, snowflake_at
+from bot.feedback.service import PICK_WINDOW, Shown, snowflake_at
 from bot.knowledge.service import KnowledgeService
 from bot.moderation.content import ContentService
 from tests.helpers import DOCKER, Clock, write_entry
@@ -134,6 +135,57 @@ async def test_a_vote_and_the_sweep_on_two_replicas_do_not_deadlock(
     voted, swept = await asyncio.gather(feedback.vote(answer, 1, helpful=True), sweep_meanwhile())
     assert (voted, swept) == (VoteOutcome.CHANGED, 2)  # the answer (its votes) and its gap
     assert await feedback.vote(answer, 2, helpful=True) is VoteOutcome.GONE
+
+
+async def test_two_replicas_writing_the_same_questions_in_other_orders_do_not_deadlock(
+    feedback: FeedbackService, other: FeedbackService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch counts the questions /learn found nothing for; two replicas' batches with the
+    same questions, asked in opposite orders, each count both (a lost batch loses answers)."""
+    counting = FeedbackService._count_gap
+    counted_first = [asyncio.Event(), asyncio.Event()]
+
+    def replica_counting(replica: int) -> Callable[..., Awaitable[None]]:
+        async def count_then_wait(*args: Any, **options: Any) -> None:
+            await counting(replica_of[replica], *args, **options)
+            counted_first[replica].set()
+            with contextlib.suppress(TimeoutError):  # the other is blocked by this one
+                await asyncio.wait_for(counted_first[1 - replica].wait(), 0.5)
+
+        return count_then_wait
+
+    replica_of = [feedback, other]
+    for n, replica in enumerate(replica_of):
+        monkeypatch.setattr(replica, "_count_gap", replica_counting(n))
+    now = feedback.clock()
+
+    def batch(*questions: str) -> list[Shown]:
+        return [Shown(snowflake_at(now), AnswerKind.NOTHING, q, None, None, now) for q in questions]
+
+    await asyncio.gather(
+        feedback._write(batch("first question", "second question")),
+        other._write(batch("second question", "first question")),
+    )
+    page = await feedback.gaps()
+    assert sorted((g.question, g.count) for g in page.items) == [
+        ("first question", 2),
+        ("second question", 2),
+    ]
+
+
+async def test_a_batch_counts_a_question_asked_twice_in_it_twice(
+    feedback: FeedbackService,
+) -> None:
+    now = feedback.clock()
+    await feedback._write(
+        [
+            Shown(snowflake_at(now), AnswerKind.NOTHING, "my api is slow", None, None, now),
+            Shown(snowflake_at(now), AnswerKind.OPENED, None, "docker", None, now),
+            Shown(snowflake_at(now), AnswerKind.NOTHING, "my api is slow", None, None, now),
+        ]
+    )
+    [gap] = (await feedback.gaps()).items
+    assert (gap.question, gap.count, gap.first_seen) == ("my api is slow", 2, now)
 
 
 async def test_settling_and_sweeping_on_both_replicas_count_once(
