@@ -27,7 +27,18 @@ from emulator.interactions import (
 )
 from emulator.messages import resolve_mentions
 from emulator.render import modal_submit_components, render_modal
-from emulator.world import ALL_PERMISSIONS, TEXT_CHANNEL, Channel, Message, User, World
+from emulator.world import (
+    ALL_PERMISSIONS,
+    PRIVATE_THREAD,
+    PUBLIC_THREAD,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    TEXT_CHANNEL,
+    Channel,
+    Message,
+    User,
+    World,
+)
 
 BUTTON, STRING_SELECT = 2, 3
 MENTION_EVERYONE = 1 << 17  # permission to ping @everyone and @here
@@ -160,10 +171,18 @@ class Members:
         MESSAGE_CREATE without the text, as Discord sends it to a bot without the privileged
         MESSAGE_CONTENT intent (content, embeds, attachments and components left out) unless
         the message mentions the bot or is a DM. `@everyone` pings only when the author may
-        mention everyone."""
+        mention everyone. A member without Send Messages (Send Messages in Threads in a
+        thread) cannot post: Discord answers 50013 Missing Permissions."""
         channel = channel or self.default_channel
         if not text.strip() or len(text) > 2000:
             raise UsageError("a message holds 1-2000 characters")
+        needed = (
+            SEND_MESSAGES_IN_THREADS
+            if channel.type in (PUBLIC_THREAD, PRIVATE_THREAD)
+            else SEND_MESSAGES
+        )
+        if channel.guild_id is not None and not self.world.permissions_of(user.id) & needed:
+            raise UsageError(f"{user.username} may not post here (50013 Missing Permissions)")
         everyone, users, roles = resolve_mentions(text, None)
         may_ping_all = self.world.permissions_of(user.id) & MENTION_EVERYONE
         everyone = everyone and bool(may_ping_all) and channel.guild_id is not None

@@ -36,11 +36,29 @@ def author_name(message: discord.Message) -> str:
     return inert(message.author.display_name)
 
 
+NOT_ALLOWED_TO_POST = (
+    "You cannot post in this channel, so Answer with Nexus cannot post here for you. "
+    "Try /learn to read the answer yourself."
+)
+
+
+def may_post_here(interaction: discord.Interaction[NexusBot]) -> bool:
+    """Whether the invoker may post in the interaction's channel: the bot posts on their
+    behalf, so a read-only channel or a mute stays one (app commands work there regardless)."""
+    permissions = interaction.permissions
+    if isinstance(interaction.channel, discord.Thread):
+        return permissions.send_messages_in_threads
+    return permissions.send_messages
+
+
 async def offer_entries(
     interaction: discord.Interaction[NexusBot], message: discord.Message
 ) -> None:
     """Show the invoker, privately, the best entries for the message's text; nothing found
     goes to the moderators' gap inbox."""
+    if not may_post_here(interaction):
+        await interaction.response.send_message(NOT_ALLOWED_TO_POST, ephemeral=True)
+        return
     text = message.content.strip()
     if not text:
         await interaction.response.send_message(
@@ -95,6 +113,9 @@ async def post_answer(
     again under the offer's nonce, so Discord posts it once, and a reply that failed before
     is posted then."""
     bot = interaction.client
+    if not may_post_here(interaction):  # muted, or the channel made read-only, since the offer
+        await interaction.response.edit_message(content=NOT_ALLOWED_TO_POST, view=None)
+        return
     await interaction.response.defer()  # the choice is replaced once the reply is posted
     channel = interaction.channel
     assert isinstance(channel, discord.abc.Messageable)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.sandbox.session import Sandbox
 from emulator.interactions import UsageError
-from emulator.world import Message
+from emulator.world import SEND_MESSAGES, SEND_MESSAGES_IN_THREADS, Message
 
 MENU = "Answer with Nexus"
 QUESTION = "how do i stop people spamming my api"
@@ -163,3 +163,28 @@ async def test_a_refused_reply_reports_an_error_and_can_be_tried_again(
     assert replies_to(sandbox, asked) == []
     await choose(sandbox, offered, slug)
     assert "Posted" in offered.content and len(replies_to(sandbox, asked)) == 1
+
+
+def may_not_post(sandbox: Sandbox) -> None:
+    """Learners lose Send Messages (a read-only channel, a mute); app commands still work."""
+    world = sandbox.emulator.world
+    world.roles[world.guild_id].permissions &= ~(SEND_MESSAGES | SEND_MESSAGES_IN_THREADS)
+
+
+async def test_a_member_who_may_not_post_here_cannot_post_through_the_bot(
+    sandbox: Sandbox,
+) -> None:
+    asked = await sandbox.emulator.say(sandbox.cast.learner, QUESTION)
+    may_not_post(sandbox)
+    offered = await offer(sandbox, asked)
+    assert "cannot post in this channel" in offered.content and offered.components == []
+    assert replies_to(sandbox, asked) == []
+
+
+async def test_a_member_muted_after_the_offer_cannot_choose(sandbox: Sandbox) -> None:
+    asked = await sandbox.emulator.say(sandbox.cast.learner, QUESTION)
+    offered = await offer(sandbox, asked)
+    may_not_post(sandbox)
+    await choose(sandbox, offered, offered.components[0]["components"][0]["options"][0]["value"])
+    assert "cannot post in this channel" in offered.content
+    assert replies_to(sandbox, asked) == []

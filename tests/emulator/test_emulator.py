@@ -14,6 +14,7 @@ from bot.sandbox.cast import Cast, build_cast
 from emulator.interactions import InteractionRecord, NoResponse, UsageError
 from emulator.messages import resolve_mentions
 from emulator.server import DiscordEmulator
+from emulator.world import SEND_MESSAGES, SEND_MESSAGES_IN_THREADS
 
 COMMANDS = [
     {
@@ -338,3 +339,16 @@ async def test_a_bot_gets_the_text_of_direct_messages(world: Any) -> None:
     emulator.gateway.dispatch = record  # type: ignore[method-assign]
     await emulator.say(cast.learner, "hello bot", channel=cast.world.dm_channel(cast.learner))
     assert events[0]["content"] == "hello bot"
+
+
+async def test_a_member_without_send_messages_cannot_post(world: Any) -> None:
+    """A read-only channel, or a mute: Discord refuses the message (50013)."""
+    emulator, cast, _ = world
+    everyone = cast.world.roles[cast.world.guild_id]
+    everyone.permissions &= ~(SEND_MESSAGES | SEND_MESSAGES_IN_THREADS)
+    with pytest.raises(UsageError, match="Missing Permissions"):
+        await emulator.say(cast.learner, "hello")
+    await emulator.say(cast.admin, "still open to admins")
+    await emulator.say(
+        cast.learner, "a DM is not the server's", channel=cast.world.dm_channel(cast.learner)
+    )
