@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 
 from bot.db import Database
@@ -34,9 +32,8 @@ class InteractionClaims:
 
     async def claim(self, interaction_id: int) -> bool:
         """Whether this process won `interaction_id` (it then acts on it; nobody else does)."""
-        insert = sqlite_insert if self.database.is_sqlite else postgresql_insert
         statement = (
-            insert(InteractionClaimRow)
+            self.database.insert(InteractionClaimRow)
             .values(id=interaction_id, created_at=utcnow())
             .on_conflict_do_nothing()
         )

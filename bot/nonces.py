@@ -4,7 +4,8 @@ Discord keeps an author's nonce for a few minutes in every channel: a repeat ret
 earlier message and posts nothing, wherever it was sent. So a nonce names one post to one
 target: this deployment (a random key kept in the database, so a second deployment of the bot
 or a fresh database never reuses a nonce), the kind of post, its row, the channel or member it
-goes to, and its text. At most 25 characters.
+goes to, and, where one row may post different texts, its text (never a text that can change
+between tries of one post). At most 25 characters.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 
 from bot.db import Database
@@ -22,10 +21,11 @@ from bot.db.models import DeploymentRow
 
 async def deployment_key(database: Database) -> str:
     """This deployment's key: made once by whichever process asks first, then shared."""
-    insert = sqlite_insert if database.is_sqlite else postgresql_insert
     async with database.session() as session:
         await session.exec(
-            insert(DeploymentRow).values(id=1, key=secrets.token_hex(8)).on_conflict_do_nothing()
+            database.insert(DeploymentRow)
+            .values(id=1, key=secrets.token_hex(8))
+            .on_conflict_do_nothing()
         )
     async with database.session() as session:
         return (await session.exec(select(DeploymentRow.key))).one()

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -57,6 +59,10 @@ class Database:
     def is_sqlite(self) -> bool:
         """Whether the backend is SQLite."""
         return self.engine.dialect.name == "sqlite"
+
+    def insert(self, table: type[Any]) -> Any:
+        """An INSERT of this backend's dialect (it can say ON CONFLICT)."""
+        return (sqlite_insert if self.is_sqlite else postgresql_insert)(table)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

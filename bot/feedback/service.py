@@ -20,11 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import delete, func, or_, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -290,7 +287,7 @@ class FeedbackService:
             if not new:
                 return
             await session.exec(
-                self._insert(AnswerRow)
+                self.database.insert(AnswerRow)
                 .values(
                     [
                         {
@@ -397,7 +394,9 @@ class FeedbackService:
             unhelpful_before = await self._unhelpful(session, answer_id)
             values = {"answer_id": answer_id, "member_id": member_id, "helpful": helpful}
             added = await session.exec(
-                self._insert(VoteRow).values(**values, voted_at=now).on_conflict_do_nothing()
+                self.database.insert(VoteRow)
+                .values(**values, voted_at=now)
+                .on_conflict_do_nothing()
             )
             if added.rowcount == 1:
                 outcome = VoteOutcome.NEW
@@ -457,7 +456,7 @@ class FeedbackService:
         as a gap (one atomic upsert). A new gap is first seen when that asking was made, so the
         votes on its answer belong to it."""
         now = self.clock()
-        insert = self._insert(GapRow).values(
+        insert = self.database.insert(GapRow).values(
             question=question,
             count=times,
             first_seen=asked or now,
@@ -474,10 +473,6 @@ class FeedbackService:
                 },
             )
         )
-
-    def _insert(self, table: type[Any]) -> Any:
-        """An INSERT that can say ON CONFLICT on this database."""
-        return (sqlite_insert if self.database.is_sqlite else postgresql_insert)(table)
 
     # ------------------------------------------------------------------ background work
     async def settle(self) -> int:

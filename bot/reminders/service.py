@@ -3,9 +3,11 @@
 The database is the source of truth. APScheduler only holds in-memory jobs derived from the
 pending ledger rows (at start and on every change), plus a sweep that catches anything due.
 Delivery claims the ledger row with a conditional UPDATE that only one process can win, posts
-with a nonce derived from the row and its target (`bot.nonces`: Discord drops a repeat), then
-marks the row sent. A claim left behind by a crash is recovered: the channel is checked for the
-post first, and only if it is not there is it posted again (with the same nonce).
+with a nonce derived from the row and its target (`bot.nonces`: Discord drops a repeat for a
+few minutes), then marks the row sent and, in the same transaction, queues its DM copies. Any
+later attempt (after an error, which may come after Discord made the message, or after a crash
+left the claim behind) first looks for the post in the channel, and posts only if it is not
+there (with the same nonce).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ SNOOZE_FOR = timedelta(days=1)
 MAX_ATTEMPTS = 6
 SAVE_ATTEMPTS = 5  # concurrent saves of one milestone: each retry sees the others' commits
 MAX_DESCRIPTION = 1000
+COPY_ROWS_PER_INSERT = 1000  # within SQLite's limit of variables per statement
 UPCOMING_CACHE_SECONDS = 10  # another replica's change shows in /deadlines within this
 JUST_NOW = timedelta(seconds=5)  # a reminder due this recently at creation still posts
 
@@ -475,7 +478,7 @@ class ReminderService:
                 )
             ).all()
         for row in stale:
-            await self.recover(row.id or 0, row.claim_token, row.claimed_at or row.due_at)
+            await self.recover(row.id or 0, row.claim_token)
         for row in due:
             await self.deliver(row.id or 0)
         if self.poster is not None:
@@ -518,9 +521,9 @@ class ReminderService:
         if token is not None:
             await self._post(reminder_id, token)
 
-    async def recover(self, reminder_id: int, old_token: str | None, claimed_at: datetime) -> None:
-        """Finish a claim a crashed process left behind (at `claimed_at`), without posting
-        twice: a post made since the claim is found first."""
+    async def recover(self, reminder_id: int, old_token: str | None) -> None:
+        """Finish a claim a crashed process left behind, without posting twice: the post it
+        may have made is looked for first (`_post`, on any attempt after the first)."""
         token = await self._claim(
             reminder_id,
             and_(
@@ -531,11 +534,12 @@ class ReminderService:
         )
         if token is not None:
             log.warning("recovering reminder %s left claimed by a crashed process", reminder_id)
-            await self._post(reminder_id, token, posted_after=claimed_at - CLOCK_SKEW)
+            await self._post(reminder_id, token)
 
-    async def _post(
-        self, reminder_id: int, token: str, *, posted_after: datetime | None = None
-    ) -> None:
+    async def _post(self, reminder_id: int, token: str) -> None:
+        """Post a claimed reminder, then record it and the DM copies it owes. A later attempt
+        (after an error or a crash: Discord may have made the message and still failed, and
+        keeps a nonce only minutes) first looks for the post in the channel since it fell due."""
         assert self.poster is not None and self.channel_id is not None
         async with self.database.session() as session:
             row = await session.get(ReminderRow, reminder_id)
@@ -544,6 +548,11 @@ class ReminderService:
         if milestone is None or milestone.deleted:
             await self._finish(
                 reminder_id, token, status=Delivery.CANCELLED, note="milestone removed"
+            )
+            return
+        if milestone.due_at - timedelta(seconds=row.offset_seconds) != row.due_at:
+            await self._finish(  # a moderator moved it while this one was claimed
+                reminder_id, token, status=Delivery.CANCELLED, note="milestone moved"
             )
             return
         content = reminder_text(
@@ -555,21 +564,23 @@ class ReminderService:
         )
         try:
             message_id = None
-            if posted_after is not None:
-                message_id = await self.poster.find_since(self.channel_id, content, posted_after)
+            if row.attempts > 1:
+                since = row.due_at - CLOCK_SKEW
+                message_id = await self.poster.find_since(self.channel_id, content, since)
             if message_id is None:
                 message_id = await self.poster.post(
                     self.channel_id,
                     content,
-                    nonce=await self.nonces("reminder", reminder_id, self.channel_id, content),
+                    nonce=await self.nonces("reminder", reminder_id, self.channel_id),
                 )
         except DeliveryError as error:
             await self._failed(row, token, error)
             return
-        await self._finish(reminder_id, token, status=Delivery.SENT, message_id=message_id)
+        if not await self._mark_sent(row, token, message_id):
+            return  # another process took the claim over: the copies are its
         self.stats[Delivery.SENT] += 1
         log.info("reminder %s posted as message %s", reminder_id, message_id)
-        await self._direct_copies(reminder_id, row.milestone_id, content)
+        await self._direct_copies(reminder_id, content)
 
     async def _failed(self, row: ReminderRow, token: str, error: DeliveryError) -> None:
         """Retry with backoff while the reminder can still be posted in its grace window;
@@ -583,15 +594,21 @@ class ReminderService:
                     "Check the bot's permissions there; it will keep trying until "
                     f"<t:{int((row.due_at + self.grace).timestamp())}:t>."
                 )
-            await POSTS.finish(
-                self.database,
-                row.id or 0,
-                POSTS.held(token),
-                status=Delivery.PENDING,
-                claim_token=None,
-                retry_at=retry_at,
-                note=str(error)[:200],
-            )
+            try:
+                await POSTS.finish(
+                    self.database,
+                    row.id or 0,
+                    POSTS.held(token),
+                    status=Delivery.PENDING,
+                    claim_token=None,
+                    retry_at=retry_at,
+                    note=str(error)[:200],
+                )
+            except IntegrityError:  # the milestone was saved meanwhile: its new reminder waits
+                await self._finish(
+                    row.id or 0, token, status=Delivery.CANCELLED, note="milestone changed"
+                )
+                return
             log.warning("reminder %s failed (%s); retrying at %s", row.id, error, retry_at)
             if self.running:
                 self._schedule(row.id or 0, retry_at)
@@ -607,37 +624,66 @@ class ReminderService:
         *,
         status: Delivery,
         note: str = "",
-        message_id: int | None = None,
     ) -> None:
+        """Record how a reminder ended without a post (skipped, cancelled, failed), while this
+        process holds its claim (`token`) or, without one, while it is pending."""
         condition = POSTS.held(token) if token else col(ReminderRow.status) == Delivery.PENDING
-        values: dict[str, object] = {"status": status, "note": note[:200]}
-        if status == Delivery.SENT:
-            values.update(sent_at=self.clock(), message_id=message_id)
-        await POSTS.finish(self.database, reminder_id, condition, **values)
+        await POSTS.finish(self.database, reminder_id, condition, status=status, note=note[:200])
 
-    async def _direct_copies(self, reminder_id: int, milestone_id: int, content: str) -> None:
-        assert self.poster is not None
+    async def _mark_sent(self, row: ReminderRow, token: str, message_id: int) -> bool:
+        """Record the post and, in the same transaction, one waiting DM copy per subscriber who
+        has not marked the milestone done (unique per reminder and member), so a crash after
+        the post loses no copy: the sweep sends what still waits. False when another process
+        took the claim over."""
+        now = self.clock()
         async with self.database.session() as session:
-            done = select(DoneRow.user_id).where(DoneRow.milestone_id == milestone_id)
+            marked = await session.exec(
+                update(ReminderRow)
+                .where(and_(col(ReminderRow.id) == row.id, POSTS.held(token)))
+                .values(status=Delivery.SENT, note="", sent_at=now, message_id=message_id)
+            )
+            if marked.rowcount != 1:
+                return False
+            done = select(DoneRow.user_id).where(DoneRow.milestone_id == row.milestone_id)
             subscribers = (
                 await session.exec(
-                    select(SubscriptionRow).where(col(SubscriptionRow.user_id).not_in(done))
+                    select(SubscriptionRow.user_id).where(col(SubscriptionRow.user_id).not_in(done))
                 )
             ).all()
-        for subscriber in subscribers:
-            try:  # the unique row is the claim: one DM per reminder and member, ever
-                async with self.database.session() as session:
-                    session.add(
-                        DirectDeliveryRow(
-                            reminder_id=reminder_id,
-                            user_id=subscriber.user_id,
-                            status=Delivery.CLAIMED,
-                            claimed_at=self.clock(),
-                        )
+            for start in range(0, len(subscribers), COPY_ROWS_PER_INSERT):
+                await session.exec(
+                    self.database.insert(DirectDeliveryRow)
+                    .values(
+                        [
+                            {
+                                "reminder_id": row.id,
+                                "user_id": user_id,
+                                "status": Delivery.RETRY,
+                                "attempts": 0,
+                                "retry_at": now,
+                                "created_at": now,
+                            }
+                            for user_id in subscribers[start : start + COPY_ROWS_PER_INSERT]
+                        ]
                     )
-            except IntegrityError:
-                continue
-            await self._send_copy(reminder_id, subscriber.user_id, content, attempts=0)
+                    .on_conflict_do_nothing()
+                )
+        return True
+
+    async def _direct_copies(self, reminder_id: int, content: str) -> None:
+        """Send the DM copies of a reminder just posted; each is claimed first, so a sweep on
+        another replica sending them meanwhile sends each once."""
+        now = self.clock()
+        waiting = and_(
+            col(DirectDeliveryRow.reminder_id) == reminder_id,
+            col(DirectDeliveryRow.status) == Delivery.RETRY,
+            col(DirectDeliveryRow.attempts) == 0,
+        )
+        async with self.database.session() as session:
+            copies = (await session.exec(select(DirectDeliveryRow).where(waiting))).all()
+        for copy in copies:
+            if await DM_COPIES.claim(self.database, copy.id or 0, waiting, now) is not None:
+                await self._send_copy(reminder_id, copy.user_id, content, attempts=0)
 
     async def _send_copy(self, reminder_id: int, user_id: int, content: str, attempts: int) -> None:
         """DM one claimed copy; mark it sent only once Discord took it, else retry later."""
@@ -646,7 +692,7 @@ class ReminderService:
             delivered = await self.poster.direct(
                 user_id,
                 content,
-                nonce=await self.nonces("reminder-dm", reminder_id, user_id, content),
+                nonce=await self.nonces("reminder-dm", reminder_id, user_id),
                 reminder_id=reminder_id,
             )
         except DeliveryError as error:

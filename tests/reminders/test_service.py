@@ -106,7 +106,7 @@ async def test_due_reminder_posts_once_even_when_delivered_twice(database: Datab
     assert len(discord.posts) == 1
     channel, content, nonce = discord.posts[0]
     assert channel == 42 and "Deadline" in content and "<t:" in content
-    assert nonce == await service.nonces("reminder", reminder_id, 42, content)
+    assert nonce == await service.nonces("reminder", reminder_id, 42)
     assert await statuses(database) == {0: Delivery.SENT}
 
 
@@ -510,16 +510,16 @@ async def test_database_unreachable_mid_delivery_loses_and_doubles_nothing(
     service = make_service(database, clock)
     service.poster = discord
     await service.save_milestone("Deadline", NOW, (0,))
-    real_finish = service._finish
+    real_mark_sent = service._mark_sent
 
     async def database_down(*_args: object, **_kwargs: object) -> None:
         raise OperationalError("UPDATE reminder", {}, ConnectionError("database unreachable"))
 
-    monkeypatch.setattr(service, "_finish", database_down)
+    monkeypatch.setattr(service, "_mark_sent", database_down)
     with pytest.raises(OperationalError):
         await service.sweep()  # posted, but the bookkeeping could not be written
     assert len(discord.posts) == 1
-    monkeypatch.setattr(service, "_finish", real_finish)
+    monkeypatch.setattr(service, "_mark_sent", real_mark_sent)
     await service.sweep()  # the database is back; the claim is not stale yet
     clock.now += timedelta(minutes=2)
     await service.sweep()  # recovered: found in the channel, not posted again
