@@ -139,23 +139,30 @@ class DiscordNotifier:
         except discord.HTTPException as error:
             raise DeliveryError(f"thread member: {error.status}", retryable=True) from error
 
-    async def _already_posted(self, thread_id: int, marker: str) -> bool:
-        """Whether the bot already said `marker` in the thread (a crash after posting)."""
+    async def _already_posted(self, thread_id: int, custom_id: str) -> bool:
+        """Whether the bot already posted the message carrying the button `custom_id` in the
+        thread (a crash after posting). By its button, not its text: an introduction quotes
+        the learners' own words, which may contain anything."""
         thread = self.bot.get_partial_messageable(thread_id)
         async for message in thread.history(limit=None):
-            if message.author.id == self.bot.user.id and marker in message.content:  # type: ignore[union-attr]  # logged in
-                return True
+            if message.author.id != self.bot.user.id:  # type: ignore[union-attr]  # logged in
+                continue
+            for row in message.components:
+                children = row.children if isinstance(row, discord.ActionRow) else [row]
+                if any(getattr(item, "custom_id", None) == custom_id for item in children):
+                    return True
         return False
 
     @retry_long_rate_limits
     async def introduce(self, thread_id: int, intro: Introduction, nonce: str) -> None:
         """Post the introduction once (checks the thread first, and posts with a nonce)."""
         try:
-            if await self._already_posted(thread_id, INTRO_HEADER):
+            button = UnresponsiveButton(intro.group_id)
+            if await self._already_posted(thread_id, button.item.custom_id or ""):
                 return
             await self.bot.get_partial_messageable(thread_id).send(
                 intro_text(intro),
-                view=dynamic_view(UnresponsiveButton(intro.group_id)),
+                view=dynamic_view(button),
                 nonce=nonce,
                 allowed_mentions=MEMBERS_ONLY,
             )
@@ -169,12 +176,10 @@ class DiscordNotifier:
         """Ask how it is going, with the two buttons (never twice: a check-in already in the
         thread, posted before a crash, is not repeated)."""
         names = " ".join(f"<@{member}>" for member in member_ids)
-        view = dynamic_view(
-            CheckinButton(group_id, collaborating=True),
-            CheckinButton(group_id, collaborating=False),
-        )
+        collaborating = CheckinButton(group_id, collaborating=True)
+        view = dynamic_view(collaborating, CheckinButton(group_id, collaborating=False))
         try:
-            if await self._already_posted(thread_id, CHECKIN_QUESTION):
+            if await self._already_posted(thread_id, collaborating.item.custom_id or ""):
                 return
             await self.bot.get_partial_messageable(thread_id).send(
                 f"{names} {CHECKIN_QUESTION} Tell us below (only you see the answer).",
@@ -204,15 +209,19 @@ class DiscordNotifier:
         except discord.HTTPException as error:
             raise DeliveryError(f"round notice: {error.status}", retryable=True) from error
 
-    async def direct(self, user_id: int, content: str) -> bool:
-        """DM a learner; False when they do not accept DMs."""
+    async def direct(self, user_id: int, content: str, nonce: str | None = None) -> bool:
+        """DM a learner (once per `nonce` within Discord's few minutes); False when they do
+        not accept DMs."""
         try:
             user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            await user.send(content, allowed_mentions=NO_PINGS)
+            await user.send(
+                content, allowed_mentions=NO_PINGS, nonce=nonce or discord.utils.MISSING
+            )
         except discord.Forbidden:
             return False
         except discord.HTTPException as error:
-            raise DeliveryError(f"DM: {error.status}", retryable=False) from error
+            retryable = error.status >= 500 or error.status == 429
+            raise DeliveryError(f"DM: {error.status}", retryable=retryable) from error
         return True
 
 

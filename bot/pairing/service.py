@@ -110,8 +110,8 @@ class PairingNotifier(Protocol):
     ) -> None:
         """Post the check-in with its two buttons."""
 
-    async def direct(self, user_id: int, content: str) -> bool:
-        """DM a learner; False when DMs are closed."""
+    async def direct(self, user_id: int, content: str, nonce: str | None = None) -> bool:
+        """DM a learner (posted once per `nonce`); False when DMs are closed."""
 
     async def notice(self, round_at: datetime, *, tried: bool) -> None:
         """Tell the pool about the round at `round_at` (with Skip / Update buttons); with
@@ -904,11 +904,22 @@ class PairingService:
             if await NUDGES.claim(self.database, membership_id or 0, unchanged, now) is None:
                 continue
             where = f" in <#{thread_id}>" if thread_id else ""
-            await self._dm(
-                user_id,
+            text = (
                 f"Your partner check-in{where} is still waiting for your answer: "
-                "how is your collaboration going? (This is the only reminder.)",
+                "how is your collaboration going? (This is the only reminder.)"
             )
+            try:  # a claim a crash left behind is sent again under the same nonce
+                nonce = await self.nonces("nudge", membership_id or 0, user_id)
+                if not await self.notifier.direct(user_id, text, nonce):
+                    log.info("check-in nudge to %s not delivered: DMs closed", user_id)
+            except DeliveryError as error:
+                if error.retryable:  # Discord failed: the next sweep tries again
+                    log.warning("check-in nudge to %s failed (%s); trying again", user_id, error)
+                    await NUDGES.finish(
+                        self.database, membership_id or 0, nudge_status=GroupStatus.PENDING
+                    )
+                    continue
+                log.warning("check-in nudge to %s failed: %s", user_id, error)
             await NUDGES.finish(self.database, membership_id or 0, nudge_status=GroupStatus.POSTED)
 
     async def report_unresponsive(self, group_id: int, reporter_id: int) -> str:

@@ -116,6 +116,30 @@ async def test_a_checkin_posted_before_a_crash_is_not_posted_again(sandbox: Sand
     assert len(checkins()) == 1
 
 
+async def test_a_project_quoting_the_checkin_question_does_not_hide_the_checkin(
+    sandbox: Sandbox,
+) -> None:
+    """The introduction quotes the learners' own words: the bot tells its posts apart by their
+    buttons, not by what the words say."""
+    emulator, cast = sandbox.emulator, sandbox.cast
+    sandbox.bot.pairing.checkin_after = timedelta(0)
+    await emulator.run(cast.learner, "pair join", role="frontend", timezone="Africa/Lagos")
+    await emulator.run(
+        cast.learner2,
+        "pair join",
+        role="backend",
+        timezone="Africa/Nairobi",
+        project="Survey bot: How is your collaboration going? answers",
+    )
+    await emulator.run(cast.moderator, "pairing run")
+    await sandbox.bot.pairing.sweep()
+    await sandbox.bot.pairing.sweep()
+    (thread,) = threads(sandbox)
+    posted = emulator.world.channel_messages(thread.id)
+    assert len(posted) == 2  # the introduction, then the check-in
+    assert posted[1].components and "Tell us below" in posted[1].content
+
+
 async def test_learners_cannot_run_rounds(sandbox: Sandbox) -> None:
     with pytest.raises(UsageError, match="hidden"):
         await sandbox.emulator.slash(sandbox.cast.learner, "pairing run")

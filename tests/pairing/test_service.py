@@ -31,6 +31,7 @@ class FakeDiscord:
         self.intros: list[tuple[int, Introduction]] = []
         self.checkins: list[tuple[int, int]] = []
         self.dms: list[tuple[int, str]] = []
+        self.dm_nonces: set[str] = set()
         self.fail_threads = 0
         self.crash_after_thread = False
         self.searches = 0
@@ -61,7 +62,11 @@ class FakeDiscord:
     ) -> None:
         self.checkins.append((thread_id, group_id))
 
-    async def direct(self, user_id: int, content: str) -> bool:
+    async def direct(self, user_id: int, content: str, nonce: str | None = None) -> bool:
+        if nonce is not None and nonce in self.dm_nonces:
+            return True  # Discord returns the earlier message (within its few minutes)
+        if nonce is not None:
+            self.dm_nonces.add(nonce)
         self.dms.append((user_id, content))
         return True
 
@@ -315,6 +320,52 @@ async def test_a_silent_member_gets_one_checkin_reminder_after_48_hours(
     await service.sweep()
     ((user_id, text),) = discord.dms
     assert user_id == 200 and "only reminder" in text
+
+
+async def test_a_nudge_sent_just_before_a_crash_is_not_sent_again(database: Database) -> None:
+    service, discord, clock = await connected(database, 1, 1)
+    await introduced(service, discord)
+    clock.now += timedelta(days=7)
+    await service.sweep()
+    clock.now += timedelta(hours=49)
+    sent = discord.direct
+
+    async def dm_then_die(user_id: int, content: str, nonce: str | None = None) -> bool:
+        await sent(user_id, content, nonce)
+        raise asyncio.CancelledError  # killed before the ledger says it was sent
+
+    discord.direct = dm_then_die  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await service.nudge_silent_members()
+    discord.direct = sent  # type: ignore[method-assign]
+    clock.now += timedelta(minutes=2)  # the claim is stale: another replica takes it over
+    replica = make(database, clock)
+    replica.notifier = discord
+    await replica.sweep()
+    await replica.sweep()
+    nudged = sorted(user for user, text in discord.dms if "only reminder" in text)
+    assert nudged == [100, 200]  # one each, once
+
+
+async def test_a_nudge_discord_fails_to_send_is_sent_by_a_later_sweep(database: Database) -> None:
+    service, discord, clock = await connected(database, 1, 1)
+    await introduced(service, discord)
+    clock.now += timedelta(days=7)
+    await service.sweep()
+    clock.now += timedelta(hours=49)
+    sent, failures = discord.direct, [DeliveryError("DM: 503", retryable=True)] * 2
+
+    async def flaky(user_id: int, content: str, nonce: str | None = None) -> bool:
+        if failures:
+            raise failures.pop()
+        return await sent(user_id, content, nonce)
+
+    discord.direct = flaky  # type: ignore[method-assign]
+    await service.sweep()
+    clock.now += timedelta(minutes=1)
+    await service.sweep()
+    nudged = sorted(user for user, text in discord.dms if "only reminder" in text)
+    assert nudged == [100, 200]
 
 
 async def test_reporting_an_unresponsive_partner_rematches_with_someone_waiting(
