@@ -29,6 +29,10 @@ from bot.knowledge.store import ENTRY_FIELDS, add_version, apply_entry, entry_fr
 from bot.knowledge.text import normalize
 
 MAX_ALIASES = 15
+CHANGED_MEANWHILE = (
+    "Not done: another moderator changed that entry a moment ago. "
+    "See /content history, then try again."
+)
 SAME_TEXT = {"remove": "removed", "revert": "restored", "retire": "retired (file removed)"}
 FIELDS = tuple(name for name in ENTRY_FIELDS if name != "sources")
 """The fields a change can touch (what version history compares)."""
@@ -227,6 +231,7 @@ class ContentService:
         slug = slugify(draft.title)
         if not slug:
             raise UserError("Not saved: the title needs letters or digits.")
+        await self.knowledge.catch_up()  # names another replica gave a moment ago count too
         entry = self._entry_from(draft, slug, None)
         async with self.database.session() as session:
             existing = (await session.exec(select(EntryRow).where(EntryRow.slug == slug))).first()
@@ -247,7 +252,10 @@ class ContentService:
             )
             apply_entry(row, entry)
             session.add(row)
-            await session.flush()
+            try:
+                await session.flush()
+            except IntegrityError:  # another moderator added it a moment ago
+                raise UserError(f"Not saved: an entry `{slug}` already exists.") from None
             add_version(session, row, "discord", author_id=actor.id, author_name=actor.name)
             self._audit(session, actor, "content.add", slug, entry.title)
         await self.knowledge.refresh()
@@ -289,6 +297,7 @@ class ContentService:
         """Save `make(current entry)` as the next version, unless the entry changed since
         version `based_on` (`EditConflict`, also when another save of that version won the
         race a moment ago: the version number is unique)."""
+        await self.knowledge.catch_up()  # names another replica gave a moment ago count too
         try:
             return await self._save_once(slug, based_on, actor, make)
         except IntegrityError:
@@ -311,7 +320,7 @@ class ContentService:
                 return Change(ChangeAction.UNCHANGED, current, row.version, ())
             apply_entry(row, entry)
             row.version += 1
-            row.edited_in_discord = row.file_hash is not None
+            row.edited_in_discord = True  # the files no longer say what is live
             row.updated_at = utcnow()
             add_version(session, row, "discord", author_id=actor.id, author_name=actor.name)
             self._audit(session, actor, "content.edit", slug, ", ".join(changed))
@@ -321,13 +330,19 @@ class ContentService:
 
     async def remove(self, slug: str, actor: Actor) -> Change:
         """Soft-delete an entry (revertable)."""
+        try:
+            return await self._remove_once(slug, actor)
+        except IntegrityError:  # another change took this version number a moment ago
+            raise UserError(CHANGED_MEANWHILE) from None
+
+    async def _remove_once(self, slug: str, actor: Actor) -> Change:
         async with self.database.session() as session:
             row = await self._row(session, slug)
             if row.deleted:
                 raise UserError("That entry is already removed.")
             row.deleted = True
             row.version += 1
-            row.edited_in_discord = row.file_hash is not None
+            row.edited_in_discord = True  # the files no longer say what is live
             row.updated_at = utcnow()
             add_version(session, row, "remove", author_id=actor.id, author_name=actor.name)
             self._audit(session, actor, "content.remove", slug, "removed")
@@ -336,7 +351,15 @@ class ContentService:
         return Change(ChangeAction.REMOVED, entry, version, ("removed",))
 
     async def revert(self, slug: str, version: int, actor: Actor) -> Change:
-        """Restore the text of an earlier version as a new version (also undoes a removal)."""
+        """Restore the text of an earlier version as a new version (also undoes a removal),
+        unless its names now belong to another entry or it breaks today's rules."""
+        await self.knowledge.catch_up()
+        try:
+            return await self._revert_once(slug, version, actor)
+        except IntegrityError:  # another change took this version number a moment ago
+            raise UserError(CHANGED_MEANWHILE) from None
+
+    async def _revert_once(self, slug: str, version: int, actor: Actor) -> Change:
         async with self.database.session() as session:
             row = await self._row(session, slug)
             old = (
@@ -358,10 +381,18 @@ class ContentService:
                     **{k: tuple(v) for k, v in old.snapshot.items() if isinstance(v, list)},
                 }
             )
+            problems = [p.message for p in check_entry(restored, "")]
+            problems += self._collisions(restored)
+            if problems:
+                raise UserError(
+                    f"Not restored: version {version} cannot come back as it was ("
+                    + "; ".join(dict.fromkeys(problems))
+                    + "). Edit the entry instead."
+                )
             apply_entry(row, restored)
             row.deleted = False
             row.version += 1
-            row.edited_in_discord = row.file_hash is not None
+            row.edited_in_discord = True  # the files no longer say what is live
             row.updated_at = utcnow()
             add_version(session, row, "revert", author_id=actor.id, author_name=actor.name)
             changed = changed_fields(before, restored.to_dict())
@@ -419,19 +450,15 @@ class ContentService:
     async def export(self, root: Path) -> list[str]:
         """Write every live entry to `root/<category>/<slug>.md`; remove files of removed ones.
 
-        Afterwards the files match the database, so the next import changes nothing.
+        The moderators' marks stay until these files are deployed: importing them changes
+        nothing and clears the marks, while a process still starting from the older files
+        (before the deploy, another replica) keeps the moderators' text.
         """
         async with self.database.session() as session:
             rows = (await session.exec(select(EntryRow))).all()
             live = {row.slug: entry_from_row(row) for row in rows if not row.deleted}
             removed = [row.slug for row in rows if row.deleted]
             written = await asyncio.to_thread(write_files, root, live, removed)
-            for row in rows:
-                if row.deleted:
-                    row.file_hash, row.edited_in_discord = None, False
-                else:
-                    row.file_hash = content_hash(live[row.slug])
-                    row.edited_in_discord, row.conflict_file_hash = False, None
             session.add(
                 AuditRow(
                     action="content.export",

@@ -336,8 +336,9 @@ class ConfirmRemoveButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Remove the entry and say how to undo it."""
         ensure_moderator(interaction)
+        await interaction.response.defer()  # a write first; the prompt is edited after it
         change = await service(interaction).remove(self.slug, actor(interaction))
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             content=f"Removed **{discord.utils.escape_markdown(change.entry.title)}** "
             f"(version {change.version}). `/content revert entry:{self.slug} "
             f"version:{change.version - 1}` brings it back.",

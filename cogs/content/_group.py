@@ -161,10 +161,11 @@ class ContentGroup(
     @moderator_cooldown
     async def remove(self, interaction: discord.Interaction[NexusBot], entry: str) -> None:
         """Ask for confirmation with a button."""
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a database read
         current, _ = await service(interaction).current(entry)
         embed, _ = entry_embed(current)
         view = dynamic_view(ConfirmRemoveButton(current.slug))
-        await interaction.response.send_message(
+        await interaction.followup.send(
             "Remove this entry?", embed=embed, view=view, ephemeral=True
         )
 
@@ -173,6 +174,7 @@ class ContentGroup(
     @moderator_cooldown
     async def history(self, interaction: discord.Interaction[NexusBot], entry: str) -> None:
         """List the versions, newest first."""
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a database read
         current, versions = await service(interaction).history(entry)
         lines = [
             f"**v{v.version}** · <t:{int(v.created_at.timestamp())}:f> · "
@@ -185,7 +187,7 @@ class ContentGroup(
             description="\n".join(lines)[:4000],
         )
         embed.set_footer(text=f"/content revert entry:{current.slug} version:N restores one")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.followup.send(embed=embed, ephemeral=True)
 
     @app_commands.command(name="revert", description="Restore an earlier version of an entry")
     @app_commands.describe(entry="The entry", version="The version to restore")
@@ -197,9 +199,10 @@ class ContentGroup(
         version: app_commands.Range[int, 1, 100000],
     ) -> None:
         """Restore a version as a new version."""
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a write first
         change = await service(interaction).revert(entry, version, actor(interaction))
         embed, _ = entry_embed(change.entry)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Restored version {version} as version {change.version}.", embed=embed, ephemeral=True
         )
         await modlog(interaction, describe(change, interaction.user.mention))

@@ -159,7 +159,7 @@ async def test_remove_then_gone_from_learn_and_autocomplete_then_revert(sandbox:
     assert sandbox.bot.knowledge.get("celery-beat") is not None  # not before confirming
     record = await emulator.click(moderator, prompt, "Remove it")
     await record.wait_ack()
-    assert "Removed" in prompt.content
+    await emulator.messages.wait_for(lambda _m: "Removed" in prompt.content, timeout=5)
     answer = await emulator.run(learner, "learn", query="celery beat")
     assert not answer.embeds or answer.embeds[0]["title"] != "Celery Beat"
     choices = await emulator.autocomplete(learner, "learn", "query", query="celery be")

@@ -139,6 +139,33 @@ async def test_pairing_commands_answer_in_time_while_another_writer_holds_the_da
     assert "You're in the pool" in reply.content and reply.ephemeral
 
 
+async def test_moderators_writes_answer_in_time_while_another_writer_holds_the_database(
+    sandbox: Sandbox, settings: Settings
+) -> None:
+    """/content revert and *Remove it* write before they can say what they did: they are
+    acknowledged inside Discord's 3 seconds, then told (and the mod-log) once saved."""
+    path = Path(settings.database_url.removeprefix("sqlite+aiosqlite:///"))
+    emulator, grace = sandbox.emulator, sandbox.cast.moderator
+    prompt = await emulator.run(grace, "content remove", entry="docker")
+    locker = sqlite3.connect(path, timeout=1)
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        removing = await emulator.click(grace, prompt, "Remove it")
+        reverting = await emulator.slash(grace, "content revert", entry="celery", version="1")
+        await removing.wait_ack()  # each raises when not acknowledged within 3 s
+        await reverting.wait_ack()
+        await asyncio.sleep(3)
+    finally:
+        locker.rollback()
+        locker.close()
+    await emulator.messages.wait_for(lambda _m: "Removed" in prompt.content, timeout=10)
+    assert "Restored version 1" in (await reverting.wait_message()).content
+    modlog = sandbox.cast.modlog.id
+    await emulator.messages.wait_for(
+        lambda m: m.channel_id == modlog and "removed" in m.content, timeout=5
+    )
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_replica_that_cannot_claim_still_answers(
     database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture

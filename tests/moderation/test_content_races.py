@@ -1,0 +1,158 @@
+"""Moderators' changes against each other, against the content files and against a replica:
+nothing a moderator wrote is lost, and a clash is a clear refusal, never an error id."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+from bot.errors import UserError
+from bot.knowledge.service import KnowledgeService
+from bot.moderation.content import Actor, ContentService, Draft
+from tests.helpers import DOCKER, make_entry, write_entry
+
+GRACE, OLIVIA = Actor(1, "grace"), Actor(2, "olivia")
+ROUNDS = 4  # each race is run a few times: a clash needs the two to meet
+
+
+def draft(title: str, aliases: str = "", summary: str = "") -> Draft:
+    return Draft(title, "tool", aliases, summary or f"About {title}.", f"Body of {title}.")
+
+
+@pytest.fixture
+async def replicas(database: Database, tmp_path: Path) -> tuple[ContentService, ContentService]:
+    """Two processes on one database and one content folder."""
+    root = tmp_path / "content"
+    write_entry(root, DOCKER)
+    services = []
+    for _ in range(2):
+        knowledge = KnowledgeService(database, root)
+        await knowledge.start()
+        services.append(ContentService(knowledge))
+    return services[0], services[1]
+
+
+def refused_clearly(results: list[object]) -> None:
+    """Every outcome is a success or a `UserError` (the moderator reads why, and a form's
+    text goes back to them); anything else would be an error id."""
+    unclear = [r for r in results if isinstance(r, BaseException) and not isinstance(r, UserError)]
+    assert unclear == []
+
+
+async def test_two_moderators_adding_one_title_at_once(
+    replicas: tuple[ContentService, ContentService],
+) -> None:
+    a, b = replicas
+    for n in range(ROUNDS):
+        title = f"Flask blueprints {n}"
+        results = await asyncio.gather(
+            a.add(draft(title), GRACE), b.add(draft(title), OLIVIA), return_exceptions=True
+        )
+        refused_clearly(results)
+        assert sum(not isinstance(r, BaseException) for r in results) == 1
+
+
+async def test_removing_reverting_and_editing_one_entry_at_once(
+    replicas: tuple[ContentService, ContentService],
+) -> None:
+    a, b = replicas
+    for _ in range(ROUNDS):
+        refused_clearly(
+            await asyncio.gather(
+                a.remove("docker", GRACE), b.remove("docker", OLIVIA), return_exceptions=True
+            )
+        )
+        refused_clearly(
+            await asyncio.gather(
+                a.revert("docker", 1, GRACE), b.revert("docker", 1, OLIVIA), return_exceptions=True
+            )
+        )
+        entry, version = await a.current("docker")
+        edited = Draft.of(entry)
+        refused_clearly(
+            await asyncio.gather(
+                a.edit("docker", draft(entry.title, edited.aliases, "New."), version, GRACE),
+                b.remove("docker", OLIVIA),
+                return_exceptions=True,
+            )
+        )
+        if a.knowledge.get("docker") is None:
+            await a.revert("docker", 1, GRACE)
+
+
+async def test_revert_refuses_a_name_another_entry_took_meanwhile(
+    replicas: tuple[ContentService, ContentService],
+) -> None:
+    """Docker's first version has the alias "containers"; once a new entry is called that,
+    bringing the old version back would give two entries one name (and files that no longer
+    load)."""
+    a, _ = replicas
+    entry, version = await a.current("docker")
+    assert "containers" in entry.aliases
+    await a.edit(
+        "docker", Draft(entry.title, entry.category, "", entry.summary, entry.body), version, GRACE
+    )
+    await a.add(draft("Containers"), GRACE)
+    with pytest.raises(UserError, match=r"Not restored.*already a name of"):
+        await a.revert("docker", 1, OLIVIA)
+    await a.export(a.knowledge.content_dir)
+    assert not (await a.knowledge.reload()).problems
+
+
+async def restarted(content: ContentService) -> KnowledgeService:
+    """A new process on the same database and content folder (a redeploy, a replica)."""
+    fresh = KnowledgeService(content.database, content.knowledge.content_dir)
+    await fresh.start()
+    return fresh
+
+
+@pytest.mark.parametrize("edited", [False, True])
+async def test_an_entry_made_in_discord_is_kept_over_a_new_file_with_its_slug(
+    replicas: tuple[ContentService, ContentService], edited: bool
+) -> None:
+    content, _ = replicas
+    await content.add(draft("Flask blueprints", summary="Grace's summary."), GRACE)
+    if edited:
+        entry, version = await content.current("flask-blueprints")
+        fixed = draft(entry.title, summary="Grace's fixed summary.")
+        await content.edit("flask-blueprints", fixed, version, GRACE)
+    write_entry(
+        content.knowledge.content_dir,
+        make_entry("flask-blueprints", "Flask blueprints", "tool", summary="From the file."),
+    )
+    fresh = await restarted(content)
+    live = fresh.get("flask-blueprints")
+    assert live is not None and live.summary.startswith("Grace's")
+    assert (await fresh.reload()).conflicts == ["flask-blueprints"]
+
+
+async def test_an_exported_edit_survives_a_restart_before_the_files_are_deployed(
+    replicas: tuple[ContentService, ContentService], tmp_path: Path
+) -> None:
+    """Export, review, commit, deploy: until the deploy, processes start from the old files."""
+    content, _ = replicas
+    entry, version = await content.current("docker")
+    mine = Draft(entry.title, entry.category, "", "Grace's.", entry.body)
+    await content.edit("docker", mine, version, GRACE)
+    checkout = tmp_path / "checkout"
+    write_entry(checkout, DOCKER)
+    await content.export(checkout)
+    fresh = await restarted(content)  # still the old docker.md
+    assert fresh.get("docker").summary == "Grace's."  # type: ignore[union-attr]
+    deployed = KnowledgeService(content.database, checkout)  # the exported files, deployed
+    report = await deployed.start()
+    assert report.conflicts == [] and deployed.get("docker").summary == "Grace's."  # type: ignore[union-attr]
+
+
+async def test_a_name_another_replica_just_gave_is_refused(
+    replicas: tuple[ContentService, ContentService],
+) -> None:
+    """Replica B's index has not seen A's new entry yet (its watcher looks every 3 s): the
+    check looks at the database's entries first."""
+    a, b = replicas
+    await a.add(draft("Flask blueprints", "blueprint routes"), GRACE)
+    with pytest.raises(UserError, match="already a name of"):
+        await b.add(draft("Django apps", "blueprint routes"), OLIVIA)
