@@ -8,6 +8,7 @@ and an edit based on an outdated version is refused with the newer text.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import unicodedata
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from bot.knowledge.files import MAX_BODY, check_entry, dump_entry
 from bot.knowledge.service import KnowledgeService
 from bot.knowledge.store import ENTRY_FIELDS, add_version, apply_entry, entry_from_row
 from bot.knowledge.text import normalize
+
+log = logging.getLogger(__name__)
 
 MAX_ALIASES = 15
 CHANGED_MEANWHILE = (
@@ -207,6 +210,14 @@ class ContentService:
         return problems
 
     # ---------------------------------------------------------------- changes
+    async def _show_now(self) -> None:
+        """Put a saved change in search at once. It is saved whatever happens here: a failed
+        rebuild is logged, and the index watcher catches up (`KnowledgeService.catch_up`)."""
+        try:
+            await self.knowledge.refresh()
+        except Exception:
+            log.exception("a saved change is not in search yet: the watcher will add it")
+
     async def _row(self, session: AsyncSession, slug: str) -> EntryRow:
         row = (await session.exec(select(EntryRow).where(EntryRow.slug == slug))).first()
         if row is None:
@@ -258,7 +269,7 @@ class ContentService:
                 raise UserError(f"Not saved: an entry `{slug}` already exists.") from None
             add_version(session, row, "discord", author_id=actor.id, author_name=actor.name)
             self._audit(session, actor, "content.add", slug, entry.title)
-        await self.knowledge.refresh()
+        await self._show_now()
         return Change(ChangeAction.ADDED, entry, 1, ("created",))
 
     async def edit(self, slug: str, draft: Draft, based_on: int, actor: Actor) -> Change:
@@ -325,7 +336,7 @@ class ContentService:
             add_version(session, row, "discord", author_id=actor.id, author_name=actor.name)
             self._audit(session, actor, "content.edit", slug, ", ".join(changed))
             version = row.version
-        await self.knowledge.refresh()
+        await self._show_now()
         return Change(ChangeAction.EDITED, entry, version, changed)
 
     async def remove(self, slug: str, actor: Actor) -> Change:
@@ -347,7 +358,7 @@ class ContentService:
             add_version(session, row, "remove", author_id=actor.id, author_name=actor.name)
             self._audit(session, actor, "content.remove", slug, "removed")
             entry, version = entry_from_row(row), row.version
-        await self.knowledge.refresh()
+        await self._show_now()
         return Change(ChangeAction.REMOVED, entry, version, ("removed",))
 
     async def revert(self, slug: str, version: int, actor: Actor) -> Change:
@@ -398,7 +409,7 @@ class ContentService:
             changed = changed_fields(before, restored.to_dict())
             self._audit(session, actor, "content.revert", slug, f"to version {version}")
             new_version = row.version
-        await self.knowledge.refresh()
+        await self._show_now()
         return Change(ChangeAction.REVERTED, restored, new_version, changed)
 
     # ---------------------------------------------------------------- reading

@@ -156,3 +156,22 @@ async def test_a_name_another_replica_just_gave_is_refused(
     await a.add(draft("Flask blueprints", "blueprint routes"), GRACE)
     with pytest.raises(UserError, match="already a name of"):
         await b.add(draft("Django apps", "blueprint routes"), OLIVIA)
+
+
+async def test_a_saved_change_whose_index_rebuild_fails_is_still_reported_saved(
+    replicas: tuple[ContentService, ContentService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The change is committed before the index is rebuilt: the moderator is told it was
+    saved (not an error id that invites saving it again), and the watcher shows it."""
+    a, _ = replicas
+    entry, version = await a.current("docker")
+
+    async def broken() -> None:
+        raise MemoryError("index build")
+
+    monkeypatch.setattr(a.knowledge, "refresh", broken)
+    change = await a.edit("docker", draft(entry.title, summary="Grace's."), version, GRACE)
+    assert change.version == version + 1
+    monkeypatch.undo()
+    await a.knowledge.catch_up()
+    assert a.knowledge.get("docker").summary == "Grace's."  # type: ignore[union-attr]
