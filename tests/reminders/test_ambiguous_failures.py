@@ -81,10 +81,34 @@ class NonceDiscord:
         return True
 
 
-def make(database: Database, clock: Clock) -> ReminderService:
-    return ReminderService(
+def replica(database: Database, clock: Clock, discord: NonceDiscord) -> ReminderService:
+    """A process delivering reminders to `discord` (a new one: after a crash, a replica)."""
+    service = ReminderService(
         database, channel_id=42, grace=timedelta(hours=6), default_offsets=(DAY, 0), clock=clock
     )
+    service.poster = discord
+    return service
+
+
+def connected(database: Database) -> tuple[ReminderService, NonceDiscord, Clock]:
+    clock = Clock()
+    discord = NonceDiscord(clock)
+    return replica(database, clock, discord), discord, clock
+
+
+async def due_now_after_a_done_mark(
+    database: Database, subscriber: int
+) -> tuple[ReminderService, NonceDiscord, Clock]:
+    """The day-before reminder went out (a DM copy to `subscriber`) and learner 7 marked it
+    done, so the due-now reminder, due now, counts one done mark."""
+    service, discord, clock = connected(database)
+    await service.subscribe(subscriber)
+    await service.save_milestone("Capstone", NOW + timedelta(days=1, minutes=1), (DAY, 0))
+    clock.now += timedelta(minutes=1)
+    await service.sweep()
+    await service.mark_done((await ids_by_offset(database))[DAY], user_id=7)
+    clock.now += timedelta(days=1)
+    return service, discord, clock
 
 
 async def ids_by_offset(database: Database) -> dict[int, int]:
@@ -96,10 +120,7 @@ async def ids_by_offset(database: Database) -> dict[int, int]:
 async def test_a_post_made_but_answered_502_is_not_posted_again_after_its_text_changed(
     database: Database,
 ) -> None:
-    clock = Clock()
-    discord = NonceDiscord(clock)
-    service = make(database, clock)
-    service.poster = discord
+    service, discord, clock = connected(database)
     await service.save_milestone("Capstone", NOW + timedelta(days=1, minutes=1), (DAY, 0))
     clock.now += timedelta(minutes=1)
     await service.sweep()  # the day-before reminder goes out
@@ -119,10 +140,7 @@ async def test_a_post_made_but_answered_502_is_not_posted_again_after_its_text_c
 async def test_a_post_made_but_answered_502_is_found_after_an_outage_longer_than_the_nonce(
     database: Database,
 ) -> None:
-    clock = Clock()
-    discord = NonceDiscord(clock)
-    service = make(database, clock)
-    service.poster = discord
+    service, discord, clock = connected(database)
     await service.save_milestone("Capstone", NOW + timedelta(minutes=1), (0,))
     clock.now += timedelta(minutes=1)
     discord.created_then_5xx = 1
@@ -137,17 +155,7 @@ async def test_a_post_made_but_answered_502_is_found_after_an_outage_longer_than
 
 
 async def test_a_dm_copy_made_but_answered_502_is_not_sent_again(database: Database) -> None:
-    clock = Clock()
-    discord = NonceDiscord(clock)
-    service = make(database, clock)
-    service.poster = discord
-    await service.subscribe(9)
-    await service.save_milestone("Capstone", NOW + timedelta(days=1, minutes=1), (DAY, 0))
-    clock.now += timedelta(minutes=1)
-    await service.sweep()
-    day_before = (await ids_by_offset(database))[DAY]
-    await service.mark_done(day_before, user_id=7)  # someone else is done: the count shows
-    clock.now += timedelta(days=1)
+    service, discord, clock = await due_now_after_a_done_mark(database, subscriber=9)
     discord.dm_created_then_5xx = 1  # the DM copy to 9 was delivered, Discord answered 502
     await service.sweep()
     clock.now += timedelta(seconds=6)
@@ -157,25 +165,13 @@ async def test_a_dm_copy_made_but_answered_502_is_not_sent_again(database: Datab
 
 
 async def test_a_dm_copy_sent_just_before_a_crash_is_not_sent_again(database: Database) -> None:
-    clock = Clock()
-    discord = NonceDiscord(clock)
-    service = make(database, clock)
-    service.poster = discord
-    await service.subscribe(9)
-    await service.save_milestone("Capstone", NOW + timedelta(days=1, minutes=1), (DAY, 0))
-    clock.now += timedelta(minutes=1)
-    await service.sweep()
-    day_before = (await ids_by_offset(database))[DAY]
-    await service.mark_done(day_before, user_id=7)
-    clock.now += timedelta(days=1)
+    service, discord, clock = await due_now_after_a_done_mark(database, subscriber=9)
     discord.dm_crash_after = True
     with pytest.raises(asyncio.CancelledError):
         await service.sweep()
     discord.dm_crash_after = False
     clock.now += timedelta(minutes=2)  # within Discord's nonce window
-    replica = make(database, clock)
-    replica.poster = discord
-    await replica.sweep()
+    await replica(database, clock, discord).sweep()
     to_nine = [d for d in discord.dms if d[0] == 9]
     assert len(to_nine) == 2, [(d[1].splitlines()[-1], d[2]) for d in to_nine]
 
@@ -183,10 +179,7 @@ async def test_a_dm_copy_sent_just_before_a_crash_is_not_sent_again(database: Da
 async def test_a_crash_during_the_first_dm_copy_loses_no_other_copy(
     database: Database,
 ) -> None:
-    clock = Clock()
-    discord = NonceDiscord(clock)
-    service = make(database, clock)
-    service.poster = discord
+    service, discord, clock = connected(database)
     for user in (7, 8, 9):
         await service.subscribe(user)
     await service.save_milestone("Deadline", NOW, (0,))
@@ -196,9 +189,7 @@ async def test_a_crash_during_the_first_dm_copy_loses_no_other_copy(
     discord.dm_crash_after = False
     for _ in range(4):
         clock.now += timedelta(minutes=2)
-        restarted = make(database, clock)
-        restarted.poster = discord
-        await restarted.sweep(startup=True)
+        await replica(database, clock, discord).sweep(startup=True)
     assert len(discord.posts) == 1
     assert sorted(user for user, *_ in discord.dms) == [7, 8, 9]
 
@@ -206,10 +197,7 @@ async def test_a_crash_during_the_first_dm_copy_loses_no_other_copy(
 async def test_a_crash_right_after_the_post_is_recorded_loses_no_copy(
     database: Database,
 ) -> None:
-    clock = Clock()
-    discord = NonceDiscord(clock)
-    service = make(database, clock)
-    service.poster = discord
+    service, discord, clock = connected(database)
     await service.subscribe(7)
     await service.save_milestone("Deadline", NOW, (0,))
 
@@ -220,9 +208,7 @@ async def test_a_crash_right_after_the_post_is_recorded_loses_no_copy(
     with pytest.raises(asyncio.CancelledError):
         await service.sweep()
     clock.now += timedelta(minutes=5)
-    restarted = make(database, clock)
-    restarted.poster = discord
-    await restarted.sweep(startup=True)
+    await replica(database, clock, discord).sweep(startup=True)
     assert len(discord.posts) == 1
     assert [user for user, *_ in discord.dms] == [7]
 
@@ -230,12 +216,7 @@ async def test_a_crash_right_after_the_post_is_recorded_loses_no_copy(
 async def test_a_milestone_moved_while_its_post_fails_gets_no_early_due_now(
     database: Database,
 ) -> None:
-    clock = Clock()
-    discord = NonceDiscord(clock)
-    service = ReminderService(
-        database, channel_id=42, grace=timedelta(hours=6), default_offsets=(0,), clock=clock
-    )
-    service.poster = discord
+    service, discord, clock = connected(database)
     await service.save_milestone("Capstone", NOW + timedelta(minutes=1), (0,))
     clock.now += timedelta(minutes=1)
     real_post = discord.post
