@@ -126,16 +126,19 @@ async def import_directory(session: AsyncSession, root: Path) -> ImportReport:
             await session.flush()
             add_version(session, row, "file")
             report.added.append(entry.slug)
+        elif (
+            row.edited_in_discord
+            and not row.deleted
+            and content_hash(entry_from_row(row)) == digest
+        ):
+            # The file now says what the moderator wrote (an export, or an edit undone).
+            row.file_hash, row.edited_in_discord, row.conflict_file_hash = digest, False, None
+            report.unchanged += 1
         elif row.file_hash == digest:
             report.unchanged += 1
         elif row.edited_in_discord:
-            if content_hash(entry_from_row(row)) == digest:
-                # The file now says what the moderator wrote (for example after an export).
-                row.file_hash, row.edited_in_discord, row.conflict_file_hash = digest, False, None
-                report.unchanged += 1
-            else:
-                row.conflict_file_hash = digest
-                report.conflicts.append(entry.slug)
+            row.conflict_file_hash = digest
+            report.conflicts.append(entry.slug)
         else:
             apply_entry(row, entry)
             row.file_hash, row.deleted = digest, False
@@ -145,6 +148,10 @@ async def import_directory(session: AsyncSession, root: Path) -> ImportReport:
             report.updated.append(entry.slug)
     # A file that failed to parse must not retire its entry: retire only on a clean tree.
     for slug, row in rows.items() if not problems else ():
+        if slug not in seen and row.deleted and row.edited_in_discord:
+            # Removed by a moderator, and its file is gone too (an export): the files agree.
+            row.file_hash, row.edited_in_discord, row.conflict_file_hash = None, False, None
+            continue
         if slug in seen or row.file_hash is None or row.deleted or row.edited_in_discord:
             continue
         row.deleted = True

@@ -175,3 +175,26 @@ async def test_a_saved_change_whose_index_rebuild_fails_is_still_reported_saved(
     monkeypatch.undo()
     await a.knowledge.catch_up()
     assert a.knowledge.get("docker").summary == "Grace's."  # type: ignore[union-attr]
+
+
+async def test_once_the_files_say_what_is_live_they_lead_again(
+    replicas: tuple[ContentService, ContentService],
+) -> None:
+    """An edit undone by a revert, or a removal exported (its file deleted): the files agree
+    with the database again, so a later change of the files is applied, not a conflict."""
+    content, _ = replicas
+    root = content.knowledge.content_dir
+    entry, version = await content.current("docker")
+    await content.edit("docker", draft(entry.title, summary="Grace's."), version, GRACE)
+    await content.revert("docker", 1, GRACE)  # the live text is the file's again
+    await content.knowledge.reload()
+    write_entry(root, make_entry("docker", "Docker", "technology", summary="Improved in git."))
+    report = await content.knowledge.reload()
+    assert report.updated == ["docker"] and report.conflicts == []
+
+    await content.remove("docker", GRACE)
+    await content.export(root)  # docker.md is deleted
+    await content.knowledge.reload()
+    write_entry(root, make_entry("docker", "Docker", "technology", summary="Back in git."))
+    report = await content.knowledge.reload()
+    assert report.conflicts == [] and content.knowledge.get("docker") is not None
