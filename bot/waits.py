@@ -11,9 +11,14 @@ faking one. The floor is the lowest of this window and the last, so it follows a
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+_late: set[asyncio.Future[Any]] = set()  # work that ran late, kept until done (tasks are weak)
 
 WINDOW_SECONDS = 300.0
 
@@ -40,3 +45,21 @@ class Waits:
         offset = now - created
         self.floors[1] = min(self.floors[1], offset)
         return offset - min(self.floors)
+
+
+async def within(work: Awaitable[T], seconds: float) -> T:
+    """`work`'s result, or `TimeoutError` after `seconds`. Late work is left to finish, not
+    cancelled inside a database driver; its outcome is dropped (nobody waits for it)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), max(seconds, 0.0))
+    except TimeoutError:
+        _late.add(task)
+        task.add_done_callback(_forget)
+        raise
+
+
+def _forget(task: asyncio.Future[Any]) -> None:
+    _late.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved: not logged as "never retrieved"

@@ -3,7 +3,6 @@ gives back to the moderator (their text, whole)."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import secrets
@@ -26,6 +25,7 @@ from bot.moderation.content import (
     EditConflict,
     SearchTerms,
 )
+from bot.waits import Waits, within
 from cogs.checks import ensure_moderator
 from cogs.components import EntryButton, dynamic_view, form_values, payload
 from cogs.delivery import post_to_modlog
@@ -38,19 +38,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
-FORM_READ_SECONDS = 1.5
-"""How long a form may wait for what it is prefilled with: a form must be Discord's first
-answer to a click, within its 3 seconds, so it cannot follow a defer."""
+FORM_READ_SECONDS = 2.0
+"""How long after the click a form may still wait for what it is prefilled with: a form must
+be Discord's first answer, within its 3 seconds, so it cannot follow a defer."""
 
 T = TypeVar("T")
-_late_reads: set[asyncio.Future[Any]] = set()  # kept until they finish (asyncio holds tasks weakly)
-
-
-def _forget_late_read(task: asyncio.Future[Any]) -> None:
-    """Drop a late read once done; its outcome (nobody waits for it) is not logged as lost."""
-    _late_reads.discard(task)
-    if not task.cancelled():
-        task.exception()
 
 
 def service(interaction: discord.Interaction[NexusBot]) -> ContentService:
@@ -187,16 +179,14 @@ class SearchTermsModal(discord.ui.Modal):
         )
 
 
-async def read_for_form(read: Awaitable[T]) -> T:
+async def read_for_form(interaction: discord.Interaction[NexusBot], read: Awaitable[T]) -> T:
     """What a form is prefilled with, or a clear "try again" (not a silent failure) when the
-    database is too slow for the form to open within Discord's 3 seconds. A late read is left
-    to finish, not cancelled inside the database driver."""
-    task = asyncio.ensure_future(read)
+    database is too slow for the form to open within Discord's 3 seconds of the click."""
+    waits: Waits | None = getattr(interaction.client.tree, "waits", None)  # NexusTree's
+    waited = waits.waited(interaction.created_at.timestamp()) if waits else 0.0
     try:
-        return await asyncio.wait_for(asyncio.shield(task), FORM_READ_SECONDS)
+        return await within(read, FORM_READ_SECONDS - waited)
     except TimeoutError:
-        _late_reads.add(task)
-        task.add_done_callback(_forget_late_read)
         raise UserError(
             "The database is slow right now, so the form could not open in time. "
             "Try again in a moment."
@@ -323,7 +313,7 @@ class EditAgainButton(EntryButton, prefix="content:reedit", label="Edit the newe
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Open the prefilled modal (moderators only)."""
         ensure_moderator(interaction)
-        entry, version = await read_for_form(service(interaction).current(self.slug))
+        entry, version = await read_for_form(interaction, service(interaction).current(self.slug))
         await open_form(interaction, EntryModal(Draft.of(entry), slug=entry.slug, version=version))
 
 

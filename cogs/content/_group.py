@@ -63,7 +63,7 @@ class ContentGroup(
     @moderator_cooldown
     async def edit(self, interaction: discord.Interaction[NexusBot], entry: str) -> None:
         """Open the entry form prefilled with the current version."""
-        current, version = await read_for_form(service(interaction).current(entry))
+        current, version = await read_for_form(interaction, service(interaction).current(entry))
         await open_form(
             interaction, EntryModal(Draft.of(current), slug=current.slug, version=version)
         )
@@ -75,7 +75,7 @@ class ContentGroup(
     @moderator_cooldown
     async def search_terms(self, interaction: discord.Interaction[NexusBot], entry: str) -> None:
         """Open the search terms form prefilled with the current version."""
-        current, version = await read_for_form(service(interaction).current(entry))
+        current, version = await read_for_form(interaction, service(interaction).current(entry))
         await open_form(
             interaction,
             SearchTermsModal(

@@ -217,7 +217,7 @@ class NewEntryButton(GapButton, action="new"):
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Open the prefilled form; saving it takes the question out of the inbox."""
         ensure_moderator(interaction)
-        gap = await read_for_form(interaction.client.feedback.gap(self.gap_id))
+        gap = await read_for_form(interaction, interaction.client.feedback.gap(self.gap_id))
         title = gap.question[:100]
         draft = Draft(title[:1].upper() + title[1:], "", "", "", "")
         await open_form(interaction, EntryModal(draft, gap_id=gap.id))

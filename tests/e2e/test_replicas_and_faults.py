@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from bot.app import NexusBot
@@ -181,3 +183,24 @@ async def test_a_replica_that_cannot_claim_still_answers(
         answer = await emulator.run(cast.learner, "learn", query="docker")
         assert answer.embeds
     assert "could not claim interaction" in caplog.text
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_replicas_answer_while_the_claim_table_is_locked(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A migration, a REINDEX or a failover holds the claims for seconds: the replicas stop
+    waiting for their claim in time to answer (one answer is taken, a second one refused)."""
+    async with replicas(database_url, 2) as (emulator, cast, _bots):
+        url = make_url(database_url).set(drivername="postgresql")
+        locker = await asyncpg.connect(url.render_as_string(hide_password=False))
+        try:
+            async with locker.transaction():
+                await locker.execute("LOCK TABLE interaction_claim IN ACCESS EXCLUSIVE MODE")
+                record = await emulator.slash(cast.learner, "learn", query="docker")
+                await record.wait_ack()  # raises when nobody answered within 3 s
+                await asyncio.sleep(0.5)
+        finally:
+            await locker.close()
+        assert (await record.wait_message()).embeds
+    assert "took too long; handling it anyway" in caplog.text
