@@ -17,3 +17,12 @@ class DeliveryError(Exception):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class MemberLeft(DeliveryError):
+    """Discord does not know `user_id` as a member of the server any more (they left; the bot
+    has no member events to tell it sooner)."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"member {user_id} left the server", retryable=False)
+        self.user_id = user_id

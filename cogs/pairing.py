@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.db.models import LearnerRow
-from bot.errors import DeliveryError, UserError
+from bot.errors import DeliveryError, MemberLeft, UserError
 from bot.pairing.chart import rounds_chart
 from bot.pairing.service import Introduction, PairingService, PairingStats, RoundReport
 from bot.timezones import suggest_timezones
@@ -39,6 +39,7 @@ INTRO_HEADER = "👋 **Meet your Project Nexus partner"
 CHECKIN_QUESTION = "How is your collaboration going?"
 STATS_CHART = "pairing-stats.png"
 DETAILS_FORM = "pair:details-form"
+UNKNOWN_MEMBER = 10007  # Discord's code: the user is not (any more) in the server
 NOTICE_HISTORY = 50  # recent announce-channel messages searched for a notice already posted
 ASYNC_BELOW_HOURS = 1.0
 ASYNC_TIPS = (
@@ -136,6 +137,10 @@ class DiscordNotifier:
         """Add a member (PUT: harmless when repeated)."""
         try:
             await self.bot.http.add_user_to_thread(thread_id, user_id)
+        except discord.NotFound as error:
+            if error.code == UNKNOWN_MEMBER:
+                raise MemberLeft(user_id) from error
+            raise DeliveryError(f"thread member: {error.status}", retryable=True) from error
         except discord.HTTPException as error:
             raise DeliveryError(f"thread member: {error.status}", retryable=True) from error
 

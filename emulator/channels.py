@@ -126,8 +126,11 @@ class ChannelRoutes:
         self, _request: web.Request, params: dict[str, str], _body: Any
     ) -> web.Response:
         thread = self._channel(params["cid"])
-        if int(params["uid"]) not in self.world.members:
+        user_id = int(params["uid"])
+        if user_id not in self.world.users:
             raise DiscordError(404, 10013, "Unknown User")
+        if user_id not in self.world.members:  # a user who is not (any more) in the server
+            raise DiscordError(404, 10007, "Unknown Member")
         thread.member_ids.add(int(params["uid"]))
         return json_response(None, 204)
 

@@ -166,6 +166,13 @@ class Members:
         await self._dispatch_interaction(record.payload)
         return record
 
+    def leave(self, user: User) -> None:
+        """`user` leaves the server (and its threads). A bot without the privileged
+        GUILD_MEMBERS intent is not told: Discord sends it no GUILD_MEMBER_REMOVE."""
+        self.world.members.pop(user.id, None)
+        for channel in self.world.channels.values():
+            channel.member_ids.discard(user.id)
+
     async def say(self, user: User, text: str, *, channel: Channel | None = None) -> Message:
         """Post `text` as `user` in `channel` (the default one). The bot is sent the
         MESSAGE_CREATE without the text, as Discord sends it to a bot without the privileged

@@ -39,7 +39,7 @@ from bot.db.models import (
     UnplacedRow,
     utcnow,
 )
-from bot.errors import DeliveryError, UserError, quoted
+from bot.errors import DeliveryError, MemberLeft, UserError, quoted
 from bot.jobs import Jobs
 from bot.ledger import Ledger
 from bot.nonces import Nonces
@@ -648,6 +648,18 @@ class PairingService:
                 log.exception("introducing group %s failed", group_id)
         await self._tell_unplaced()
 
+    async def _left_server(self, group_id: int, token: str, user_id: int) -> None:
+        """A member of a group being introduced left the server: they leave the pool, and the
+        group is introduced again without them (or dropped, its other members told and back
+        in the pool, when a role is missing now)."""
+        log.info("learner %s left the server before their introduction", user_id)
+        async with self.database.session() as session:
+            learner = await session.get(LearnerRow, user_id)
+            if learner is not None:
+                learner.active = False
+        if await self._set_group(group_id, token, status=GroupStatus.PENDING):
+            await self._announce(group_id, tried=True)
+
     async def _set_group(self, group_id: int, token: str | None, **values: object) -> bool:
         condition = INTRODUCTIONS.held(token) if token else None
         return await INTRODUCTIONS.finish(self.database, group_id, condition, **values)
@@ -708,7 +720,11 @@ class PairingService:
             thread_id = await self.notifier.create_thread(f"{names}"[:90] + f" · {marker}")
         await self._set_group(group_id, token, thread_id=thread_id)
         for member in intro.members:
-            await self.notifier.add_member(thread_id, member.user_id)
+            try:
+                await self.notifier.add_member(thread_id, member.user_id)
+            except MemberLeft:  # the bot is not told who leaves: it learns it here
+                await self._left_server(group_id, token, member.user_id)
+                return
         await self.notifier.introduce(
             thread_id, intro, nonce=await self.nonces("introduction", group_id, thread_id)
         )

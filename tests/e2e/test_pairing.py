@@ -14,6 +14,7 @@ from bot.sandbox.cast import build_cast
 from bot.sandbox.session import Sandbox, running_sandbox
 from emulator.interactions import UsageError
 from emulator.world import PRIVATE_THREAD, Message
+from tests.helpers import A_SWEEP, step
 
 
 async def join_all(sandbox: Sandbox) -> None:
@@ -138,6 +139,32 @@ async def test_a_project_quoting_the_checkin_question_does_not_hide_the_checkin(
     posted = emulator.world.channel_messages(thread.id)
     assert len(posted) == 2  # the introduction, then the check-in
     assert posted[1].components and "Tell us below" in posted[1].content
+
+
+async def test_a_learner_who_left_the_server_does_not_strand_their_partner(
+    sandbox: Sandbox,
+) -> None:
+    """The bot is not told who leaves (no GUILD_MEMBERS intent); Discord refuses to add them
+    to the thread (10007). Their partner is told at once and is back in the next round."""
+    emulator, cast = sandbox.emulator, sandbox.cast
+    await join_all(sandbox)
+    emulator.leave(cast.learner2)  # linus leaves after joining the pool
+    await emulator.run(cast.moderator, "pairing run")
+    await sandbox.bot.pairing.sweep()
+    dms = [
+        m.content
+        for m in emulator.world.channel_messages(emulator.world.dm_channel(cast.learner).id)
+    ]
+    assert any("Your partner left before the introduction" in text for text in dms)
+    status = await emulator.run(cast.learner, "pair status")
+    assert "<#" not in status.content  # no group, no thread: waiting for the next round
+
+    def member_adds() -> int:
+        return sum("thread-members" in path for _m, path, _s in emulator.request_log)
+
+    tried = member_adds()
+    await step(sandbox.bots, A_SWEEP)  # no retry loop: nothing more is tried
+    assert member_adds() == tried
 
 
 async def test_learners_cannot_run_rounds(sandbox: Sandbox) -> None:
