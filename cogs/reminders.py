@@ -79,19 +79,22 @@ class DiscordPoster:
         return message.id
 
     @retry_long_rate_limits
-    async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
-        """A message of ours with the first line of `content` posted after `since` (after a
-        crash; later lines, such as the count of done marks, may have changed), paging
-        through everything posted since then."""
+    async def find_since(
+        self, channel_id: int, content: str, since: datetime, exclude: frozenset[int]
+    ) -> int | None:
+        """A message of ours with the first line of `content` posted after `since` and not in
+        `exclude` (a try after a failure or a crash; later lines, such as the count of done
+        marks, may have changed), paging through everything posted since then."""
         channel = self.bot.get_partial_messageable(channel_id)
         head = content.split("\n", 1)[0]
         try:
             async for message in channel.history(limit=None, after=since, oldest_first=True):
                 mine = message.author.id == self.bot.user.id  # type: ignore[union-attr]  # logged in
-                if mine and message.content.split("\n", 1)[0] == head:
+                if mine and message.id not in exclude and message.content.split("\n", 1)[0] == head:
                     return message.id
-        except discord.HTTPException as error:
-            raise DeliveryError(f"history: {error.status}", retryable=True) from error
+        except discord.HTTPException as error:  # without Read Message History: tell moderators
+            retryable = error.status >= 500 or error.status == 429
+            raise DeliveryError(f"history: {error.status}", retryable=retryable) from error
         return None
 
     async def alert(self, text: str) -> None:

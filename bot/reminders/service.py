@@ -73,10 +73,13 @@ class Poster(Protocol):
     async def post(self, channel_id: int, content: str, nonce: str) -> int:
         """Post `content` with `nonce`; return the message id or raise DeliveryError."""
 
-    async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
+    async def find_since(
+        self, channel_id: int, content: str, since: datetime, exclude: frozenset[int]
+    ) -> int | None:
         """The id of a bot message with the first line of `content` posted after `since`, if
-        any (every message since then is looked at, however busy the channel was; later
-        lines may have changed since, such as the count of done marks)."""
+        any, that is not one of `exclude` (every message since then is looked at, however busy
+        the channel was; later lines may have changed since, such as the count of done
+        marks)."""
 
     async def direct(
         self, user_id: int, content: str, nonce: str, reminder_id: int | None = None
@@ -566,7 +569,8 @@ class ReminderService:
             message_id = None
             if row.attempts > 1:
                 since = row.due_at - CLOCK_SKEW
-                message_id = await self.poster.find_since(self.channel_id, content, since)
+                others = await self._other_posts(row)  # same first line: not this one's
+                message_id = await self.poster.find_since(self.channel_id, content, since, others)
             if message_id is None:
                 message_id = await self.poster.post(
                     self.channel_id,
@@ -581,6 +585,19 @@ class ReminderService:
         self.stats[Delivery.SENT] += 1
         log.info("reminder %s posted as message %s", reminder_id, message_id)
         await self._direct_copies(reminder_id, content)
+
+    async def _other_posts(self, row: ReminderRow) -> frozenset[int]:
+        """The messages the milestone's other reminders were posted as (every reminder before
+        the due time opens with the same line)."""
+        async with self.database.session() as session:
+            ids = await session.exec(
+                select(ReminderRow.message_id).where(
+                    ReminderRow.milestone_id == row.milestone_id,
+                    ReminderRow.id != row.id,
+                    col(ReminderRow.message_id).is_not(None),
+                )
+            )
+            return frozenset(message_id for message_id in ids if message_id is not None)
 
     async def _failed(self, row: ReminderRow, token: str, error: DeliveryError) -> None:
         """Retry with backoff while the reminder can still be posted in its grace window;

@@ -57,10 +57,17 @@ class NonceDiscord:
         self.posts.append((channel_id, content, nonce, self.clock()))
         return len(self.posts)
 
-    async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
+    async def find_since(
+        self, channel_id: int, content: str, since: datetime, exclude: frozenset[int]
+    ) -> int | None:
         head = content.split("\n")[0]
         for number, (channel, text, _, at) in enumerate(self.posts, start=1):
-            if channel == channel_id and at > since and text.split("\n")[0] == head:
+            if (
+                channel == channel_id
+                and at > since
+                and number not in exclude
+                and text.split("\n")[0] == head
+            ):
                 return number
         return None
 
@@ -234,3 +241,31 @@ async def test_a_milestone_moved_while_its_post_fails_gets_no_early_due_now(
         await service.sweep()
     early = [p[1].split("\n")[0] for p in discord.posts]
     assert early == [], early  # nothing is due for a week: no "due now" today
+
+
+async def test_a_retry_does_not_take_another_reminders_post_for_its_own(
+    database: Database,
+) -> None:
+    """Every reminder before the due time opens with the same line. Back from downtime, the
+    two-hour and the one-hour reminder are both due; the second post fails with nothing made,
+    and its retry must post it rather than find the first one's message."""
+    service, discord, clock = connected(database)
+    await service.save_milestone("Capstone", NOW + timedelta(hours=3), (2 * 3600, 3600))
+    clock.now += timedelta(hours=2, minutes=1)  # both are due now
+    real_post, posted = discord.post, 0
+
+    async def second_fails(channel_id: int, content: str, nonce: str) -> int:
+        nonlocal posted
+        posted += 1
+        if posted == 2:
+            raise DeliveryError("502 Bad Gateway", retryable=True)  # nothing made
+        return await real_post(channel_id, content, nonce)
+
+    discord.post = second_fails  # type: ignore[method-assign]
+    await service.sweep()
+    clock.now += timedelta(seconds=6)
+    await service.sweep()
+    async with database.session() as session:
+        rows = (await session.exec(select(ReminderRow))).all()
+    assert [row.status for row in rows] == [Delivery.SENT, Delivery.SENT]
+    assert len(discord.posts) == 2 and len({row.message_id for row in rows}) == 2

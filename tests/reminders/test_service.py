@@ -41,10 +41,16 @@ class FakeDiscord:
             raise asyncio.CancelledError  # the process dies before the bookkeeping
         return len(self.posts)
 
-    async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
+    async def find_since(
+        self, channel_id: int, content: str, since: datetime, exclude: frozenset[int]
+    ) -> int | None:
         self.looked_since.append(since)
         for number, (channel, text, _) in enumerate(self.posts, start=1):
-            if channel == channel_id and text.split("\n")[0] == content.split("\n")[0]:
+            if (
+                channel == channel_id
+                and number not in exclude
+                and text.split("\n")[0] == content.split("\n")[0]
+            ):
                 return number
         return None
 
