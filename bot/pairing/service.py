@@ -73,6 +73,9 @@ NOTICES = Ledger(NoticeRow, NoticeRow.status, NoticeRow.claimed_at)
 NUDGES = Ledger(MembershipRow, MembershipRow.nudge_status, MembershipRow.nudge_claimed_at)
 """The one reminder a member who has not answered the check-in gets."""
 NUDGE_AFTER = timedelta(hours=48)
+NUDGE_RETRY_FOR = timedelta(minutes=4)
+"""How long a nudge Discord failed to send is tried again: within the few minutes Discord
+keeps its nonce, so a DM Discord made despite the error is never sent twice."""
 ROUND_RAN = (
     "pairing_round_slot_key",  # PostgreSQL's names
     "uq_pairing_member_active_user",
@@ -904,7 +907,7 @@ class PairingService:
         async with self.database.session() as session:
             due = (
                 await session.exec(
-                    select(MembershipRow.id, MembershipRow.user_id, GroupRow.thread_id)
+                    select(MembershipRow, GroupRow.thread_id)
                     .join(GroupRow, col(GroupRow.id) == MembershipRow.group_id)
                     .where(
                         GroupRow.checkin_status == GroupStatus.POSTED,
@@ -915,8 +918,12 @@ class PairingService:
                     )
                 )
             ).all()
-        for membership_id, user_id, thread_id in due:
+        for membership, thread_id in due:
+            membership_id, user_id = membership.id, membership.user_id
             unchanged = NUDGES.open(GroupStatus.PENDING, now)
+            failed_before = membership.nudge_status == GroupStatus.PENDING
+            first_try = membership.nudge_claimed_at if failed_before else None
+            first_try = first_try or now
             if await NUDGES.claim(self.database, membership_id or 0, unchanged, now) is None:
                 continue
             where = f" in <#{thread_id}>" if thread_id else ""
@@ -929,10 +936,13 @@ class PairingService:
                 if not await self.notifier.direct(user_id, text, nonce):
                     log.info("check-in nudge to %s not delivered: DMs closed", user_id)
             except DeliveryError as error:
-                if error.retryable:  # Discord failed: the next sweep tries again
+                if error.retryable and now - first_try < NUDGE_RETRY_FOR:
                     log.warning("check-in nudge to %s failed (%s); trying again", user_id, error)
-                    await NUDGES.finish(
-                        self.database, membership_id or 0, nudge_status=GroupStatus.PENDING
+                    await NUDGES.finish(  # the next sweep tries again; the first try's time kept
+                        self.database,
+                        membership_id or 0,
+                        nudge_status=GroupStatus.PENDING,
+                        nudge_claimed_at=first_try,
                     )
                     continue
                 log.warning("check-in nudge to %s failed: %s", user_id, error)

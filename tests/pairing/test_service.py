@@ -368,6 +368,33 @@ async def test_a_nudge_discord_fails_to_send_is_sent_by_a_later_sweep(database: 
     assert nudged == [100, 200]
 
 
+async def test_a_nudge_discord_keeps_failing_is_given_up_within_minutes(
+    database: Database,
+) -> None:
+    """Tried again only while Discord would still drop a repeat of it (its nonce), so a DM
+    Discord made despite answering 5xx is never sent twice."""
+    service, discord, clock = await connected(database, 1, 1)
+    await introduced(service, discord)
+    clock.now += timedelta(days=7)
+    await service.sweep()
+    clock.now += timedelta(hours=49)
+    tries = 0
+
+    async def failing(user_id: int, content: str, nonce: str | None = None) -> bool:
+        nonlocal tries
+        tries += 1
+        raise DeliveryError("DM: 503", retryable=True)
+
+    discord.direct = failing  # type: ignore[method-assign]
+    for _ in range(10):
+        await service.sweep()
+        clock.now += timedelta(minutes=1)
+    assert 2 <= tries <= 2 * 6  # two members, a few tries each, then no more
+    before = tries
+    await service.sweep()
+    assert tries == before
+
+
 async def test_reporting_an_unresponsive_partner_rematches_with_someone_waiting(
     database: Database,
 ) -> None:
