@@ -114,6 +114,7 @@ class Member:
     user: User
     role_ids: list[int] = field(default_factory=list)
     joined_at: str = field(default_factory=iso_now)
+    timed_out_until: str | None = None  # ISO 8601: a moderator's timeout ("mute") ends then
 
     def payload(self, *, with_user: bool = True, permissions: int | None = None) -> dict[str, Any]:
         """The guild member object (optionally with `permissions`, as in interactions)."""
@@ -126,6 +127,7 @@ class Member:
             "pending": False,
             "nick": None,
             "avatar": None,
+            "communication_disabled_until": self.timed_out_until,
         }
         if with_user:
             data["user"] = self.user.payload()

@@ -395,10 +395,15 @@ class ContentService:
             problems = [p.message for p in check_entry(restored, "")]
             problems += self._collisions(restored)
             if problems:
+                instead = (
+                    "Restore another version, or free the name first."
+                    if row.deleted
+                    else "Edit the entry instead."
+                )
                 raise UserError(
                     f"Not restored: version {version} cannot come back as it was ("
                     + "; ".join(dict.fromkeys(problems))
-                    + "). Edit the entry instead."
+                    + f"). {instead}"
                 )
             apply_entry(row, restored)
             row.deleted = False

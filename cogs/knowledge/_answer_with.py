@@ -45,6 +45,9 @@ NOT_ALLOWED_TO_POST = (
 def may_post_here(interaction: discord.Interaction[NexusBot]) -> bool:
     """Whether the invoker may post in the interaction's channel: the bot posts on their
     behalf, so a read-only channel or a mute stays one (app commands work there regardless)."""
+    user = interaction.user
+    if isinstance(user, discord.Member) and user.is_timed_out():
+        return False
     permissions = interaction.permissions
     if isinstance(interaction.channel, discord.Thread):
         return permissions.send_messages_in_threads

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -188,3 +189,11 @@ async def test_a_member_muted_after_the_offer_cannot_choose(sandbox: Sandbox) ->
     await choose(sandbox, offered, offered.components[0]["components"][0]["options"][0]["value"])
     assert "cannot post in this channel" in offered.content
     assert replies_to(sandbox, asked) == []
+
+
+async def test_a_timed_out_member_cannot_post_through_the_bot(sandbox: Sandbox) -> None:
+    asked = await sandbox.emulator.say(sandbox.cast.learner, QUESTION)
+    member = sandbox.emulator.world.members[sandbox.cast.learner2.id]
+    member.timed_out_until = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    offered = await offer(sandbox, asked)
+    assert "cannot post in this channel" in offered.content and offered.components == []
