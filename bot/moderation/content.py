@@ -17,6 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,12 +27,19 @@ from bot.errors import UserError, quoted
 from bot.knowledge.entry import CATEGORIES, Entry, content_hash
 from bot.knowledge.files import MAX_BODY, check_entry, dump_entry
 from bot.knowledge.service import KnowledgeService
-from bot.knowledge.store import ENTRY_FIELDS, add_version, apply_entry, entry_from_row
+from bot.knowledge.store import (
+    ENTRY_FIELDS,
+    add_version,
+    apply_entry,
+    entry_from_row,
+    live_entries,
+)
 from bot.knowledge.text import normalize
 
 log = logging.getLogger(__name__)
 
 MAX_ALIASES = 15
+NAMES_LOCK = 7_190_331  # the PostgreSQL advisory lock of saves that give names
 CHANGED_MEANWHILE = (
     "Not done: another moderator changed that entry a moment ago. "
     "See /content history, then try again."
@@ -179,26 +187,40 @@ class ContentService:
         )
         if not problems:
             problems = [p.message for p in check_entry(entry, "")]
-        problems += self._collisions(entry)
         if problems:
             raise UserError("Not saved: " + "; ".join(dict.fromkeys(problems)) + ".")
         return entry
 
     def _with_terms(self, current: Entry, terms: SearchTerms) -> Entry:
         entry = replace(current, questions=terms.question_list(), misspellings=terms.name_list())
-        problems = [p.message for p in check_entry(entry, "")] + self._collisions(entry)
+        problems = [p.message for p in check_entry(entry, "")]
         if problems:
             raise UserError("Not saved: " + "; ".join(dict.fromkeys(problems)) + ".")
         return entry
 
-    def _collisions(self, entry: Entry) -> list[str]:
+    async def _names_free(self, session: AsyncSession, entry: Entry, refusal: str) -> None:
+        """Refuse (`refusal` + why) when a name of `entry` is another entry's. The saves that
+        give names hold one lock from this check to their commit, so two moderators on two
+        replicas cannot both take one name: SQLite's write lock, or a PostgreSQL advisory
+        lock. Call it first in the transaction."""
+        if self.database.is_sqlite:  # a write that changes nothing takes the write lock now
+            nothing = update(EntryRow).where(col(EntryRow.id).is_(None))
+            await session.exec(nothing.values(version=EntryRow.version))
+        else:
+            await session.exec(select(func.pg_advisory_xact_lock(NAMES_LOCK)))
+        problems = self._collisions(entry, await live_entries(session))
+        if problems:
+            raise UserError(refusal + "; ".join(dict.fromkeys(problems)) + ".")
+
+    @staticmethod
+    def _collisions(entry: Entry, others: list[Entry]) -> list[str]:
         mine = {
             normalize(n): n
             for n in (entry.title, *entry.aliases, *entry.misspellings)
             if normalize(n)
         }
         problems = []
-        for other in self.knowledge.index.entries():
+        for other in others:
             if other.slug == entry.slug:
                 continue
             for name in (other.slug, other.title, *other.aliases, *other.misspellings):
@@ -242,9 +264,9 @@ class ContentService:
         slug = slugify(draft.title)
         if not slug:
             raise UserError("Not saved: the title needs letters or digits.")
-        await self.knowledge.catch_up()  # names another replica gave a moment ago count too
         entry = self._entry_from(draft, slug, None)
         async with self.database.session() as session:
+            await self._names_free(session, entry, "Not saved: ")
             existing = (await session.exec(select(EntryRow).where(EntryRow.slug == slug))).first()
             if existing is not None:
                 hint = (
@@ -308,7 +330,6 @@ class ContentService:
         """Save `make(current entry)` as the next version, unless the entry changed since
         version `based_on` (`EditConflict`, also when another save of that version won the
         race a moment ago: the version number is unique)."""
-        await self.knowledge.catch_up()  # names another replica gave a moment ago count too
         try:
             return await self._save_once(slug, based_on, actor, make)
         except IntegrityError:
@@ -329,6 +350,10 @@ class ContentService:
             changed = changed_fields(current.to_dict(), entry.to_dict())
             if content_hash(entry) == content_hash(current):
                 return Change(ChangeAction.UNCHANGED, current, row.version, ())
+            await self._names_free(session, entry, "Not saved: ")
+            await session.refresh(row)  # as it is under the lock
+            if row.version != based_on:
+                raise EditConflict(entry_from_row(row), row.version)
             apply_entry(row, entry)
             row.version += 1
             row.edited_in_discord = True  # the files no longer say what is live
@@ -364,7 +389,6 @@ class ContentService:
     async def revert(self, slug: str, version: int, actor: Actor) -> Change:
         """Restore the text of an earlier version as a new version (also undoes a removal),
         unless its names now belong to another entry or it breaks today's rules."""
-        await self.knowledge.catch_up()
         try:
             return await self._revert_once(slug, version, actor)
         except IntegrityError:  # another change took this version number a moment ago
@@ -392,19 +416,17 @@ class ContentService:
                     **{k: tuple(v) for k, v in old.snapshot.items() if isinstance(v, list)},
                 }
             )
+            instead = (
+                "Restore another version, or free the name first."
+                if row.deleted
+                else "Edit the entry instead."
+            )
+            refusal = f"Not restored ({instead}): version {version} cannot come back as it was: "
             problems = [p.message for p in check_entry(restored, "")]
-            problems += self._collisions(restored)
             if problems:
-                instead = (
-                    "Restore another version, or free the name first."
-                    if row.deleted
-                    else "Edit the entry instead."
-                )
-                raise UserError(
-                    f"Not restored: version {version} cannot come back as it was ("
-                    + "; ".join(dict.fromkeys(problems))
-                    + f"). {instead}"
-                )
+                raise UserError(refusal + "; ".join(dict.fromkeys(problems)) + ".")
+            await self._names_free(session, restored, refusal)
+            await session.refresh(row)  # as it is under the lock
             apply_entry(row, restored)
             row.deleted = False
             row.version += 1

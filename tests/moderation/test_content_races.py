@@ -198,3 +198,20 @@ async def test_once_the_files_say_what_is_live_they_lead_again(
     write_entry(root, make_entry("docker", "Docker", "technology", summary="Back in git."))
     report = await content.knowledge.reload()
     assert report.conflicts == [] and content.knowledge.get("docker") is not None
+
+
+async def test_two_replicas_cannot_both_give_one_name_at_the_same_moment(
+    replicas: tuple[ContentService, ContentService],
+) -> None:
+    a, b = replicas
+    for n in range(ROUNDS):
+        alias = f"shared name {n}"
+        results = await asyncio.gather(
+            a.add(draft(f"Flask blueprints {n}", alias), GRACE),
+            b.add(draft(f"Django apps {n}", alias), OLIVIA),
+            return_exceptions=True,
+        )
+        refused_clearly(results)
+        assert sum(not isinstance(r, BaseException) for r in results) == 1
+    await a.export(a.knowledge.content_dir)
+    assert not (await a.knowledge.reload()).problems
