@@ -198,19 +198,17 @@ class ContentService:
             raise UserError("Not saved: " + "; ".join(dict.fromkeys(problems)) + ".")
         return entry
 
-    async def _names_free(self, session: AsyncSession, entry: Entry, refusal: str) -> None:
-        """Refuse (`refusal` + why) when a name of `entry` is another entry's. The saves that
-        give names hold one lock from this check to their commit, so two moderators on two
-        replicas cannot both take one name: SQLite's write lock, or a PostgreSQL advisory
-        lock. Call it first in the transaction."""
+    async def _taken_names(self, session: AsyncSession, entry: Entry) -> list[str]:
+        """Why names of `entry` are other entries' (none: free). The saves that give names
+        hold one lock from this check to their commit, so two moderators on two replicas
+        cannot both take one name: SQLite's write lock, or a PostgreSQL advisory lock. What
+        the transaction reads after it is what the last save committed."""
         if self.database.is_sqlite:  # a write that changes nothing takes the write lock now
             nothing = update(EntryRow).where(col(EntryRow.id).is_(None))
             await session.exec(nothing.values(version=EntryRow.version))
         else:
             await session.exec(select(func.pg_advisory_xact_lock(NAMES_LOCK)))
-        problems = self._collisions(entry, await live_entries(session))
-        if problems:
-            raise UserError(refusal + "; ".join(dict.fromkeys(problems)) + ".")
+        return self._collisions(entry, await live_entries(session))
 
     @staticmethod
     def _collisions(entry: Entry, others: list[Entry]) -> list[str]:
@@ -266,7 +264,8 @@ class ContentService:
             raise UserError("Not saved: the title needs letters or digits.")
         entry = self._entry_from(draft, slug, None)
         async with self.database.session() as session:
-            await self._names_free(session, entry, "Not saved: ")
+            if taken := await self._taken_names(session, entry):
+                raise UserError("Not saved: " + "; ".join(dict.fromkeys(taken)) + ".")
             existing = (await session.exec(select(EntryRow).where(EntryRow.slug == slug))).first()
             if existing is not None:
                 hint = (
@@ -350,7 +349,8 @@ class ContentService:
             changed = changed_fields(current.to_dict(), entry.to_dict())
             if content_hash(entry) == content_hash(current):
                 return Change(ChangeAction.UNCHANGED, current, row.version, ())
-            await self._names_free(session, entry, "Not saved: ")
+            if taken := await self._taken_names(session, entry):
+                raise UserError("Not saved: " + "; ".join(dict.fromkeys(taken)) + ".")
             await session.refresh(row)  # as it is under the lock
             if row.version != based_on:
                 raise EditConflict(entry_from_row(row), row.version)
@@ -416,16 +416,15 @@ class ContentService:
                     **{k: tuple(v) for k, v in old.snapshot.items() if isinstance(v, list)},
                 }
             )
-            instead = (
-                "Restore another version, or free the name first."
-                if row.deleted
-                else "Edit the entry instead."
-            )
-            refusal = f"Not restored ({instead}): version {version} cannot come back as it was: "
             problems = [p.message for p in check_entry(restored, "")]
+            problems = problems or await self._taken_names(session, restored)
             if problems:
-                raise UserError(refusal + "; ".join(dict.fromkeys(problems)) + ".")
-            await self._names_free(session, restored, refusal)
+                instead = "Restore another version" if row.deleted else "Edit the entry instead"
+                raise UserError(
+                    f"Not restored: version {version} cannot come back as it was ("
+                    + "; ".join(dict.fromkeys(problems))
+                    + f"). {instead}."
+                )
             await session.refresh(row)  # as it is under the lock
             apply_entry(row, restored)
             row.deleted = False
