@@ -219,9 +219,10 @@ class DiscordNotifier:
         not accept DMs."""
         try:
             user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            await user.send(
-                content, allowed_mentions=NO_PINGS, nonce=nonce or discord.utils.MISSING
-            )
+            if nonce is None:
+                await user.send(content, allowed_mentions=NO_PINGS)
+            else:
+                await user.send(content, allowed_mentions=NO_PINGS, nonce=nonce)
         except discord.Forbidden:
             return False
         except discord.HTTPException as error:

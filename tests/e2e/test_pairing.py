@@ -167,6 +167,18 @@ async def test_a_learner_who_left_the_server_does_not_strand_their_partner(
     assert member_adds() == tried
 
 
+async def test_dms_without_a_nonce_are_each_delivered(sandbox: Sandbox) -> None:
+    """Only a DM that must go once carries a nonce: Discord drops any later message of the
+    bot's with the same nonce, whoever it goes to."""
+    notifier, world, cast = sandbox.bot.pairing.notifier, sandbox.emulator.world, sandbox.cast
+    assert notifier is not None
+    await notifier.direct(cast.learner.id, "first")
+    await notifier.direct(cast.learner2.id, "second")
+    for member, text in ((cast.learner, "first"), (cast.learner2, "second")):
+        dms = world.channel_messages(world.dm_channel(member).id)
+        assert [m.content for m in dms] == [text]
+
+
 async def test_learners_cannot_run_rounds(sandbox: Sandbox) -> None:
     with pytest.raises(UsageError, match="hidden"):
         await sandbox.emulator.slash(sandbox.cast.learner, "pairing run")
