@@ -77,7 +77,11 @@ class Entry:
 
 def content_hash(entry: Entry) -> str:
     """Return a stable sha256 hex digest of `entry` (same fields -> same hash, any process)."""
-    canonical = json.dumps(
-        entry.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    )
+    return fields_hash(entry.to_dict())
+
+
+def fields_hash(fields: dict[str, Any]) -> str:
+    """`content_hash` of an entry's fields as `Entry.to_dict` gives them (a version's
+    snapshot)."""
+    canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -11,7 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import AuditRow, EntryRow, EntryVersionRow, utcnow
-from bot.knowledge.entry import FIELD_ORDER, Entry, content_hash
+from bot.knowledge.entry import FIELD_ORDER, Entry, content_hash, fields_hash
 from bot.knowledge.files import Problem, load_directory
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,10 @@ async def import_directory(session: AsyncSession, root: Path) -> ImportReport:
             report.unchanged += 1
         elif row.file_hash == digest:
             report.unchanged += 1
+        elif await _older_text(session, row, digest):
+            # An older deploy's file (a replica restarting mid-rollout): the newer text stays.
+            log.info("content file of %s holds an earlier version's text: kept the newer", row.slug)
+            report.unchanged += 1
         elif row.edited_in_discord:
             row.conflict_file_hash = digest
             report.conflicts.append(entry.slug)
@@ -168,6 +172,16 @@ async def import_directory(session: AsyncSession, root: Path) -> ImportReport:
             slug,
         )
     return report
+
+
+async def _older_text(session: AsyncSession, row: EntryRow, digest: str) -> bool:
+    """Whether `digest` is the text of one of the entry's earlier versions."""
+    snapshots = await session.exec(
+        select(EntryVersionRow.snapshot).where(
+            EntryVersionRow.entry_id == row.id, EntryVersionRow.version < row.version
+        )
+    )
+    return any(fields_hash(dict(snapshot)) == digest for snapshot in snapshots)
 
 
 async def live_entries(session: AsyncSession) -> list[Entry]:

@@ -215,3 +215,25 @@ async def test_two_replicas_cannot_both_give_one_name_at_the_same_moment(
         assert sum(not isinstance(r, BaseException) for r in results) == 1
     await a.export(a.knowledge.content_dir)
     assert not (await a.knowledge.reload()).problems
+
+
+async def test_a_process_starting_from_older_files_keeps_the_newer_text(
+    replicas: tuple[ContentService, ContentService], tmp_path: Path
+) -> None:
+    """A rolling deploy: one process imports the new files; another, restarting from the old
+    ones, must not put the old text back (nor bring back an entry removed since)."""
+    content, _ = replicas
+    old_files = content.knowledge.content_dir
+    entry, version = await content.current("docker")
+    await content.edit("docker", draft(entry.title, summary="Grace's."), version, GRACE)
+    await content.add(draft("Flask blueprints"), GRACE)
+    await content.remove("flask-blueprints", GRACE)
+    new_files = tmp_path / "deployed"
+    write_entry(new_files, DOCKER)
+    await content.export(new_files)
+    await KnowledgeService(content.database, new_files).start()  # the new deploy
+    restarted = KnowledgeService(content.database, old_files)  # a process of the old one
+    report = await restarted.start()
+    assert report.updated == [] and report.added == []
+    assert restarted.get("docker").summary == "Grace's."  # type: ignore[union-attr]
+    assert restarted.get("flask-blueprints") is None
