@@ -926,6 +926,12 @@ class PairingService:
             first_try = first_try or now
             if await NUDGES.claim(self.database, membership_id or 0, unchanged, now) is None:
                 continue
+            if now - first_try >= NUDGE_RETRY_FOR:  # Discord may have forgotten its nonce
+                log.warning("check-in nudge to %s given up: Discord kept failing", user_id)
+                await NUDGES.finish(
+                    self.database, membership_id or 0, nudge_status=GroupStatus.POSTED
+                )
+                continue
             where = f" in <#{thread_id}>" if thread_id else ""
             text = (
                 f"Your partner check-in{where} is still waiting for your answer: "
@@ -936,7 +942,7 @@ class PairingService:
                 if not await self.notifier.direct(user_id, text, nonce):
                     log.info("check-in nudge to %s not delivered: DMs closed", user_id)
             except DeliveryError as error:
-                if error.retryable and now - first_try < NUDGE_RETRY_FOR:
+                if error.retryable:
                     log.warning("check-in nudge to %s failed (%s); trying again", user_id, error)
                     await NUDGES.finish(  # the next sweep tries again; the first try's time kept
                         self.database,
