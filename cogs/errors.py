@@ -21,6 +21,8 @@ MAX_MESSAGE = 2000
 
 UNKNOWN_INTERACTION = 10062
 """Discord's error code for a reply to an interaction it has already given up on."""
+ALREADY_ACKNOWLEDGED = 40060
+"""Discord's error code for a second first answer: another replica answered first."""
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
@@ -40,7 +42,7 @@ class InteractionOutcome(StrEnum):
     OK = "ok"
     REFUSED = "refused"  # bad input, a failed check or a cooldown
     ERROR = "error"  # a bug
-    LATE = "late"  # Discord refused the reply as too late
+    LATE = "late"  # Discord refused the reply as too late (or another replica answered)
 
 
 def new_error_id() -> str:
@@ -71,6 +73,11 @@ async def report_error(
         log.warning(
             "%s dropped unanswered: it waited %.1f s", describe(interaction), original.waited
         )
+        return InteractionOutcome.LATE
+    if isinstance(original, discord.HTTPException) and original.code == ALREADY_ACKNOWLEDGED:
+        # Another replica answered first (its claim could not be taken in time): one answer
+        # reached the member, which is all that was wanted.
+        log.info("%s was answered by another replica", describe(interaction))
         return InteractionOutcome.LATE
     if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
         # The bot answered after Discord's deadline: no reply can reach the member any more,

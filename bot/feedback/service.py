@@ -286,7 +286,7 @@ class FeedbackService:
             new = list({s.answer_id: s for s in batch if s.answer_id not in known}.values())
             if not new:
                 return
-            await session.exec(
+            inserted = await session.exec(
                 self.database.insert(AnswerRow)
                 .values(
                     [
@@ -304,11 +304,15 @@ class FeedbackService:
                     ]
                 )
                 .on_conflict_do_nothing()
+                .returning(AnswerRow.id)
             )
+            written = set(inserted.scalars())  # not those another replica wrote meanwhile
             # Each question once, in one order on every replica: two batches counting the same
             # questions in different orders deadlocked on PostgreSQL (now a test).
             unanswered: dict[str, list[Shown]] = {}
             for shown in new:
+                if shown.answer_id not in written:
+                    continue
                 if shown.kind is AnswerKind.NOTHING and shown.question:
                     unanswered.setdefault(shown.question, []).append(shown)
             for question, askings in sorted(unanswered.items()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -191,6 +192,7 @@ async def test_replicas_answer_while_the_claim_table_is_locked(
 ) -> None:
     """A migration, a REINDEX or a failover holds the claims for seconds: the replicas stop
     waiting for their claim in time to answer (one answer is taken, a second one refused)."""
+    caplog.set_level(logging.INFO, logger="cogs.errors")
     async with replicas(database_url, 2) as (emulator, cast, _bots):
         url = make_url(database_url).set(drivername="postgresql")
         locker = await asyncpg.connect(url.render_as_string(hide_password=False))
@@ -204,3 +206,5 @@ async def test_replicas_answer_while_the_claim_table_is_locked(
             await locker.close()
         assert (await record.wait_message()).embeds
     assert "took too long; handling it anyway" in caplog.text
+    assert "answered by another replica" in caplog.text  # not an error with an id
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

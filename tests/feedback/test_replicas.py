@@ -228,3 +228,16 @@ async def test_weeks_are_utc_weeks_whatever_the_servers_time_zone(
     clock.now = monday_2am + timedelta(hours=1)
     weeks = (await feedback.stats()).weeks
     assert (weeks[-1].start, weeks[-1].questions) == (monday_2am.date(), 1)
+
+
+async def test_one_answer_recorded_by_both_replicas_counts_its_gap_once(
+    feedback: FeedbackService, other: FeedbackService
+) -> None:
+    """When the database is too slow to claim an interaction, both replicas answer it, and
+    both record the same answer: its unanswered question counts once."""
+    now = feedback.clock()
+    for n in range(4):
+        shown = Shown(snowflake_at(now), AnswerKind.NOTHING, f"question {n}", None, None, now)
+        await asyncio.gather(feedback._write([shown]), other._write([shown]))
+    page = await feedback.gaps(per_page=10)
+    assert sorted(g.count for g in page.items) == [1, 1, 1, 1]
