@@ -217,7 +217,13 @@ class NexusBot(commands.Bot):
             if won:
                 parse(data)
 
+        tree = self.tree
+        assert isinstance(tree, NexusTree)
+
         def parse_claimed(data: dict[str, Any]) -> None:
+            # Waits learn the quickest delivery on arrival, before the claim: a slow claim
+            # then counts as waiting (a form's budget, the drop of late interactions).
+            tree.waits.waited(discord.utils.snowflake_time(int(data["id"])).timestamp())
             task = asyncio.create_task(claim_then_parse(data))
             self._claiming.add(task)
             task.add_done_callback(self._claiming.discard)

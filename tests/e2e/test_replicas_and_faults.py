@@ -208,3 +208,27 @@ async def test_replicas_answer_while_the_claim_table_is_locked(
     assert "took too long; handling it anyway" in caplog.text
     assert "answered by another replica" in caplog.text  # not an error with an id
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_slow_claim_counts_against_a_forms_time(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim took most of a second and the form's prefill never comes: the moderator is
+    still told to try again inside Discord's 3 seconds from the click."""
+    claim = InteractionClaims.claim
+
+    async def slow_claim(self: InteractionClaims, interaction_id: int) -> bool:
+        await asyncio.sleep(0.75)
+        return await claim(self, interaction_id)
+
+    async def stuck(*_args: object) -> None:
+        await asyncio.sleep(30)
+
+    async with replicas(database_url, 1) as (emulator, cast, bots):
+        await emulator.run(cast.learner, "learn", query="docker")  # a quick delivery first
+        monkeypatch.setattr(InteractionClaims, "claim", slow_claim)
+        monkeypatch.setattr(bots[0].content, "current", stuck)
+        record = await emulator.slash(cast.moderator, "content edit", entry="docker")
+        told = await record.wait_message()  # raises when not acknowledged within 3 s
+        assert "database is slow" in told.content and told.ephemeral
