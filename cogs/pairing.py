@@ -175,6 +175,16 @@ class DiscordNotifier:
             raise DeliveryError(f"intro: {error.status}", retryable=True) from error
 
     @retry_long_rate_limits
+    async def post(self, thread_id: int, content: str) -> None:
+        """Post a plain note in the thread (no pings)."""
+        try:
+            await self.bot.get_partial_messageable(thread_id).send(
+                content, allowed_mentions=NO_PINGS
+            )
+        except discord.HTTPException as error:
+            raise DeliveryError(f"thread note: {error.status}", retryable=True) from error
+
+    @retry_long_rate_limits
     async def checkin(
         self, thread_id: int, group_id: int, member_ids: list[int], nonce: str
     ) -> None:

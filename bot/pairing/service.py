@@ -72,6 +72,10 @@ NOTICES = Ledger(NoticeRow, NoticeRow.status, NoticeRow.claimed_at)
 """The post that tells the pool a scheduled round is coming."""
 NUDGES = Ledger(MembershipRow, MembershipRow.nudge_status, MembershipRow.nudge_claimed_at)
 """The one reminder a member who has not answered the check-in gets."""
+GROUP_ENDED = (
+    "A member of this group left before the introduction, so the group ends here. "
+    "Everyone else is back in the pool for the next round."
+)
 NUDGE_AFTER = timedelta(hours=48)
 NUDGE_RETRY_FOR = timedelta(minutes=4)
 """How long a nudge Discord failed to send is tried again: within the few minutes Discord
@@ -107,6 +111,9 @@ class PairingNotifier(Protocol):
 
     async def introduce(self, thread_id: int, intro: Introduction, nonce: str) -> None:
         """Post the introduction in the thread."""
+
+    async def post(self, thread_id: int, content: str) -> None:
+        """Post a plain note in the thread (no pings)."""
 
     async def checkin(
         self, thread_id: int, group_id: int, member_ids: list[int], nonce: str
@@ -697,6 +704,11 @@ class PairingService:
                     "Your partner left before the "
                     "introduction, so you're back in the pool for the next round.",
                 )
+            if group.thread_id is not None:  # members added before the leaver see why
+                try:
+                    await self.notifier.post(group.thread_id, GROUP_ENDED)
+                except DeliveryError as error:
+                    log.warning("could not close the thread of group %s: %s", group_id, error)
             return
         intro = Introduction(
             group_id,

@@ -158,6 +158,9 @@ async def test_a_learner_who_left_the_server_does_not_strand_their_partner(
     assert any("Your partner left before the introduction" in text for text in dms)
     status = await emulator.run(cast.learner, "pair status")
     assert "<#" not in status.content  # no group, no thread: waiting for the next round
+    (thread,) = threads(sandbox)  # ada was added before linus was refused: she sees why
+    (note,) = emulator.world.channel_messages(thread.id)
+    assert "left before the introduction" in note.content
 
     def member_adds() -> int:
         return sum("thread-members" in path for _m, path, _s in emulator.request_log)

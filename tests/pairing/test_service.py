@@ -33,6 +33,7 @@ class FakeDiscord:
         self.checkins: list[tuple[int, int]] = []
         self.dms: list[tuple[int, str]] = []
         self.dm_nonces: set[str] = set()
+        self.notes: list[tuple[int, str]] = []
         self.fail_threads = 0
         self.crash_after_thread = False
         self.searches = 0
@@ -70,6 +71,9 @@ class FakeDiscord:
             self.dm_nonces.add(nonce)
         self.dms.append((user_id, content))
         return True
+
+    async def post(self, thread_id: int, content: str) -> None:
+        self.notes.append((thread_id, content))
 
     async def notice(self, round_at: datetime, *, tried: bool) -> None:
         self.notices.append(round_at)
