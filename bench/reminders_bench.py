@@ -42,7 +42,9 @@ class RecordingPoster:
         self.texts[nonce] = content
         return self.calls
 
-    async def find_since(self, channel_id: int, content: str, since: datetime) -> int | None:
+    async def find_since(
+        self, channel_id: int, content: str, since: datetime, exclude: frozenset[int]
+    ) -> int | None:
         return None
 
     async def direct(
