@@ -4,6 +4,7 @@ nothing a moderator wrote is lost, and a clash is a clear refusal, never an erro
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
@@ -42,17 +43,20 @@ def refused_clearly(results: list[object]) -> None:
     assert unclear == []
 
 
+async def only_one_saved(*saves: Awaitable[object]) -> None:
+    """Run clashing saves at once: one is saved, the others are refused clearly."""
+    results = await asyncio.gather(*saves, return_exceptions=True)
+    refused_clearly(results)
+    assert sum(not isinstance(r, BaseException) for r in results) == 1
+
+
 async def test_two_moderators_adding_one_title_at_once(
     replicas: tuple[ContentService, ContentService],
 ) -> None:
     a, b = replicas
     for n in range(ROUNDS):
         title = f"Flask blueprints {n}"
-        results = await asyncio.gather(
-            a.add(draft(title), GRACE), b.add(draft(title), OLIVIA), return_exceptions=True
-        )
-        refused_clearly(results)
-        assert sum(not isinstance(r, BaseException) for r in results) == 1
+        await only_one_saved(a.add(draft(title), GRACE), b.add(draft(title), OLIVIA))
 
 
 async def test_removing_reverting_and_editing_one_entry_at_once(
@@ -206,13 +210,10 @@ async def test_two_replicas_cannot_both_give_one_name_at_the_same_moment(
     a, b = replicas
     for n in range(ROUNDS):
         alias = f"shared name {n}"
-        results = await asyncio.gather(
+        await only_one_saved(
             a.add(draft(f"Flask blueprints {n}", alias), GRACE),
             b.add(draft(f"Django apps {n}", alias), OLIVIA),
-            return_exceptions=True,
         )
-        refused_clearly(results)
-        assert sum(not isinstance(r, BaseException) for r in results) == 1
     await a.export(a.knowledge.content_dir)
     assert not (await a.knowledge.reload()).problems
 
