@@ -351,3 +351,21 @@ async def test_milestones_are_discord_events_in_step(sandbox: Sandbox) -> None:
     told = sum("Manage Events" in text for text in in_channel(sandbox, cast.modlog.id))
     assert told == 1 and not events
     assert len(await sandbox.bot.reminders.upcoming()) == 2
+
+
+async def test_a_retry_that_cannot_read_the_channel_history_tells_the_moderators(
+    sandbox: Sandbox, clock: Clock
+) -> None:
+    """A try after a failure looks for the post in the channel first; without Read Message
+    History that is a permission for the moderators to fix, not a silent retry."""
+    emulator, cast = sandbox.emulator, sandbox.cast
+    announce = cast.announce.id
+    emulator.faults.add("POST", rf"/channels/{announce}/messages$", 403)
+    emulator.faults.add("GET", rf"/channels/{announce}/messages$", 403)
+    await sandbox.bot.reminders.save_milestone("Hidden", clock.now + timedelta(seconds=1), (0,))
+    await step(sandbox.bots, timedelta(seconds=1))  # the post is refused: moderators told
+    await step(sandbox.bots, timedelta(minutes=5, seconds=1))  # the retry cannot read history
+    alerts = in_channel(sandbox, cast.modlog.id)
+    assert any("history: 403" in text for text in alerts)
+    await step(sandbox.bots, timedelta(minutes=5, seconds=1))  # fixed: found nothing, posted
+    assert posts_of(sandbox, "Hidden") == 1
