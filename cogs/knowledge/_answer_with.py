@@ -26,6 +26,10 @@ REPLY_MENTIONS = discord.AllowedMentions(
     everyone=False, users=False, roles=False, replied_user=True
 )
 """The reply pings the author of the message it answers, and nobody else."""
+NOT_ALLOWED_TO_POST = (
+    "You cannot post in this channel, so Answer with Nexus cannot post here for you. "
+    "Try /learn to read the answer yourself."
+)
 INVALID_FORM_BODY = 50035
 """Discord's code when a reply's message is gone (with "Unknown message" on
 `message_reference`)."""
@@ -34,12 +38,6 @@ INVALID_FORM_BODY = 50035
 def author_name(message: discord.Message) -> str:
     """Whose message it is, made inert for echoing."""
     return inert(message.author.display_name)
-
-
-NOT_ALLOWED_TO_POST = (
-    "You cannot post in this channel, so Answer with Nexus cannot post here for you. "
-    "Try /learn to read the answer yourself."
-)
 
 
 def may_post_here(interaction: discord.Interaction[NexusBot]) -> bool:
