@@ -277,15 +277,9 @@ class FeedbackService:
 
     async def _write(self, batch: list[Shown]) -> None:
         """Insert the answers of `batch` in one transaction and one statement, counting gaps
-        for nothing found (an answer recorded already is skipped)."""
-        ids = [shown.answer_id for shown in batch]
+        for nothing found among those it inserted (an answer recorded already is skipped)."""
+        new = list({shown.answer_id: shown for shown in batch}.values())  # each id once
         async with self.database.session() as session:
-            known = set(
-                (await session.exec(select(AnswerRow.id).where(col(AnswerRow.id).in_(ids)))).all()
-            )
-            new = list({s.answer_id: s for s in batch if s.answer_id not in known}.values())
-            if not new:
-                return
             inserted = await session.exec(
                 self.database.insert(AnswerRow)
                 .values(
@@ -306,7 +300,7 @@ class FeedbackService:
                 .on_conflict_do_nothing()
                 .returning(AnswerRow.id)
             )
-            written = set(inserted.scalars())  # not those another replica wrote meanwhile
+            written = set(inserted.scalars())  # not those recorded already (a retry, a replica)
             # Each question once, in one order on every replica: two batches counting the same
             # questions in different orders deadlocked on PostgreSQL (now a test).
             unanswered: dict[str, list[Shown]] = {}

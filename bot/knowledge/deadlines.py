@@ -8,7 +8,6 @@ of the entry: nothing a moderator edits in Discord can switch it off by accident
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.reminders.service import MilestoneInfo
+from bot.waits import within
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ async def live_deadlines(
     if slug not in DEADLINE_SLUGS:
         return None
     try:
-        found = await asyncio.wait_for(reminders.upcoming(limit=SHOWN_DEADLINES), LOOKUP_SECONDS)
+        found = await within(reminders.upcoming(limit=SHOWN_DEADLINES), LOOKUP_SECONDS)
     except Exception as exc:  # the entry matters more than the extra: show it, say where to look
         if isinstance(exc, TimeoutError):  # a busy database: one line, not a traceback each
             log.warning("upcoming milestones for %s not read within %s s", slug, LOOKUP_SECONDS)
