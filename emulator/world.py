@@ -341,14 +341,21 @@ class World:
         return channel
 
     def permissions_of(self, user_id: int) -> int:
-        """Guild-level permissions of a member (owner and administrators have all)."""
+        """Guild-level permissions of a member (owner and administrators have all). A timed
+        out member keeps only View Channel and Read Message History until the timeout ends,
+        as Discord computes them (also in an interaction's `member.permissions`)."""
         if user_id == self.owner_id:
             return ALL_PERMISSIONS
         member = self.members[user_id]
         value = self.roles[self.guild_id].permissions
         for role_id in member.role_ids:
             value |= self.roles[role_id].permissions
-        return ALL_PERMISSIONS if value & ADMINISTRATOR else value
+        if value & ADMINISTRATOR:
+            return ALL_PERMISSIONS
+        timeout = member.timed_out_until
+        if timeout and datetime.fromisoformat(timeout) > datetime.now(UTC):
+            return value & (VIEW_CHANNEL | READ_MESSAGE_HISTORY)
+        return value
 
     def channel_messages(self, channel_id: int) -> list[Message]:
         """Messages of a channel, oldest first."""

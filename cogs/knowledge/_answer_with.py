@@ -42,10 +42,8 @@ def author_name(message: discord.Message) -> str:
 
 def may_post_here(interaction: discord.Interaction[NexusBot]) -> bool:
     """Whether the invoker may post in the interaction's channel: the bot posts on their
-    behalf, so a read-only channel or a mute stays one (app commands work there regardless)."""
-    user = interaction.user
-    if isinstance(user, discord.Member) and user.is_timed_out():
-        return False
+    behalf, so a read-only channel, a mute or a timeout stays one (Discord's permissions in
+    the interaction count them all)."""
     permissions = interaction.permissions
     if isinstance(interaction.channel, discord.Thread):
         return permissions.send_messages_in_threads

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -14,7 +15,12 @@ from bot.sandbox.cast import Cast, build_cast
 from emulator.interactions import InteractionRecord, NoResponse, UsageError
 from emulator.messages import resolve_mentions
 from emulator.server import DiscordEmulator
-from emulator.world import SEND_MESSAGES, SEND_MESSAGES_IN_THREADS
+from emulator.world import (
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    VIEW_CHANNEL,
+)
 
 COMMANDS = [
     {
@@ -352,3 +358,16 @@ async def test_a_member_without_send_messages_cannot_post(world: Any) -> None:
     await emulator.say(
         cast.learner, "a DM is not the server's", channel=cast.world.dm_channel(cast.learner)
     )
+
+
+async def test_a_timed_out_member_keeps_only_view_and_history(world: Any) -> None:
+    """Discord: timed out members lose every permission but View Channel and Read Message
+    History (administrators are exempt), so they cannot post either."""
+    emulator, cast, _ = world
+    member = cast.world.members[cast.learner.id]
+    member.timed_out_until = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    assert cast.world.permissions_of(cast.learner.id) == VIEW_CHANNEL | READ_MESSAGE_HISTORY
+    with pytest.raises(UsageError, match="Missing Permissions"):
+        await emulator.say(cast.learner, "hello")
+    member.timed_out_until = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    await emulator.say(cast.learner, "the timeout is over")
