@@ -327,12 +327,18 @@ async def test_a_silent_member_gets_one_checkin_reminder_after_48_hours(
     assert user_id == 200 and "only reminder" in text
 
 
-async def test_a_nudge_sent_just_before_a_crash_is_not_sent_again(database: Database) -> None:
+async def nudge_due(database: Database) -> tuple[PairingService, FakeDiscord, Clock]:
+    """A pair introduced, its check-in posted 49 hours ago and unanswered: nudges are due."""
     service, discord, clock = await connected(database, 1, 1)
     await introduced(service, discord)
     clock.now += timedelta(days=7)
     await service.sweep()
     clock.now += timedelta(hours=49)
+    return service, discord, clock
+
+
+async def test_a_nudge_sent_just_before_a_crash_is_not_sent_again(database: Database) -> None:
+    service, discord, clock = await nudge_due(database)
     sent = discord.direct
 
     async def dm_then_die(user_id: int, content: str, nonce: str | None = None) -> bool:
@@ -353,11 +359,7 @@ async def test_a_nudge_sent_just_before_a_crash_is_not_sent_again(database: Data
 
 
 async def test_a_nudge_discord_fails_to_send_is_sent_by_a_later_sweep(database: Database) -> None:
-    service, discord, clock = await connected(database, 1, 1)
-    await introduced(service, discord)
-    clock.now += timedelta(days=7)
-    await service.sweep()
-    clock.now += timedelta(hours=49)
+    service, discord, clock = await nudge_due(database)
     sent, failures = discord.direct, [DeliveryError("DM: 503", retryable=True)] * 2
 
     async def flaky(user_id: int, content: str, nonce: str | None = None) -> bool:
@@ -378,11 +380,7 @@ async def test_a_nudge_discord_keeps_failing_is_given_up_within_minutes(
 ) -> None:
     """Tried again only while Discord would still drop a repeat of it (its nonce), so a DM
     Discord made despite answering 5xx is never sent twice."""
-    service, discord, clock = await connected(database, 1, 1)
-    await introduced(service, discord)
-    clock.now += timedelta(days=7)
-    await service.sweep()
-    clock.now += timedelta(hours=49)
+    service, discord, clock = await nudge_due(database)
     tries = 0
 
     async def failing(user_id: int, content: str, nonce: str | None = None) -> bool:

@@ -103,6 +103,14 @@ def connected(database: Database) -> tuple[ReminderService, NonceDiscord, Clock]
     return replica(database, clock, discord), discord, clock
 
 
+async def due_now(database: Database) -> tuple[ReminderService, NonceDiscord, Clock]:
+    """A milestone whose one reminder (at the due time) is due now, nothing posted yet."""
+    service, discord, clock = connected(database)
+    await service.save_milestone("Capstone", NOW + timedelta(minutes=1), (0,))
+    clock.now += timedelta(minutes=1)
+    return service, discord, clock
+
+
 async def due_now_after_a_done_mark(
     database: Database, subscriber: int
 ) -> tuple[ReminderService, NonceDiscord, Clock]:
@@ -147,9 +155,7 @@ async def test_a_post_made_but_answered_502_is_not_posted_again_after_its_text_c
 async def test_a_post_made_but_answered_502_is_found_after_an_outage_longer_than_the_nonce(
     database: Database,
 ) -> None:
-    service, discord, clock = connected(database)
-    await service.save_milestone("Capstone", NOW + timedelta(minutes=1), (0,))
-    clock.now += timedelta(minutes=1)
+    service, discord, clock = await due_now(database)
     discord.created_then_5xx = 1
     discord.fail_5xx = 6  # Discord keeps failing for ~5 minutes (backoff 5,10,...,160 s)
     for _ in range(200):
@@ -223,9 +229,7 @@ async def test_a_crash_right_after_the_post_is_recorded_loses_no_copy(
 async def test_a_milestone_moved_while_its_post_fails_gets_no_early_due_now(
     database: Database,
 ) -> None:
-    service, discord, clock = connected(database)
-    await service.save_milestone("Capstone", NOW + timedelta(minutes=1), (0,))
-    clock.now += timedelta(minutes=1)
+    service, discord, clock = await due_now(database)
     real_post = discord.post
 
     async def post_while_moderator_moves_it(channel_id: int, content: str, nonce: str) -> int:
